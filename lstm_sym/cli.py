@@ -1,0 +1,135 @@
+"""The ``lstm-sym`` command line: parse arguments, call the library, return an exit code.
+
+Exit codes: 0 success, 1 a check found wrong answers, 2 bad input (one line on stderr,
+never a traceback), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, NoReturn
+
+from . import __version__
+from .errors import LstmSymError
+from .files import write_atomic
+
+if TYPE_CHECKING:
+    from .problem import Problem
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(LstmSymError):
+    """Command-line arguments that argparse rejected."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and an exception, not an exit."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def _emit(text: str, output: str | None) -> None:
+    if output and output != "-":
+        write_atomic(output, text)
+    else:
+        sys.stdout.write(text)
+
+
+# -- commands ----------------------------------------------------------------------------
+
+
+def _add_problem_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("problem", help="problem file (TOML); see docs/problem-files.md")
+    parser.add_argument(
+        "--cell", metavar="NAME", help="cell to use when the problem file does not name one"
+    )
+
+
+def _load(args: argparse.Namespace) -> Problem:
+    from .problem import load_problem
+
+    return load_problem(args.problem, cell=args.cell)
+
+
+def _solve_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "solve",
+        help="every gate, state and loss (and with --grad every gradient), certified digits",
+        description="Evaluate every quantity of the unrolled cell exactly and print it correctly rounded.",
+    )
+    _add_problem_options(parser)
+    parser.add_argument(
+        "--digits",
+        type=int,
+        default=15,
+        metavar="N",
+        help="significant digits to print, 1 to 10000 (default 15)",
+    )
+    parser.add_argument(
+        "--decimals",
+        type=int,
+        metavar="N",
+        help="print N decimal places instead of significant digits",
+    )
+    parser.add_argument(
+        "--grad",
+        action="store_true",
+        help="also the backward pass (every delta per step) and every gradient",
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default text)"
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
+    )
+    parser.set_defaults(run=_run_solve)
+
+
+def _run_solve(args: argparse.Namespace) -> int:
+    from .model import Model
+
+    model = Model(_load(args))
+    decimals = args.decimals is not None
+    digits = args.decimals if decimals else args.digits
+    solution = model.solve(digits, gradients=args.grad, decimals=decimals)
+    _emit(solution.to_json() if args.format == "json" else solution.to_text(), args.output)
+    return EXIT_OK
+
+
+#: Subcommand builders, in the order ``--help`` lists them.
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_solve_parser]  # type: ignore[type-arg]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (also used to generate the CLI reference)."""
+    parser = _Parser(
+        prog="lstm-sym",
+        description="Exact, symbolic LSTM mathematics: values, gradients, solution sheets, "
+        "checked hand calculations and generated code.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
+    for add in COMMANDS:
+        add(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    try:
+        args = build_parser().parse_args(argv)
+        return int(args.run(args))
+    except LstmSymError as error:
+        print(f"lstm-sym: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("lstm-sym: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return EXIT_OK

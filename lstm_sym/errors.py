@@ -1,0 +1,34 @@
+"""The errors lstm_sym raises for bad input or requests it refuses."""
+
+from __future__ import annotations
+
+
+class LstmSymError(Exception):
+    """Base class of every error lstm_sym raises on purpose."""
+
+
+class InputError(LstmSymError, ValueError):
+    """A problem or answers file (or an API argument) is not what it should be.
+
+    The message names where (file and field), what was expected and what was found,
+    so that the command line can print it as one line.
+    """
+
+    def __init__(self, field: str, expected: str, found: str, *, source: str | None = None):
+        self.field = field
+        self.expected = expected
+        self.found = found
+        self.source = source
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        return f"{where}{self.field}: expected {self.expected}, found {self.found}"
+
+    def located(self, source: str) -> InputError:
+        """The same error, naming the file it came from."""
+        return InputError(self.field, self.expected, self.found, source=source)
+
+
+class TooLargeError(LstmSymError):
+    """A request would take too long or produce too large a result; refused before work starts."""

@@ -1,0 +1,416 @@
+"""Evaluate a problem's step templates over every time step: exactly, or with mpmath.
+
+The templates are compiled once per problem (pointwise formulas lambdified to mpmath, or
+substituted exactly with SymPy) and run in a loop over t, so time and memory grow
+linearly in T. No per-step SymPy object is built here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import sympy
+
+from .adjoint import delta, grad, incoming
+from .equations import Equation, Outer
+from .functions import MPMATH_FUNCTIONS
+from .names import Name
+from .numbers import to_mpf
+from .problem import Problem
+from .template import StepTemplate, loss_template, plain_template, terminal_template
+
+Env = dict[str, Any]
+
+
+class Backend(Protocol):
+    """How numbers are represented: mpmath floats or exact SymPy numbers."""
+
+    def number(self, value: sympy.Rational) -> Any: ...
+
+    def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]: ...
+
+
+class MpmathBackend:
+    """mpmath numbers at the working precision in effect when evaluating."""
+
+    def number(self, value: sympy.Rational) -> Any:
+        return to_mpf(value)
+
+    def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
+        symbols = [sympy.Symbol(a, real=True) for a in args]
+        return sympy.lambdify(symbols, expr, modules=[MPMATH_FUNCTIONS, "mpmath"], cse=True)  # type: ignore[no-any-return]
+
+
+class ExactBackend:
+    """Exact SymPy numbers: rationals and closed forms such as ``σ(6/5)``."""
+
+    def number(self, value: sympy.Rational) -> Any:
+        return value
+
+    def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
+        symbols = [sympy.Symbol(a, real=True) for a in args]
+
+        def substitute(*values: Any) -> Any:
+            return expr.xreplace(dict(zip(symbols, values, strict=True)))
+
+        return substitute
+
+
+MPMATH = MpmathBackend()
+EXACT = ExactBackend()
+
+
+def _size(template: StepTemplate, name: str, sizes: dict[str, int]) -> int:
+    shape = template.shape(name, sizes)
+    return shape[0]
+
+
+def _compile_equation(
+    eq: Equation | Outer, template: StepTemplate, sizes: dict[str, int], backend: Backend
+) -> Callable[[Env], None]:
+    """A function that computes ``eq.target`` from the names already in ``env``."""
+    if isinstance(eq, Outer):
+        pairs = eq.pairs
+
+        def outer(env: Env) -> None:
+            total: list[list[Any]] | None = None
+            for a_name, b_name in pairs:
+                a, b = env[a_name], env[b_name]
+                block = [[ak * bj for bj in b] for ak in a]
+                total = (
+                    block
+                    if total is None
+                    else [
+                        [t + s for t, s in zip(rt, rs, strict=True)]
+                        for rt, rs in zip(total, block, strict=True)
+                    ]
+                )
+            env[eq.target] = total
+
+        return outer
+
+    args = eq.pointwise_operands()
+    fn = backend.compile(eq.pointwise, args) if args else None
+    constant = (
+        None
+        if args
+        else backend.number(sympy.Rational(eq.pointwise))
+        if eq.pointwise.is_Rational
+        else None
+    )
+    if not args and constant is None and eq.pointwise != 0:
+        raise ValueError(f"{eq.target}: constant pointwise part {eq.pointwise} is not rational")
+    broadcast = tuple(_size(template, a, sizes) == 1 for a in args)
+    width = max([_size(template, a, sizes) for a in args] or [1])
+    if not eq.reduce:
+        width = _size(template, eq.target, sizes) if not args or eq.linear else width
+    linear = eq.linear
+    reduce = eq.reduce
+
+    def run(env: Env) -> None:
+        values: list[Any] | None = None
+        for term in linear:
+            matrix, vector = env[term.matrix], env[term.vector]
+            if term.transpose:
+                part = [
+                    sum(matrix[j][k] * vector[j] for j in range(len(vector)))
+                    for k in range(len(matrix[0]))
+                ]
+            else:
+                part = [sum(w * v for w, v in zip(row, vector, strict=True)) for row in matrix]
+            values = part if values is None else [a + b for a, b in zip(values, part, strict=True)]
+        if fn is not None:
+            columns = [env[a] for a in args]
+            point = [
+                fn(
+                    *(
+                        col[0] if flat else col[k]
+                        for col, flat in zip(columns, broadcast, strict=True)
+                    )
+                )
+                for k in range(width)
+            ]
+            values = (
+                point if values is None else [a + b for a, b in zip(values, point, strict=True)]
+            )
+        elif constant is not None and eq.pointwise != 0:
+            values = [constant] * width if values is None else [v + constant for v in values]
+        if values is None:
+            values = [backend.number(sympy.S.Zero)] * width
+        env[eq.target] = [sum(values)] if reduce else values
+
+    return run
+
+
+@dataclass
+class CompiledTemplate:
+    """A template's equations compiled for one problem's sizes and one backend."""
+
+    template: StepTemplate
+    forward: list[Callable[[Env], None]]
+    backward: list[Callable[[Env], None]]
+    constants: Env
+
+    @classmethod
+    def build(
+        cls, template: StepTemplate, sizes: dict[str, int], backend: Backend
+    ) -> CompiledTemplate:
+        constants: Env = {}
+        for name, value in template.constant.items():
+            constants[name] = [backend.number(sympy.Rational(value))] * _size(template, name, sizes)
+        return cls(
+            template,
+            [_compile_equation(eq, template, sizes, backend) for eq in template.forward],
+            [_compile_equation(eq, template, sizes, backend) for eq in template.backward],
+            constants,
+        )
+
+
+_COMPILED: dict[tuple[int, tuple[tuple[str, int], ...], int], CompiledTemplate] = {}
+
+
+def compiled(template: StepTemplate, sizes: dict[str, int], backend: Backend) -> CompiledTemplate:
+    """``template`` compiled for ``sizes`` and ``backend``, reusing earlier compilations."""
+    key = (id(template), tuple(sorted(sizes.items())), id(backend))
+    if key not in _COMPILED:
+        _COMPILED[key] = CompiledTemplate.build(template, sizes, backend)
+    return _COMPILED[key]
+
+
+@dataclass
+class Trace:
+    """Every value of one evaluation of a problem (vectors as lists, matrices as lists of rows)."""
+
+    #: [sequence][t - 1] -> template name -> value (forward and, with gradients, backward)
+    steps: list[list[Env]]
+    #: [sequence] -> state -> initial value
+    initial: list[dict[str, Any]]
+    #: [sequence] -> values of the terminal loss terms and their adjoints
+    terminal: list[Env]
+    loss: Any
+    #: parameter -> ∂L/∂parameter (empty without gradients)
+    grads: dict[str, Any] = field(default_factory=dict)
+
+
+def problem_templates(problem: Problem) -> tuple[StepTemplate, StepTemplate]:
+    """The templates of steps with and without a loss term."""
+    return (
+        loss_template(problem.cell, problem.loss, problem.loss_scale),
+        plain_template(problem.cell),
+    )
+
+
+class Evaluator:
+    """Runs a problem's templates; compile once, evaluate at as many precisions as needed."""
+
+    def __init__(self, problem: Problem, backend: Backend = MPMATH):
+        self.problem = problem
+        self.backend = backend
+        sizes = dict(problem.sizes)
+        with_loss, without_loss = problem_templates(problem)
+        self.with_loss = compiled(with_loss, sizes, backend)
+        self.without_loss = compiled(without_loss, sizes, backend)
+        terminal_states = tuple(sorted({s for seq in problem.sequences for s in seq.terminal}))
+        self.terminal = (
+            compiled(terminal_template(problem.cell, terminal_states), sizes, backend)
+            if terminal_states
+            else None
+        )
+
+    def _vector(self, values: Sequence[sympy.Rational]) -> list[Any]:
+        return [self.backend.number(v) for v in values]
+
+    def run(self, *, gradients: bool = False) -> Trace:
+        """Evaluate forward (and backward, with ``gradients``) at the current precision."""
+        problem, cell = self.problem, self.problem.cell
+        number = self.backend.number
+        params: Env = {
+            name: [self._vector(row) for row in value]
+            if cell.param(name).is_matrix
+            else self._vector(value)
+            for name, value in problem.params.items()
+        }
+        loss_data = problem.loss.data
+        steps: list[list[Env]] = []
+        initial: list[dict[str, Any]] = []
+        terminal: list[Env] = []
+        total = number(sympy.S.Zero)
+        for seq in problem.sequences:
+            state = {s.name: self._vector(seq.initial[s.name]) for s in cell.states}
+            initial.append(state)
+            envs: list[Env] = []
+            for x, target in zip(seq.x, seq.targets, strict=True):
+                compiled = self.with_loss if target is not None else self.without_loss
+                env: Env = dict(params)
+                env[cell.input] = self._vector(x)
+                if target is not None:
+                    env[loss_data] = self._vector(target)
+                for s in cell.states:
+                    env[s.prev] = state[s.name]
+                for run in compiled.forward:
+                    run(env)
+                for term in compiled.template.loss_terms:
+                    total += env[term][0]
+                state = {s.name: env[s.name] for s in cell.states}
+                envs.append(env)
+            term_env: Env = {}
+            if self.terminal is not None:
+                term_env.update(state)
+                for s_name in self.terminal.template.data:
+                    base = s_name.removeprefix("g_")
+                    term_env[s_name] = self._vector(
+                        seq.terminal.get(base, (sympy.S.Zero,) * len(state[base]))
+                    )
+                for run in self.terminal.forward:
+                    run(term_env)
+                for term in self.terminal.template.loss_terms:
+                    total += term_env[term][0]
+            steps.append(envs)
+            terminal.append(term_env)
+        trace = Trace(steps, initial, terminal, total)
+        if gradients:
+            self._backward(trace)
+        return trace
+
+    def _backward(self, trace: Trace) -> None:
+        cell = self.problem.cell
+        number = self.backend.number
+        grads: dict[str, Any] = {}
+        for b, envs in enumerate(trace.steps):
+            incoming_values: dict[str, Any] = {}
+            if self.terminal is not None:
+                term_env = trace.terminal[b]
+                term_env.update(self.terminal.constants)
+                for run in self.terminal.backward:
+                    run(term_env)
+            for s in cell.states:
+                d = delta(s.name)
+                zero = [number(sympy.S.Zero)] * len(trace.initial[b][s.name])
+                incoming_values[s.name] = trace.terminal[b].get(d, zero)
+            for t in range(len(envs) - 1, -1, -1):
+                env = envs[t]
+                compiled = (
+                    self.with_loss if t < len(envs) and self._has_loss(b, t) else self.without_loss
+                )
+                env.update(compiled.constants)
+                for s in cell.states:
+                    env[incoming(s.name)] = incoming_values[s.name]
+                for run in compiled.backward:
+                    run(env)
+                for s in cell.states:
+                    incoming_values[s.name] = env.get(
+                        delta(s.prev), [number(sympy.S.Zero)] * len(env[s.prev])
+                    )
+                for param in cell.params:
+                    local = env.get(grad(param.name))
+                    if local is None:
+                        continue
+                    grads[param.name] = (
+                        local if param.name not in grads else _add(grads[param.name], local)
+                    )
+        for param in cell.params:
+            if param.name not in grads:
+                shape = self.with_loss.template.shape(param.name, dict(self.problem.sizes))
+                zero = number(sympy.S.Zero)
+                grads[param.name] = (
+                    [[zero] * shape[1] for _ in range(shape[0])]
+                    if len(shape) == 2
+                    else [zero] * shape[0]
+                )
+        trace.grads = grads
+
+    def _has_loss(self, b: int, t: int) -> bool:
+        return self.problem.sequences[b].targets[t] is not None
+
+
+def _add(a: Any, b: Any) -> Any:
+    if isinstance(a, list):
+        return [_add(x, y) for x, y in zip(a, b, strict=True)]
+    return a + b
+
+
+# -- scalar listing ----------------------------------------------------------------------
+
+FORWARD, LOSS, BACKWARD, GRADIENT = "forward", "loss", "backward", "gradient"
+
+
+def _components(
+    base: str, step: int | None, seq: int | None, value: list[Any]
+) -> Iterator[tuple[Name, Any]]:
+    if value and isinstance(value[0], list):
+        rows, cols = len(value), len(value[0])
+        for r in range(rows):
+            for c in range(cols):
+                index = (r + 1, c + 1) if rows * cols > 1 else ()
+                yield Name(base, step, index, seq), value[r][c]
+        return
+    for k, v in enumerate(value):
+        yield Name(base, step, (k + 1,) if len(value) > 1 else (), seq), v
+
+
+def scalar_values(
+    problem: Problem, trace: Trace, *, gradients: bool
+) -> Iterator[tuple[str, Name, Any]]:
+    """Every scalar of the trace as ``(section, name, value)``, in reading order."""
+    cell = problem.cell
+    loss_terms = {eq.target for eq in problem_templates(problem)[0].forward} - {
+        eq.target for eq in cell.equations
+    }
+    for b, envs in enumerate(trace.steps):
+        seq = problem.seq_label(b)
+        for t, env in enumerate(envs, start=1):
+            for eq in cell.equations:
+                yield from (
+                    (FORWARD, n, v) for n, v in _components(eq.target, t, seq, env[eq.target])
+                )
+            for term in sorted(loss_terms & env.keys()):
+                yield from ((LOSS, n, v) for n, v in _components(term, t, seq, env[term]))
+        for term in sorted(k for k in trace.terminal[b] if k.startswith("ell_T")):
+            yield from (
+                (LOSS, n, v) for n, v in _components(term, None, seq, trace.terminal[b][term])
+            )
+    yield LOSS, Name("L"), trace.loss
+    if not gradients:
+        return
+    backward_names: list[str] = []
+    for backward_eq in (
+        problem_templates(problem)[0].backward + problem_templates(problem)[1].backward
+    ):
+        target = backward_eq.target
+        if (
+            target.startswith("delta_")
+            and "__" not in target
+            and not target.endswith("_prev")
+            and target != delta(cell.input)
+            and target not in backward_names
+        ):
+            backward_names.append(target)
+    for b, envs in enumerate(trace.steps):
+        seq = problem.seq_label(b)
+        for t in range(len(envs), 0, -1):
+            env = envs[t - 1]
+            for name in backward_names:
+                if name in env and name.removeprefix("delta_") not in loss_terms:
+                    yield from ((BACKWARD, n, v) for n, v in _components(name, t, seq, env[name]))
+    for param in cell.params:
+        yield from (
+            (GRADIENT, n, v)
+            for n, v in _components(f"dL_d{param.name}", None, None, trace.grads[param.name])
+        )
+    for b, envs in enumerate(trace.steps):
+        seq = problem.seq_label(b)
+        first = envs[0]
+        for s in cell.states:
+            value = first.get(delta(s.prev))
+            if value is None:
+                value = [0 * v for v in trace.initial[b][s.name]]
+            yield from ((GRADIENT, n, v) for n, v in _components(f"dL_d{s.name}", 0, seq, value))
+        for t, env in enumerate(envs, start=1):
+            value = env.get(delta(cell.input))
+            if value is None:
+                value = [0 * v for v in env[cell.input]]
+            yield from (
+                (GRADIENT, n, v) for n, v in _components(f"dL_d{cell.input}", t, seq, value)
+            )

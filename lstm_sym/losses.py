@@ -1,0 +1,109 @@
+"""Loss functions as data: the equations of one step's loss term ``ell_t``.
+
+The total loss is ``L = Σ_sequences (Σ_t ell_t + Σ_s ell_T_s)``: ``ell_t`` at every step
+that has a target, ``ell_T_s`` (terminal terms) once per sequence on final states ``s``. A loss
+is a registry entry; its gradient comes from the same symbolic differentiation as the
+cell's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy
+
+from .equations import Equation, reduce_sum
+from .errors import InputError
+from .names import template_symbol as s
+
+#: The name of a step's loss term, and the prefix of the terminal terms.
+LOSS_TERM = "ell"
+TERMINAL_TERM = "ell_T"
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss: the per-step data it reads and how one step's term is computed.
+
+    ``step(output, scale)`` returns the equations defining ``ell`` from the cell's output
+    (a template name) and the step data; ``scale`` is the problem-level constant given by
+    ``scale_for(number_of_target_elements)`` (1/N for a mean).
+    """
+
+    name: str
+    description: str
+    data: str
+    #: the key of the per-step data in a problem file's sequences
+    data_key: str
+    step: Callable[[str, sympy.Rational], tuple[Equation, ...]]
+    scale_for: Callable[[int], sympy.Rational]
+    gradient_given: bool = False
+
+
+def _squared_error(output: str, scale: sympy.Rational) -> tuple[Equation, ...]:
+    return (reduce_sum(LOSS_TERM, scale * (s("y") - s(output)) ** 2),)
+
+
+def _upstream(output: str, scale: sympy.Rational) -> tuple[Equation, ...]:
+    return (reduce_sum(LOSS_TERM, s("g") * s(output)),)
+
+
+LOSSES: dict[str, Loss] = {}
+
+
+def register_loss(loss: Loss) -> Loss:
+    """Add ``loss`` to the registry (by its name)."""
+    LOSSES[loss.name] = loss
+    return loss
+
+
+register_loss(
+    Loss(
+        "half_sse",
+        '½ Σ_t ‖y_t − h_t‖² (the homework\'s "MSE")',
+        "y",
+        "y",
+        _squared_error,
+        lambda count: sympy.Rational(1, 2),
+    )
+)
+register_loss(
+    Loss("sse", "Σ_t ‖y_t − h_t‖²", "y", "y", _squared_error, lambda count: sympy.Rational(1))
+)
+register_loss(
+    Loss(
+        "mse",
+        "mean of (y − h)² over every target element (PyTorch's MSELoss)",
+        "y",
+        "y",
+        _squared_error,
+        lambda count: sympy.Rational(1, count),
+    )
+)
+register_loss(
+    Loss(
+        "upstream",
+        "Σ_t ⟨g_t, h_t⟩ + ⟨g_c, c_T⟩: drives the backward pass with given ∂L/∂h_t, ∂L/∂c_T",
+        "g",
+        "dL_dh",
+        _upstream,
+        lambda count: sympy.Rational(1),
+        gradient_given=True,
+    )
+)
+
+
+def get_loss(name: str, *, field: str = "loss") -> Loss:
+    """The registered loss called ``name``, or an :class:`InputError` listing the known ones."""
+    try:
+        return LOSSES[name]
+    except KeyError:
+        raise InputError(field, f"one of: {', '.join(sorted(LOSSES))}", repr(name)) from None
+
+
+def terminal_equations(states: tuple[str, ...]) -> tuple[Equation, ...]:
+    """``ell_T_s := Σ_k g_s·s`` over the final value of each given state (upstream loss)."""
+    return tuple(
+        reduce_sum(f"{TERMINAL_TERM}_{state}", s(f"g_{state}") * s(state)) for state in states
+    )

@@ -1,0 +1,140 @@
+"""The user-facing derivation object: a problem in, named programs, closed forms and values out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import mpmath
+import sympy
+
+from .certify import certify
+from .errors import InputError, TooLargeError
+from .evaluate import EXACT, MPMATH, Evaluator, Trace, scalar_values
+from .names import Name
+from .problem import Problem, load_problem
+from .program import MAX_CLOSED_FORM_NODES, Program
+from .solution import Solution
+
+#: Documented range of significant digits for values.
+MIN_DIGITS, MAX_DIGITS = 1, 10_000
+#: Problems larger than this (scalar assignments) are refused by exact evaluation.
+MAX_EXACT_NODES = MAX_CLOSED_FORM_NODES
+
+
+class Model:
+    """The symbolic model of one problem.
+
+    >>> model = Model.load("examples/hw6.toml")
+    >>> model.expr("c_2")
+    c_1*f_2 + c_tilde_2*i_2
+    >>> model.solve(digits=12)["h_1"]
+    Decimal('0.217414638710')
+    """
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+
+    @classmethod
+    def load(cls, path: str | Path) -> Model:
+        """The model of a problem file."""
+        return cls(load_problem(path))
+
+    # -- symbolic ------------------------------------------------------------------------
+    def program(self, *, view: str = "scalar", gradients: bool = True) -> Program:
+        """The named straight-line program (forward, loss and, with ``gradients``, backward)."""
+        if view == "scalar":
+            return self._scalar_program if gradients else Program(self.problem, gradients=False)
+        return Program(self.problem, view=view, gradients=gradients)
+
+    @cached_property
+    def _scalar_program(self) -> Program:
+        return Program(self.problem)
+
+    def expr(self, name: str | Name) -> Any:
+        """The defining expression of ``name`` over earlier names (the named form)."""
+        return self._scalar_program[name].expr
+
+    def closed_form(self, name: str | Name, *, max_nodes: int = MAX_CLOSED_FORM_NODES) -> Any:
+        """``name`` in parameters and data only; refused at once when it would be too large."""
+        return self._scalar_program.closed_form(name, max_nodes=max_nodes)
+
+    # -- values --------------------------------------------------------------------------
+    @cached_property
+    def _evaluator(self) -> Evaluator:
+        return Evaluator(self.problem, MPMATH)
+
+    def trace(self, dps: int, *, gradients: bool = False) -> Trace:
+        """Every value at a working precision of ``dps`` decimal digits (no rounding guarantee)."""
+        with mpmath.workdps(dps):
+            return self._evaluator.run(gradients=gradients)
+
+    def numeric(self, dps: int, *, gradients: bool = False) -> dict[Name, mpmath.mpf]:
+        """Every scalar at a working precision of ``dps`` digits, by name."""
+        with mpmath.workdps(dps):
+            trace = self._evaluator.run(gradients=gradients)
+            return {
+                name: +value
+                for _, name, value in scalar_values(self.problem, trace, gradients=gradients)
+            }
+
+    def exact(self, *, gradients: bool = False) -> dict[Name, sympy.Expr]:
+        """Every scalar exactly (rationals and closed forms such as ``σ(6/5)``); small problems only."""
+        size = self._scalar_program.closed_form_size("L")
+        if size > MAX_EXACT_NODES:
+            raise TooLargeError(
+                f"exact values would have about {size:,} nodes (limit {MAX_EXACT_NODES:,}): "
+                "use solve(digits=...) for certified decimals"
+            )
+        trace = Evaluator(self.problem, EXACT).run(gradients=gradients)
+        return {
+            name: value
+            for _, name, value in scalar_values(self.problem, trace, gradients=gradients)
+        }
+
+    def solve(
+        self, digits: int = 15, *, gradients: bool = False, decimals: bool = False
+    ) -> Solution:
+        """Every quantity correctly rounded to ``digits`` significant digits (or decimal places).
+
+        Each digit is certified: values are recomputed at higher precision until the
+        rounded results agree.
+        """
+        if (
+            isinstance(digits, bool)
+            or not isinstance(digits, int)
+            or not MIN_DIGITS <= digits <= MAX_DIGITS
+        ):
+            raise InputError(
+                "digits", f"an integer from {MIN_DIGITS} to {MAX_DIGITS}", repr(digits)
+            )
+        sections: dict[Name, str] = {}
+
+        def evaluate(dps: int) -> Mapping[Name, mpmath.mpf]:
+            with mpmath.workdps(dps):
+                trace = self._evaluator.run(gradients=gradients)
+                values = {}
+                for section, name, value in scalar_values(self.problem, trace, gradients=gradients):
+                    sections[name] = section
+                    values[name] = +value if isinstance(value, mpmath.mpf) else mpmath.mpf(value)
+                return values
+
+        values: dict[Name, Decimal] = certify(evaluate, digits, decimals=decimals)
+        return Solution(
+            self.problem, values, sections, digits=digits, decimals=decimals, gradients=gradients
+        )
+
+
+def solve(
+    problem: Problem | str | Path,
+    digits: int = 15,
+    *,
+    gradients: bool = False,
+    decimals: bool = False,
+) -> Solution:
+    """Certified values of every quantity of a problem (or problem file)."""
+    model = Model(problem) if isinstance(problem, Problem) else Model.load(problem)
+    return model.solve(digits, gradients=gradients, decimals=decimals)

@@ -1,0 +1,479 @@
+"""Problems: a cell, a loss, exact parameter values and one or more sequences.
+
+:func:`load_problem` reads a TOML problem file (see ``docs/problem-files.md``);
+:func:`problem_from_dict` validates the same structure built in Python. Every number is
+kept exact (``0.2`` is 1/5) and every mistake is reported as an
+:class:`~lstm_sym.errors.InputError` naming the field, what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sympy
+
+from .cells import Cell, get_cell
+from .errors import InputError
+from .losses import Loss, get_loss
+from .numbers import parse_number
+
+Vector = tuple[sympy.Rational, ...]
+Matrix = tuple[Vector, ...]
+
+#: The string that marks a step without a target (no loss term at that step).
+NO_TARGET = "none"
+
+#: Documented limits; larger requests are refused before any work starts.
+LIMITS = {"size": 1024, "steps": 100_000, "sequences": 10_000}
+
+_TOP_KEYS = (
+    "title",
+    "course",
+    "author",
+    "description",
+    "cell",
+    "loss",
+    "sizes",
+    "parameters",
+    "sequence",
+)
+
+
+@dataclass(frozen=True)
+class Sequence:
+    """One input sequence with its loss data and initial states."""
+
+    x: tuple[Vector, ...]
+    #: per step: the loss data (target y, or ∂L/∂h for the upstream loss), or None
+    targets: tuple[Vector | None, ...]
+    #: state name -> initial value
+    initial: Mapping[str, Vector]
+    #: state name -> ∂L/∂(final state), for the upstream loss
+    terminal: Mapping[str, Vector] = field(default_factory=dict)
+
+    @property
+    def steps(self) -> int:
+        return len(self.x)
+
+
+@dataclass(frozen=True, eq=False)
+class Problem:
+    """A fully validated problem: everything needed to unroll and evaluate."""
+
+    cell: Cell
+    loss: Loss
+    sizes: Mapping[str, int]
+    params: Mapping[str, Matrix | Vector]
+    sequences: tuple[Sequence, ...]
+    title: str = ""
+    course: str = ""
+    author: str = ""
+    description: str = ""
+    source: str | None = None
+
+    @property
+    def batch(self) -> int:
+        return len(self.sequences)
+
+    @property
+    def target_elements(self) -> int:
+        """How many target numbers the loss compares (the N of a mean)."""
+        return sum(len(y) for seq in self.sequences for y in seq.targets if y is not None)
+
+    @property
+    def loss_scale(self) -> sympy.Rational:
+        return self.loss.scale_for(max(self.target_elements, 1))
+
+    def seq_label(self, b: int) -> int | None:
+        """The sequence number used in names (``None`` when there is only one sequence)."""
+        return b + 1 if self.batch > 1 else None
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """The data of a TOML file, every float kept as an exact ``Decimal``."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        found = f"{type(error).__name__}: {getattr(error, 'strerror', None) or error}"
+        raise InputError("file", "a readable UTF-8 text file", found, source=str(path)) from None
+    return parse_toml(text, source=str(path))
+
+
+def parse_toml(text: str, *, source: str | None = None) -> dict[str, Any]:
+    """Parse TOML text, floats as exact ``Decimal`` s; errors become :class:`InputError`."""
+    try:
+        return tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as error:
+        raise InputError("TOML", "valid TOML", str(error), source=source) from None
+    except (RecursionError, ValueError) as error:  # pathological nesting or numbers
+        raise InputError("TOML", "valid TOML", type(error).__name__, source=source) from None
+
+
+def load_problem(path: str | Path, *, cell: str | None = None) -> Problem:
+    """Read and validate a TOML problem file (``cell``: the cell when the file names none)."""
+    return problem_from_dict(read_toml(path), source=str(path), cell=cell)
+
+
+def loads_problem(text: str, *, source: str | None = None, cell: str | None = None) -> Problem:
+    """Validate a problem given as TOML text."""
+    return problem_from_dict(parse_toml(text, source=source), source=source, cell=cell)
+
+
+def problem_from_dict(
+    data: Mapping[str, Any], *, source: str | None = None, cell: str | None = None
+) -> Problem:
+    """Validate a problem given as a dictionary (the structure of a problem file).
+
+    ``cell`` names the cell when the data does not (the command line's ``--cell``).
+    """
+    try:
+        return _Reader(data, cell).problem(source)
+    except InputError as error:
+        raise (error.located(source) if source else error) from None
+
+
+def _nearest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _check_keys(table: Mapping[str, Any], allowed: list[str], where: str) -> None:
+    for key in table:
+        if key not in allowed:
+            field = f"{where}.{key}" if where else key
+            raise InputError(
+                field,
+                f"one of {', '.join(allowed)}",
+                f"unknown key {key!r}{_nearest(key, allowed)}",
+            )
+
+
+def _describe(raw: Any) -> str:
+    if isinstance(raw, list):
+        if raw and all(isinstance(r, list) for r in raw):
+            lengths = sorted({len(r) for r in raw})
+            if len(lengths) == 1:
+                return f"a {len(raw)}×{lengths[0]} nested list"
+            return f"a nested list with rows of lengths {lengths}"
+        return f"a list of {len(raw)} entries"
+    if isinstance(raw, (int, Decimal)) and not isinstance(raw, bool):
+        return f"the number {raw}"
+    return repr(raw) if len(repr(raw)) < 40 else type(raw).__name__
+
+
+def _array(
+    raw: Any, field: str
+) -> sympy.Rational | list[sympy.Rational] | list[list[sympy.Rational]]:
+    """A number, a flat list of numbers or a rectangular list of lists of numbers."""
+    if not isinstance(raw, list):
+        return parse_number(raw, field)
+    if not raw:
+        raise InputError(field, "a number or a non-empty list of numbers", "an empty list")
+    if all(not isinstance(item, list) for item in raw):
+        return [parse_number(item, f"{field}[{k + 1}]") for k, item in enumerate(raw)]
+    if not all(isinstance(item, list) for item in raw):
+        raise InputError(
+            field, "a list of numbers or a list of rows", "a list mixing numbers and lists"
+        )
+    width = len(raw[0])
+    rows = []
+    for r, row in enumerate(raw):
+        if len(row) != width or not row:
+            raise InputError(
+                field,
+                f"rows of equal, non-zero length {width}",
+                f"row {r + 1} of length {len(row)}",
+            )
+        if any(isinstance(item, list) for item in row):
+            raise InputError(field, "at most two levels of lists", "a deeper nesting")
+        rows.append([parse_number(item, f"{field}[{r + 1},{c + 1}]") for c, item in enumerate(row)])
+    return rows
+
+
+def _shape_of(value: Any) -> tuple[int, ...]:
+    if isinstance(value, list):
+        return (len(value), len(value[0])) if isinstance(value[0], list) else (len(value),)
+    return ()
+
+
+class _Reader:
+    """Validates the dictionary form of a problem, keeping track of where sizes came from."""
+
+    def __init__(self, data: Mapping[str, Any], cell: str | None):
+        if not isinstance(data, Mapping):
+            raise InputError("problem", "a table", type(data).__name__)
+        self.data = data
+        _check_keys(data, list(_TOP_KEYS), "")
+        cell_name = data.get("cell", cell or "lstm")
+        if not isinstance(cell_name, str):
+            raise InputError("cell", "a cell name", _describe(cell_name))
+        if cell is not None and cell != cell_name:
+            raise InputError(
+                "cell", f"the cell given with --cell ({cell!r})", f"{cell_name!r} in the file"
+            )
+        self.cell = get_cell(cell_name)
+        loss_name = data.get("loss", "half_sse")
+        if not isinstance(loss_name, str):
+            raise InputError("loss", "a loss name", _describe(loss_name))
+        self.loss = get_loss(loss_name)
+        self.sizes: dict[str, int] = {}
+        self.size_source: dict[str, str] = {}
+
+    # -- sizes -------------------------------------------------------------------------
+    def _set_size(self, dim: str, value: int, source: str) -> None:
+        if dim == "1" or dim in self.sizes:
+            return
+        if not 1 <= value <= LIMITS["size"]:
+            raise InputError(source, f"a size between 1 and {LIMITS['size']}", str(value))
+        self.sizes[dim] = value
+        self.size_source[dim] = source
+
+    def _infer_sizes(self, params: Mapping[str, Any], sequences: list[Mapping[str, Any]]) -> None:
+        table = self.data.get("sizes", {})
+        if not isinstance(table, Mapping):
+            raise InputError("sizes", "a table such as {n = 2, d = 3}", _describe(table))
+        dims = sorted(
+            {d for p in self.cell.params for d in p.shape} | {self.cell.input_size} - {"1"}
+        )
+        _check_keys(table, dims, "sizes")
+        for dim, value in table.items():
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise InputError(f"sizes.{dim}", "a positive integer", _describe(value))
+            self._set_size(dim, value, f"sizes.{dim}")
+        for b, seq in enumerate(sequences):
+            x = seq.get("x")
+            if isinstance(x, list) and x:
+                first = x[0]
+                self._set_size(
+                    self.cell.input_size,
+                    len(first) if isinstance(first, list) else 1,
+                    f"sequence[{b + 1}].x",
+                )
+        for param in self.cell.params:
+            raw = params.get(param.name)
+            if raw is None:
+                continue
+            shape = _raw_shape(raw)
+            if param.is_matrix and len(shape) == 2:
+                self._set_size(param.shape[0], shape[0], f"parameters.{param.name}")
+                self._set_size(param.shape[1], shape[1], f"parameters.{param.name}")
+            elif not param.is_matrix and len(shape) <= 1:
+                self._set_size(param.shape[0], shape[0] if shape else 1, f"parameters.{param.name}")
+        for param in self.cell.params:  # flat lists and bare numbers in matrices: rows or columns
+            raw = params.get(param.name)
+            if raw is None:
+                continue
+            shape = _raw_shape(raw)
+            if param.is_matrix and len(shape) <= 1:
+                rows, cols = param.shape
+                if not shape:
+                    self._set_size(rows, 1, f"parameters.{param.name}")
+                    self._set_size(cols, 1, f"parameters.{param.name}")
+                elif self.sizes.get(rows) == 1 or rows not in self.sizes:
+                    self._set_size(rows, 1, f"parameters.{param.name}")
+                    self._set_size(cols, shape[0], f"parameters.{param.name}")
+        missing = [d for d in dims if d not in self.sizes]
+        if missing:
+            raise InputError(
+                f"sizes.{missing[0]}",
+                "a size given or implied by the parameters",
+                "nothing to infer it from",
+            )
+
+    def _dim_text(self, dim: str) -> str:
+        if dim == "1":
+            return "1"
+        return f"{dim}={self.sizes[dim]} (from {self.size_source[dim]})"
+
+    # -- values ------------------------------------------------------------------------
+    def _matrix(self, raw: Any, field: str, rows_dim: str, cols_dim: str) -> Matrix:
+        rows = 1 if rows_dim == "1" else self.sizes[rows_dim]
+        cols = 1 if cols_dim == "1" else self.sizes[cols_dim]
+        value = _array(raw, field)
+        shape = _shape_of(value)
+        expected = (
+            f"a {rows}×{cols} matrix ({self._dim_text(rows_dim)}, {self._dim_text(cols_dim)})"
+        )
+        if shape == ():
+            if rows == cols == 1:
+                return ((value,),)
+        elif len(shape) == 1:
+            assert isinstance(value, list)
+            if rows == 1 and shape[0] == cols:
+                return (tuple(value),)
+            if cols == 1 and shape[0] == rows:
+                return tuple((v,) for v in value)
+        elif shape == (rows, cols):
+            return tuple(tuple(row) for row in value)
+        raise InputError(field, expected, _describe(raw))
+
+    def _vector(self, raw: Any, field: str, dim: str) -> Vector:
+        size = 1 if dim == "1" else self.sizes[dim]
+        value = _array(raw, field)
+        shape = _shape_of(value)
+        if shape == () and size == 1:
+            return (value,)
+        if shape == (size,):
+            return tuple(value)
+        if shape == (size, 1):
+            return tuple(row[0] for row in value)
+        raise InputError(
+            field, f"a vector of {size} numbers ({self._dim_text(dim)})", _describe(raw)
+        )
+
+    def _steps(
+        self, raw: Any, field: str, dim: str, *, optional: bool, steps: int | None
+    ) -> tuple[Vector | None, ...]:
+        if not isinstance(raw, list):
+            raise InputError(field, "a list with one entry per time step", _describe(raw))
+        if not raw:
+            raise InputError(field, "at least one time step", "an empty list")
+        if len(raw) > LIMITS["steps"]:
+            raise InputError(field, f"at most {LIMITS['steps']} time steps", f"{len(raw)}")
+        if steps is not None and len(raw) != steps:
+            raise InputError(
+                field, f"{steps} entries (one per time step of x)", f"{len(raw)} entries"
+            )
+        out: list[Vector | None] = []
+        for t, item in enumerate(raw):
+            where = f"{field}[{t + 1}]"
+            if optional and isinstance(item, str) and item.strip().lower() == NO_TARGET:
+                out.append(None)
+            else:
+                out.append(self._vector(item, where, dim))
+        return tuple(out)
+
+    def problem(self, source: str | None) -> Problem:
+        params_raw = self.data.get("parameters")
+        if not isinstance(params_raw, Mapping):
+            raise InputError(
+                "parameters",
+                "a table of the cell's parameters",
+                _describe(params_raw) if params_raw is not None else "nothing",
+            )
+        names = [p.name for p in self.cell.params]
+        _check_keys(params_raw, names, "parameters")
+        for name in names:
+            if name not in params_raw:
+                raise InputError(
+                    f"parameters.{name}",
+                    f"a value (the {self.cell.name} cell needs {', '.join(names)})",
+                    "nothing",
+                )
+        seq_raw = self.data.get("sequence")
+        if isinstance(seq_raw, Mapping):
+            seq_list = [seq_raw]
+        elif isinstance(seq_raw, list) and seq_raw and all(isinstance(s, Mapping) for s in seq_raw):
+            seq_list = seq_raw
+        else:
+            raise InputError(
+                "sequence",
+                "a [sequence] table or [[sequence]] tables",
+                _describe(seq_raw) if seq_raw is not None else "nothing",
+            )
+        if len(seq_list) > LIMITS["sequences"]:
+            raise InputError(
+                "sequence", f"at most {LIMITS['sequences']} sequences", str(len(seq_list))
+            )
+        self._infer_sizes(params_raw, seq_list)
+        params: dict[str, Matrix | Vector] = {}
+        for param in self.cell.params:
+            field = f"parameters.{param.name}"
+            if param.is_matrix:
+                params[param.name] = self._matrix(params_raw[param.name], field, *param.shape)
+            else:
+                params[param.name] = self._vector(params_raw[param.name], field, param.shape[0])
+        sequences = tuple(self._sequence(seq, b) for b, seq in enumerate(seq_list))
+        for key in ("title", "course", "author", "description"):
+            if not isinstance(self.data.get(key, ""), str):
+                raise InputError(key, "a string", _describe(self.data[key]))
+        return Problem(
+            cell=self.cell,
+            loss=self.loss,
+            sizes=dict(self.sizes),
+            params=params,
+            sequences=sequences,
+            title=self.data.get("title", ""),
+            course=self.data.get("course", ""),
+            author=self.data.get("author", ""),
+            description=self.data.get("description", ""),
+            source=source,
+        )
+
+    def _sequence(self, raw: Mapping[str, Any], b: int) -> Sequence:
+        where = f"sequence[{b + 1}]"
+        states = self.cell.states
+        aliases = {f"{s.name}_0": s.name for s in states} | {f"{s.name}0": s.name for s in states}
+        terminal_keys = (
+            {f"dL_d{s.name}_T": s.name for s in states} if self.loss.gradient_given else {}
+        )
+        allowed = [self.cell.input, self.loss.data_key, *aliases, *terminal_keys]
+        _check_keys(raw, allowed, where)
+        if self.cell.input not in raw:
+            raise InputError(
+                f"{where}.{self.cell.input}", "the inputs, one per time step", "nothing"
+            )
+        x = self._steps(
+            raw[self.cell.input],
+            f"{where}.{self.cell.input}",
+            self.cell.input_size,
+            optional=False,
+            steps=None,
+        )
+        key = self.loss.data_key
+        output_dim = self.cell.quantity_dims()[self.cell.output]
+        if key in raw:
+            targets = self._steps(
+                raw[key], f"{where}.{key}", output_dim, optional=True, steps=len(x)
+            )
+        elif self.loss.gradient_given:
+            targets = (None,) * len(x)
+        else:
+            raise InputError(
+                f"{where}.{key}",
+                f"the targets, one per time step ({NO_TARGET!r} where there is none)",
+                "nothing",
+            )
+        initial: dict[str, Vector] = {}
+        for alias, state in aliases.items():
+            if alias in raw:
+                if state in initial:
+                    raise InputError(
+                        f"{where}.{alias}",
+                        f"one initial value for {state}",
+                        "two (with and without '_')",
+                    )
+                initial[state] = self._vector(
+                    raw[alias], f"{where}.{alias}", self._state_dim(state)
+                )
+        for spec in states:
+            initial.setdefault(spec.name, (sympy.S.Zero,) * self._size(spec.size))
+        terminal = {
+            state: self._vector(raw[k], f"{where}.{k}", self._state_dim(state))
+            for k, state in terminal_keys.items()
+            if k in raw
+        }
+        return Sequence(x=x, targets=targets, initial=initial, terminal=terminal)  # type: ignore[arg-type]
+
+    def _state_dim(self, name: str) -> str:
+        return next(s.size for s in self.cell.states if s.name == name)
+
+    def _size(self, dim: str) -> int:
+        return 1 if dim == "1" else self.sizes[dim]
+
+
+def _raw_shape(raw: Any) -> tuple[int, ...]:
+    """The shape of raw (unparsed) data, without validating the numbers."""
+    if isinstance(raw, list) and raw:
+        first = raw[0]
+        if isinstance(first, list):
+            return (len(raw), len(first))
+        return (len(raw),)
+    return ()

@@ -1,0 +1,181 @@
+"""Certified values of a solved problem, with text, JSON, Markdown and LaTeX views."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from .names import Name
+from .numbers import format_decimal
+
+if TYPE_CHECKING:
+    from .problem import Problem
+
+SECTION_TITLES = {
+    "forward": "Forward pass",
+    "loss": "Loss",
+    "backward": "Backward pass (delta_q = dL/dq)",
+    "gradient": "Gradients",
+}
+
+_LATEX_BASES = {"c_tilde": r"\tilde{c}", "ell": r"\ell", "z_c": r"z_{\tilde{c}}"}
+
+
+class Solution(Mapping[str, Decimal]):
+    """Every quantity of a problem correctly rounded, by canonical name (``"h_2"``, ``"W_f[1,2]"``).
+
+    Values are :class:`decimal.Decimal` s holding exactly the printed digits.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        values: dict[Name, Decimal],
+        sections: dict[Name, str],
+        *,
+        digits: int,
+        decimals: bool,
+        gradients: bool,
+    ):
+        self.problem = problem
+        self.by_name = values
+        self.sections = sections
+        self.digits = digits
+        self.decimals = decimals
+        self.gradients = gradients
+        self._by_text = {str(name): name for name in values}
+
+    # -- mapping -------------------------------------------------------------------------
+    def __getitem__(self, key: str | Name) -> Decimal:
+        name = key if isinstance(key, Name) else self._by_text.get(key)
+        if name is None or name not in self.by_name:
+            raise KeyError(key)
+        return self.by_name[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(name) for name in self.by_name)
+
+    def __len__(self) -> int:
+        return len(self.by_name)
+
+    def value(
+        self, base: str, step: int | None = None, *index: int, seq: int | None = None
+    ) -> Decimal:
+        """The value of ``base`` at ``step`` (component ``index``; sequence ``seq`` of a batch)."""
+        return self[Name(base, step, tuple(index), seq)]
+
+    # -- views ---------------------------------------------------------------------------
+    @property
+    def precision_text(self) -> str:
+        unit = "decimal places" if self.decimals else "significant digits"
+        return f"{self.digits} {unit}, every digit certified"
+
+    def header(self) -> list[str]:
+        p = self.problem
+        steps = sorted({seq.steps for seq in p.sequences})
+        sizes = ", ".join(f"{k} = {v}" for k, v in sorted(p.sizes.items()))
+        batch = f", {p.batch} sequences" if p.batch > 1 else ""
+        lines = [p.title] if p.title else []
+        lines.append(
+            f"{p.cell.name} cell, {p.loss.name} loss; {sizes}, T = {'/'.join(map(str, steps))}{batch}; "
+            f"{self.precision_text}"
+        )
+        return lines
+
+    def to_text(self) -> str:
+        """A readable table: one row per quantity and step, decimal points aligned."""
+        rows: dict[str, list[tuple[str, str, str]]] = {}
+        for name, value in self.by_name.items():
+            label = name.base + (f"[{','.join(map(str, name.index))}]" if name.index else "")
+            if name.seq is not None:
+                label += f" (seq {name.seq})"
+            step = "" if name.step is None else str(name.step)
+            rows.setdefault(self.sections[name], []).append((step, label, format_decimal(value)))
+        width = max((len(r[1]) for rs in rows.values() for r in rs), default=8)
+        point = max((_int_width(r[2]) for rs in rows.values() for r in rs), default=1)
+        lines = self.header()
+        for section, entries in rows.items():
+            lines += ["", SECTION_TITLES[section], f"{'t':>3}  {'quantity':<{width}}  value"]
+            for step, label, text in entries:
+                lines.append(
+                    f"{step:>3}  {label:<{width}}  {' ' * (point - _int_width(text))}{text}"
+                )
+        return "\n".join(lines) + "\n"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data for programs: every value as a decimal string, grouped by section."""
+        p = self.problem
+        sections: dict[str, dict[str, str]] = {}
+        for name, value in self.by_name.items():
+            sections.setdefault(self.sections[name], {})[str(name)] = format_decimal(value)
+        return {
+            "problem": p.source,
+            "title": p.title,
+            "cell": p.cell.name,
+            "loss": p.loss.name,
+            "sizes": dict(sorted(p.sizes.items())),
+            "steps": [seq.steps for seq in p.sequences],
+            "digits": self.digits,
+            "rounding": "decimal places" if self.decimals else "significant digits",
+            "values": sections,
+        }
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as deterministic, indented JSON."""
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        lines = [
+            f"**{line}**" if i == 0 and self.problem.title else line
+            for i, line in enumerate(self.header())
+        ]
+        lines += ["", "| quantity | step | value |", "|---|---:|---:|"]
+        for name, value in self.by_name.items():
+            label = name.base + (f"[{','.join(map(str, name.index))}]" if name.index else "")
+            seq = f" (seq {name.seq})" if name.seq is not None else ""
+            step = "" if name.step is None else str(name.step)
+            lines.append(f"| `{label}`{seq} | {step} | {format_decimal(value)} |")
+        return "\n".join(lines)
+
+    def _repr_latex_(self) -> str:
+        rows = [
+            rf"{latex_name(name)} &= {format_decimal(value)}"
+            for name, value in self.by_name.items()
+        ]
+        return "$\\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"
+
+
+def _int_width(text: str) -> int:
+    return len(text.split(".")[0].split("e")[0])
+
+
+def latex_name(name: Name) -> str:
+    """A plain LaTeX rendering of a name (``h_{2}``, ``\\delta c_{1}``, ``\\frac{∂L}{∂W_f}``)."""
+    base = name.base
+    prefix = ""
+    if base.startswith("delta_"):
+        prefix, base = r"\delta ", base.removeprefix("delta_")
+    elif base.startswith("dL_d"):
+        base = base.removeprefix("dL_d")
+        inner = _latex_base(base, name)
+        return rf"\frac{{\partial L}}{{\partial {inner}}}"
+    return prefix + _latex_base(base, name)
+
+
+def _latex_base(base: str, name: Name) -> str:
+    head, _, tail = base.partition("_")
+    text = _LATEX_BASES.get(base, head)
+    subscript = [tail] if tail and base not in _LATEX_BASES else []
+    if name.step is not None:
+        subscript.append(str(name.step))
+    if name.index:
+        subscript.append(
+            "".join(map(str, name.index)) if len(name.index) > 1 else str(name.index[0])
+        )
+    sub = ",".join(subscript)
+    result = f"{text}_{{{sub}}}" if sub else text
+    if name.seq is not None:
+        result += f"^{{({name.seq})}}"
+    return result
