@@ -59,3 +59,15 @@ ACTIVATIONS: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
 
 #: Implementations handed to ``sympy.lambdify`` for the mpmath backend.
 MPMATH_FUNCTIONS: dict[str, Any] = {"sigma": _mp_sigma}
+
+#: NumPy implementations for generated code, as source text of a function with the SymPy
+#: function's name (generated modules import only NumPy, so they carry this source).
+#: Each must be numerically stable: no overflow warning, NaN or inf for any finite input.
+NUMPY_SOURCE: dict[str, str] = {
+    "sigma": (
+        "def sigma(a):\n"
+        '    """The logistic sigmoid 1/(1 + exp(-a)), without overflow for any finite a."""\n'
+        "    e = np.exp(-np.abs(a))\n"
+        "    return np.where(a >= 0, 1.0, e) / (1.0 + e)\n"
+    ),
+}
