@@ -140,7 +140,8 @@ def problem_from_dict(
 
 
 def _nearest(word: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(word, options, n=1)
+    same = [option for option in options if option.lower() == word.lower()]
+    close = same or difflib.get_close_matches(word, options, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 

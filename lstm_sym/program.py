@@ -433,6 +433,18 @@ class Program:
         return self._lookup(name) if name is not None else None
 
     # -- closed forms --------------------------------------------------------------------
+    def closed_form_sizes(self) -> dict[Name, int]:
+        """How many nodes every closed form would have (one pass, nothing built)."""
+        sizes: dict[sympy.Basic, int] = {}
+        result: dict[Name, int] = {}
+        for assignment in self.assignments:
+            size = sum(
+                sizes.get(node, 1) if node.is_Symbol else 1
+                for node in sympy.preorder_traversal(assignment.expr)
+            )
+            sizes[assignment.symbol] = result[assignment.name] = size
+        return result
+
     def closed_form_size(self, key: str | Name) -> int:
         """How many nodes the closed form of ``key`` would have (computed without building it)."""
         sizes: dict[sympy.Basic, int] = {}

@@ -9,9 +9,11 @@ Usable on any problem::
     (22, True)
 
 Every scalar the loss depends on (parameter entries, initial states, inputs) is moved by
-±ε exactly (a rational ε), the loss is re-evaluated with mpmath, and
-(L(θ+ε) − L(θ−ε)) / 2ε is compared with the symbolic gradient evaluated at the same
-precision. With ε = 10^−(dps/3) the difference quotient is good to about 2·dps/3 digits.
+±ε and ±2ε exactly (a rational ε), the loss is re-evaluated with mpmath, and the
+fourth-order central difference (L(θ−2ε) − 8L(θ−ε) + 8L(θ+ε) − L(θ+2ε)) / 12ε is
+compared with the symbolic gradient evaluated at the same precision. With
+ε = 10^−(dps/5) its truncation error (∝ ε⁴) and its rounding error (∝ 10^−dps/ε) are
+both about 10^−(4·dps/5).
 """
 
 from __future__ import annotations
@@ -129,7 +131,7 @@ def check_gradients(
     problem: Problem, *, dps: int = 60, eps: sympy.Rational | None = None
 ) -> GradientCheck:
     """Compare every symbolic gradient of ``problem`` with a central difference at ``dps`` digits."""
-    eps = eps if eps is not None else sympy.Rational(1, 10 ** (dps // 3))
+    eps = eps if eps is not None else sympy.Rational(1, 10 ** (dps // 5))
     with mpmath.workdps(dps):
         trace = Evaluator(problem).run(gradients=True)
         symbolic = {
@@ -140,11 +142,12 @@ def check_gradients(
         values: dict[Name, tuple[mpmath.mpf, mpmath.mpf]] = {}
         worst: Name | None = None
         largest = mpmath.mpf(0)
-        two_eps = 2 * (mpmath.mpf(eps.p) / eps.q)
+        twelve_eps = 12 * (mpmath.mpf(eps.p) / eps.q)
         for name, where in _perturbations(problem):
-            up = Evaluator(_shifted(problem, where, eps)).run().loss
-            down = Evaluator(_shifted(problem, where, -eps)).run().loss
-            difference = (up - down) / two_eps
+            loss = {
+                k: Evaluator(_shifted(problem, where, k * eps)).run().loss for k in (-2, -1, 1, 2)
+            }
+            difference = (loss[-2] - 8 * loss[-1] + 8 * loss[1] - loss[2]) / twelve_eps
             values[name] = (symbolic[name], difference)
             error = abs(symbolic[name] - difference)
             if error > largest or worst is None:

@@ -107,3 +107,37 @@ def numpy_forward(case: Case) -> tuple[list[list[dict[str, np.ndarray]]], float]
             loss += float(_array(case.dc_T[b]) @ c)
         out.append(steps)
     return out, loss
+
+
+def mp_value(expr: Any, cache: dict[Any, Any] | None = None) -> Any:
+    """An exact SymPy number evaluated with mpmath at the working precision.
+
+    Shared subtrees are evaluated once (SymPy's own ``evalf`` revisits them and is far
+    slower on the deep expressions of exact gradients).
+    """
+    import mpmath
+    import sympy
+
+    from lstm_sym.functions import sigma
+
+    cache = {} if cache is None else cache
+    if expr in cache:
+        return cache[expr]
+    if expr.is_Rational:
+        value = mpmath.mpf(int(expr.p)) / int(expr.q)
+    elif expr.is_Add:
+        value = mpmath.fsum(mp_value(a, cache) for a in expr.args)
+    elif expr.is_Mul:
+        value = mpmath.fprod(mp_value(a, cache) for a in expr.args)
+    elif expr.is_Pow:
+        value = mp_value(expr.base, cache) ** mp_value(expr.exp, cache)
+    elif isinstance(expr, sigma):
+        value = 1 / (1 + mpmath.exp(-mp_value(expr.args[0], cache)))
+    elif isinstance(expr, sympy.tanh):
+        value = mpmath.tanh(mp_value(expr.args[0], cache))
+    elif isinstance(expr, sympy.exp):
+        value = mpmath.exp(mp_value(expr.args[0], cache))
+    else:
+        raise TypeError(f"unexpected node {expr.func}")
+    cache[expr] = value
+    return value
