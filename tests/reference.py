@@ -62,7 +62,8 @@ def _array(v: Any) -> np.ndarray:
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-a))
+    """σ(a) = (1 + tanh(a/2))/2: no overflow for large |a|."""
+    return 0.5 * (1.0 + np.tanh(0.5 * a))
 
 
 def numpy_forward(case: Case) -> tuple[list[list[dict[str, np.ndarray]]], float]:
