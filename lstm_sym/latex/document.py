@@ -8,7 +8,7 @@ from ..names import Name
 from ..problem import Problem
 from .blocks import BLANK
 from .escape import escape_text, math_identifier
-from .layout import ROW_BUDGET, pack
+from .layout import ROW_BUDGET, fit, pack
 from .names import NameStyle
 from .printer import bmatrix
 
@@ -53,7 +53,7 @@ def shaped(name: Name, rows: int, cols: int, matrix: bool, lookup: Lookup) -> st
 
 def gather(items: Sequence[str]) -> str:
     """Items ``name = value`` in centred rows that fit the page (a ``gather*``)."""
-    rows = pack([item + r"\qquad" for item in items], ROW_BUDGET)
+    rows = pack([fit(item, ROW_BUDGET) + r"\qquad" for item in items], ROW_BUDGET)
     body = " \\\\\n".join(row.removesuffix(r"\qquad") for row in rows)
     return "\\begin{gather*}\n" + body + "\n\\end{gather*}"
 
@@ -121,7 +121,7 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], *, long: bool = 
     columns = "l" * len(header)
     lines = [r"\toprule", " & ".join(header) + r" \\ \midrule"]
     for row in rows:
-        cells = (rf"$\displaystyle {cell}$" if cell else "" for cell in row)
+        cells = (rf"$\displaystyle {fit(cell, ROW_BUDGET - 12)}$" if cell else "" for cell in row)
         lines.append(" & ".join(cells) + r" \\ \addlinespace")
     lines[-1] = lines[-1].removesuffix(r" \addlinespace")
     lines.append(r"\bottomrule")
