@@ -65,6 +65,8 @@ class StepEquations:
     names: NameStyle
     params: tuple[str, ...]
     batch: bool = False
+    #: names printed without a step (the given gradients and terms of the terminal loss)
+    stepless: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         cell = self.template.cell
@@ -82,7 +84,7 @@ class StepEquations:
     def name(self, base: str, step: int | str, offset: int = 0, index: str | None = None) -> str:
         """The LaTeX of template name ``base`` at ``step + offset``."""
         cell = self.template.cell
-        if base in self.params:
+        if base in self.params or base in self.stepless:
             return self.names.template(base, None, index)
         if base.startswith("grad_"):
             return self.names.template("dL_d" + base.removeprefix("grad_"), None, index)

@@ -163,7 +163,7 @@ class SheetPrinter(LatexPrinter):
             rank,
             _is_negative(term),
             min(seqs, default=0),
-            min(steps, default=0),
+            min(steps, default=1 << 20),
             lead.index if lead is not None else (),
             position,
         )

@@ -243,13 +243,21 @@ class Sheet:
     # -- the document --------------------------------------------------------------------
     def equations(self) -> str:
         """The cell's equations (and the derived backward equations) at a general step t."""
-        template = self.program.with_loss
         params = tuple(p.name for p in self.problem.cell.params)
-        equations = StepEquations(template, self.names, params, batch=self.problem.batch > 1)
-        total = (
-            r"\sum_{b} \sum_{t} \ell_{t}^{(b)}" if self.problem.batch > 1 else r"\sum_{t} \ell_{t}"
-        )
+        batch = self.problem.batch > 1
+        equations = StepEquations(self.program.with_loss, self.names, params, batch=batch)
         forward = [line(lhs, rhs) for lhs, rhs in equations.forward()]
+        total = r"\sum_{t} \ell_{t}"
+        terminal = self.program.terminal
+        given = ""
+        if terminal is not None:
+            stepless = frozenset(terminal.data + terminal.loss_terms)
+            ends = StepEquations(terminal, self.names, params, stepless=stepless)
+            forward += [line(lhs, rhs) for lhs, rhs in ends.forward("T")]
+            total += "".join(f" + {self.names.template(term)}" for term in terminal.loss_terms)
+            given = ", ".join(f"${self.names.template(g)}$" for g in terminal.data)
+        if batch:
+            total = rf"\sum_{{b}} \left({total}\right)" if terminal else rf"\sum_{{b}} {total}"
         forward.append(line("L", [total]))
         out = [
             Block("Equations", (), level=1, note="At every step $t$:").latex(),
@@ -259,9 +267,14 @@ class Sheet:
             backward = [line(lhs, rhs) for lhs, rhs in equations.backward()]
             backward += [line(lhs, rhs) for lhs, rhs in equations.initial_gradients()]
             backward += [line(lhs, rhs) for lhs, rhs in equations.gradients()]
+            last = (
+                f"at the last step the given {given} flow in instead of the terms with $t+1$"
+                if given
+                else "terms with $t+1$ are zero at the last step"
+            )
             note = (
-                r"Backward, derived by reverse accumulation ($\delta q = \partial L/\partial q$; "
-                r"terms with $t+1$ are zero at the last step):"
+                "Backward, derived by reverse accumulation "
+                rf"($\delta q = \partial L/\partial q$; {last}):"
             )
             out.append(Block("", tuple(backward), note=note).latex())
         return "\n".join(out)
