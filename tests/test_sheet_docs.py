@@ -36,7 +36,7 @@ def test_command_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "examples").symlink_to(ROOT / "examples")
     has_latex = shutil.which("latexmk") is not None
-    ran = 0
+    ran = skipped = 0
     for block in _blocks("console"):
         for line in block.splitlines():
             if not line.startswith("$ lstm-sym "):
@@ -45,8 +45,9 @@ def test_command_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
             if "--pdf" in args and not has_latex:
                 if os.environ.get("LSTM_SYM_REQUIRE_LATEX") == "1":
                     pytest.fail("LSTM_SYM_REQUIRE_LATEX=1 but latexmk is not installed")
+                skipped += 1
                 continue
             assert main(args) == 0, line
             ran += 1
-    assert ran >= 3
+    assert ran >= 2 and ran + skipped >= 3
     assert (tmp_path / "quiz.tex").is_file() and (tmp_path / "batch.tex").is_file()
