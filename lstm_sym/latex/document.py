@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from ..losses import LOSS_TERM
 from ..names import Name
 from ..problem import Problem
 from .blocks import BLANK
@@ -132,3 +133,46 @@ def table(header: Sequence[str], rows: Iterable[Sequence[str]], *, long: bool = 
         f"\\begin{{center}}\n\\begin{{tabular}}{{{columns}}}\n{inner}\n"
         "\\end{tabular}\n\\end{center}"
     )
+
+
+def summary(problem: Problem, names: NameStyle, lookup: Lookup, *, gradients: bool) -> str:
+    """Tables of the results (blanks where ``lookup`` has no value).
+
+    One table per sequence with every state and the loss term at every step, then L, then
+    (with ``gradients``) every parameter gradient and the gradients of the initial states.
+    """
+    cell = problem.cell
+    out = [r"\section*{Summary}"]
+    for b, seq in enumerate(problem.sequences):
+        label = problem.seq_label(b)
+        header = ["$t$"] + [f"${names.template(s.name, 't')}$" for s in cell.states]
+        header.append(f"${names.template(LOSS_TERM, 't')}$")
+        rows = []
+        for t in range(1, seq.steps + 1):
+            row = [str(t)]
+            for state in cell.states:
+                size = problem.sizes.get(state.size, 1)
+                row.append(shaped(Name(state.name, t, (), label), size, 1, False, lookup))
+            has_loss = seq.targets[t - 1] is not None
+            row.append(lookup(Name(LOSS_TERM, t, (), label)) or BLANK if has_loss else "")
+            rows.append(row)
+        if label is not None:
+            out.append(rf"\subsection*{{Sequence {label}}}")
+        out.append(table(header, rows))
+    out.append(rf"\[ L = {lookup(Name('L')) or BLANK} \]")
+    if not gradients:
+        return "\n".join(out)
+    rows = []
+    for param in cell.params:
+        shape = _shape(problem.params[param.name])
+        name = Name(f"dL_d{param.name}")
+        rows.append([names(name), shaped(name, *shape, param.is_matrix, lookup)])
+    for b in range(problem.batch):
+        label = problem.seq_label(b)
+        for state in cell.states:
+            name = Name(f"dL_d{state.name}", 0, (), label)
+            size = problem.sizes.get(state.size, 1)
+            rows.append([names(name), shaped(name, size, 1, False, lookup)])
+    # no heading of its own: longtable may break the page right after one
+    out.append(table(["Gradient", "Value"], rows, long=True))
+    return "\n".join(out)

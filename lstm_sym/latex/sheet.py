@@ -28,9 +28,9 @@ from ..program import BACKWARD, FORWARD, GRADIENT, LOSS, Assignment, Program
 from ..solution import Solution
 from .blocks import BLANK, Block, SheetLine, line
 from .display import Numbers
-from .document import PREAMBLE, given, shaped, table, title_block
+from .document import PREAMBLE, given, shaped, summary, title_block
 from .equations import StepEquations
-from .layout import align_rows
+from .layout import align_rows, width
 from .names import NameStyle
 from .printer import SheetPrinter
 
@@ -88,8 +88,13 @@ class Sheet:
     """
 
     def __init__(
-        self, problem: Problem | Model, options: SheetOptions | None = None, **changes: Any
+        self,
+        problem: Problem | Model | str | Path,
+        options: SheetOptions | None = None,
+        **changes: Any,
     ):
+        if isinstance(problem, str | Path):
+            problem = load_problem(problem)
         self.model = problem if isinstance(problem, Model) else Model(problem)
         self.problem = self.model.problem
         self.options = replace(options or SheetOptions(), **changes)
@@ -101,8 +106,8 @@ class Sheet:
 
     @classmethod
     def load(cls, path: str | Path, **options: Any) -> Sheet:
-        """The sheet of a problem file."""
-        return cls(load_problem(path), **options)
+        """The sheet of a problem file (the same as ``Sheet(path, **options)``)."""
+        return cls(path, **options)
 
     # -- the ingredients -----------------------------------------------------------------
     @cached_property
@@ -164,8 +169,6 @@ class Sheet:
         """The ``align*`` row(s) of one name's line, as LaTeX (for a quick look)."""
         assignment = self.program[name]
         sheet_line = self.sheet_line(assignment)
-        from .layout import width
-
         return " \\\\\n".join(align_rows(sheet_line.lhs, sheet_line.parts, width(sheet_line.lhs)))
 
     # -- blocks --------------------------------------------------------------------------
@@ -281,42 +284,8 @@ class Sheet:
 
     def summary(self) -> str:
         """Tables of the results: states and loss terms per step, L, and every gradient."""
-        problem, cell = self.problem, self.problem.cell
-        out = [r"\section*{Summary}"]
         lookup = self._solved if not self.options.problem_only else (lambda name: None)
-        for b, seq in enumerate(problem.sequences):
-            label = problem.seq_label(b)
-            header = ["$t$"] + [f"${self.names.template(s.name, 't')}$" for s in cell.states]
-            header.append(f"${self.names.template('ell', 't')}$")
-            rows = []
-            for t in range(1, seq.steps + 1):
-                row = [str(t)]
-                for state in cell.states:
-                    size = problem.sizes.get(state.size, 1)
-                    row.append(shaped(Name(state.name, t, (), label), size, 1, False, lookup))
-                has_loss = seq.targets[t - 1] is not None
-                row.append(lookup(Name("ell", t, (), label)) or BLANK if has_loss else "")
-                rows.append(row)
-            if label is not None:
-                out.append(rf"\subsection*{{Sequence {label}}}")
-            out.append(table(header, rows))
-        out.append(rf"\[ L = {lookup(Name('L')) or BLANK} \]")
-        if self.gradients:
-            rows = []
-            for param in cell.params:
-                shape = problem.params[param.name]
-                rows_, cols = (len(shape), len(shape[0])) if param.is_matrix else (len(shape), 1)
-                name = Name(f"dL_d{param.name}")
-                rows.append([self.names(name), shaped(name, rows_, cols, param.is_matrix, lookup)])
-            for b in range(problem.batch):
-                label = problem.seq_label(b)
-                for state in cell.states:
-                    name = Name(f"dL_d{state.name}", 0, (), label)
-                    size = problem.sizes.get(state.size, 1)
-                    rows.append([self.names(name), shaped(name, size, 1, False, lookup)])
-            out.append(r"\subsection*{Gradients}")
-            out.append(table(["Gradient", "Value"], rows, long=True))
-        return "\n".join(out)
+        return summary(self.problem, self.names, lookup, gradients=self.gradients)
 
     def to_latex(self) -> str:
         """The whole document (deterministic: same problem and options, same text)."""
