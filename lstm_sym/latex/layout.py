@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 #: The width of a digit at the body font size (11 pt Computer Modern), in points.
 DIGIT_POINTS = 5.48
@@ -157,6 +158,7 @@ def _length(text: str) -> float:
     return float(match[1]) * points / DIGIT_POINTS
 
 
+@lru_cache(maxsize=16384)
 def width(tex: str) -> float:
     """The estimated width of math-mode LaTeX, in digit widths."""
     return _tokens_width(_TOKEN.findall(tex))

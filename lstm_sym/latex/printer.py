@@ -227,7 +227,7 @@ class SheetPrinter(LatexPrinter):
         if (
             isinstance(arg, MatAdd | sympy.Add)
             or self._parenthesized_number(arg)
-            or (isinstance(arg, MatMul) and arg.could_extract_minus_sign())
+            or _is_negative(arg)
         ):
             return self._add_parens(tex)  # type: ignore[no-any-return]
         return str(tex)
@@ -292,8 +292,10 @@ def _is_zero(expr: sympy.Basic) -> bool:
 
 
 def _is_negative(expr: sympy.Basic) -> bool:
+    """Whether a term prints with a leading minus (matrix products: a negative coefficient)."""
     if isinstance(expr, MatrixExpr):
-        return isinstance(expr, MatMul) and bool(expr.could_extract_minus_sign())
+        # structural: MatMul.could_extract_minus_sign() would evaluate the negated product
+        return isinstance(expr, MatMul) and bool(expr.args[0].is_Number and expr.args[0] < 0)
     return bool(expr.could_extract_minus_sign())
 
 
