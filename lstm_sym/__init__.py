@@ -14,6 +14,7 @@ every printed digit certified; gradients come from symbolic reverse accumulation
 from .cells import CELLS, Cell, get_cell, register_cell
 from .errors import InputError, LstmSymError, TooLargeError
 from .functions import sigma
+from .latex import Sheet, SheetOptions
 from .losses import LOSSES, Loss, get_loss, register_loss
 from .model import Model, solve
 from .names import Name
@@ -35,6 +36,8 @@ __all__ = [
     "Name",
     "Problem",
     "Program",
+    "Sheet",
+    "SheetOptions",
     "Solution",
     "TooLargeError",
     "__version__",

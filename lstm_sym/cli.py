@@ -100,8 +100,79 @@ def _run_solve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sheet_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from .latex.sheet import MAX_DIGITS, MIN_DIGITS, PARTS
+
+    parser = commands.add_parser(
+        "sheet",
+        help="a LaTeX solution sheet (formula = numbers = value for every step), optionally PDF",
+        description="Write the whole calculation as a LaTeX document; --pdf compiles it with "
+        "latexmk (pdfLaTeX, no shell escape). See docs/sheets.md.",
+    )
+    _add_problem_options(parser)
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write the .tex to FILE (default: stdout)"
+    )
+    parser.add_argument(
+        "--pdf", action="store_true", help="also build FILE's PDF beside it (needs -o and latexmk)"
+    )
+    parser.add_argument(
+        "--parts",
+        metavar="LIST",
+        default=",".join(PARTS),
+        help=f"comma-separated parts to include, from {','.join(PARTS)} (default: all)",
+    )
+    parser.add_argument(
+        "--digits",
+        type=int,
+        default=5,
+        metavar="N",
+        help=f"decimal places of displayed values, {MIN_DIGITS} to {MAX_DIGITS} (default 5)",
+    )
+    parser.add_argument(
+        "--view",
+        choices=("scalar", "vector"),
+        default="scalar",
+        help="one line per component (scalar, default) or per vector (vector)",
+    )
+    parser.add_argument(
+        "--problem-only",
+        action="store_true",
+        help="the given data and the equations with blanks to fill in (no values)",
+    )
+    parser.add_argument("--title", help="title (default: the problem file's title)")
+    parser.add_argument("--course", help="course line (default: the problem file's course)")
+    parser.add_argument("--author", help="author line (default: the problem file's author)")
+    parser.set_defaults(run=_run_sheet)
+
+
+def _run_sheet(args: argparse.Namespace) -> int:
+    from .latex import Sheet
+
+    if args.pdf and (not args.output or args.output == "-"):
+        raise UsageError("lstm-sym sheet: --pdf needs -o FILE.tex (see --help)")
+    parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
+    sheet = Sheet(
+        _load(args),
+        parts=parts,
+        digits=args.digits,
+        view=args.view,
+        problem_only=args.problem_only,
+        title=args.title,
+        course=args.course,
+        author=args.author,
+    )
+    text = sheet.to_latex()
+    _emit(text, args.output)
+    if args.pdf:
+        from .latex import build_pdf
+
+        print(build_pdf(args.output))
+    return EXIT_OK
+
+
 #: Subcommand builders, in the order ``--help`` lists them.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_solve_parser]  # type: ignore[type-arg]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_solve_parser, _sheet_parser]  # type: ignore[type-arg]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -97,7 +97,9 @@ class Program:
                 )
         if name == delta(cell.input):
             return Name(f"dL_d{cell.input}", t, (), seq)
-        if t is None:  # terminal template: final states and given gradients
+        if t is None:  # terminal template: final states (at step T) and given gradients
+            if any(name == state.name for state in cell.states):
+                return Name(name, self.problem.sequences[b].steps, (), seq)
             return Name(name, None, (), seq)
         return Name(name, t, (), seq)
 

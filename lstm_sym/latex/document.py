@@ -1,0 +1,178 @@
+"""The fixed parts of a sheet: preamble, title block, the given problem and the summary tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+from ..losses import LOSS_TERM
+from ..names import Name
+from ..problem import Problem
+from .blocks import BLANK
+from .escape import escape_text, math_identifier
+from .layout import ROW_BUDGET, fit, pack
+from .names import NameStyle
+from .printer import bmatrix
+
+PREAMBLE = r"""\documentclass[11pt]{article}
+\usepackage[a4paper,margin=2cm]{geometry}
+\usepackage{amsmath,amssymb}
+\usepackage{array,booktabs,longtable}
+\ifdefined\pdfgentounicode
+  \input{glyphtounicode}\pdfgentounicode=1
+\fi
+\allowdisplaybreaks
+\setcounter{MaxMatrixCols}{30}
+\setlength{\parindent}{0pt}
+\setlength{\parskip}{0.5\baselineskip}
+\renewcommand{\arraystretch}{1.15}
+"""
+
+#: A displayed number of a name, or ``None`` when there is none.
+Lookup = Callable[[Name], str | None]
+
+
+def title_block(title: str, course: str, author: str) -> str:
+    """The centred title, course and author (user text, escaped here)."""
+    lines = [rf"{{\Large\bfseries {escape_text(title)}\par}}"]
+    lines += [rf"{{\large {escape_text(text)}\par}}" for text in (course, author) if text]
+    return "\\begin{center}\n" + "\n\\medskip\n".join(lines) + "\n\\end{center}"
+
+
+def shaped(name: Name, rows: int, cols: int, matrix: bool, lookup: Lookup) -> str:
+    """The value of a vector or matrix name: a number when 1×1, else a ``bmatrix``."""
+    if rows * cols == 1:
+        return lookup(name) or BLANK
+    entries = [
+        [
+            lookup(name.component(r, c) if matrix else name.component(r)) or BLANK
+            for c in range(1, cols + 1)
+        ]
+        for r in range(1, rows + 1)
+    ]
+    return bmatrix(entries)
+
+
+def gather(items: Sequence[str]) -> str:
+    """Items ``name = value`` in centred rows that fit the page (a ``gather*``)."""
+    rows = pack([fit(item, ROW_BUDGET) + r"\qquad" for item in items], ROW_BUDGET)
+    body = " \\\\\n".join(row.removesuffix(r"\qquad") for row in rows)
+    return "\\begin{gather*}\n" + body + "\n\\end{gather*}"
+
+
+def given(problem: Problem, names: NameStyle, lookup: Lookup) -> str:
+    """The problem as given: cell, loss, sizes, parameters, inputs, targets, initial states."""
+    cell = problem.cell
+    steps = sorted({seq.steps for seq in problem.sequences})
+    sizes = ", ".join(f"{math_identifier(k)} = {v}" for k, v in sorted(problem.sizes.items()))
+    sizes += ", T = " + "/".join(map(str, steps))
+    if problem.batch > 1:
+        sizes += f", B = {problem.batch}"
+    out = [r"\section*{Problem}"]
+    if problem.description:
+        out.append(escape_text(problem.description))
+    out.append(
+        rf"Cell \texttt{{{escape_text(cell.name)}}}: {escape_text(cell.description)} "
+        rf"Loss \texttt{{{escape_text(problem.loss.name)}}}: {escape_text(problem.loss.description)}. "
+        rf"Sizes: ${sizes}$."
+    )
+    params = [
+        f"{names(Name(p.name))} = "
+        + shaped(Name(p.name), *_shape(problem.params[p.name]), p.is_matrix, lookup)
+        for p in cell.params
+    ]
+    out += [r"\subsection*{Parameters}", gather(params)]
+    for b, seq in enumerate(problem.sequences):
+        label = problem.seq_label(b)
+        size = len(seq.x[0])
+        heading = f"Sequence {label}" if label is not None else "Inputs, targets and initial states"
+        out.append(rf"\subsection*{{{heading}}}")
+        items = [
+            f"{names(Name(cell.input, t, (), label))} = "
+            + shaped(Name(cell.input, t, (), label), size, 1, False, lookup)
+            for t in range(1, seq.steps + 1)
+        ]
+        data = problem.loss.data
+        for t, target in enumerate(seq.targets, start=1):
+            name = Name(data, t, (), label)
+            value = (
+                shaped(name, len(target), 1, False, lookup)
+                if target is not None
+                else r"\text{none}"
+            )
+            items.append(f"{names(name)} = {value}")
+        for state, start in seq.initial.items():
+            name = Name(state, 0, (), label)
+            items.append(f"{names(name)} = {shaped(name, len(start), 1, False, lookup)}")
+        for state, gradient in seq.terminal.items():
+            name = Name(f"g_{state}", None, (), label)
+            items.append(f"{names(name)} = {shaped(name, len(gradient), 1, False, lookup)}")
+        out.append(gather(items))
+    return "\n".join(out)
+
+
+def _shape(value: object) -> tuple[int, int]:
+    assert isinstance(value, tuple)
+    if value and isinstance(value[0], tuple):
+        return len(value), len(value[0])
+    return len(value), 1
+
+
+def table(header: Sequence[str], rows: Iterable[Sequence[str]], *, long: bool = False) -> str:
+    """A booktabs table of display-math cells (a ``longtable`` when it may span pages)."""
+    columns = "l" * len(header)
+    lines = [r"\toprule", " & ".join(header) + r" \\ \midrule"]
+    for row in rows:
+        cells = (rf"$\displaystyle {fit(cell, ROW_BUDGET - 12)}$" if cell else "" for cell in row)
+        lines.append(" & ".join(cells) + r" \\ \addlinespace")
+    lines[-1] = lines[-1].removesuffix(r" \addlinespace")
+    lines.append(r"\bottomrule")
+    inner = "\n".join(lines)
+    if long:
+        return f"\\begin{{longtable}}{{{columns}}}\n{inner}\n\\end{{longtable}}"
+    return (
+        f"\\begin{{center}}\n\\begin{{tabular}}{{{columns}}}\n{inner}\n"
+        "\\end{tabular}\n\\end{center}"
+    )
+
+
+def summary(problem: Problem, names: NameStyle, lookup: Lookup, *, gradients: bool) -> str:
+    """Tables of the results (blanks where ``lookup`` has no value).
+
+    One table per sequence with every state and the loss term at every step, then L, then
+    (with ``gradients``) every parameter gradient and the gradients of the initial states.
+    """
+    cell = problem.cell
+    out = [r"\section*{Summary}"]
+    for b, seq in enumerate(problem.sequences):
+        label = problem.seq_label(b)
+        header = ["$t$"] + [f"${names.template(s.name, 't')}$" for s in cell.states]
+        header.append(f"${names.template(LOSS_TERM, 't')}$")
+        rows = []
+        for t in range(1, seq.steps + 1):
+            row = [str(t)]
+            for state in cell.states:
+                size = problem.sizes.get(state.size, 1)
+                row.append(shaped(Name(state.name, t, (), label), size, 1, False, lookup))
+            has_loss = seq.targets[t - 1] is not None
+            row.append(lookup(Name(LOSS_TERM, t, (), label)) or BLANK if has_loss else "")
+            rows.append(row)
+        if label is not None:
+            out.append(rf"\subsection*{{Sequence {label}}}")
+        out.append(table(header, rows))
+    out.append(rf"\[ L = {lookup(Name('L')) or BLANK} \]")
+    if not gradients:
+        return "\n".join(out)
+    rows = []
+    for param in cell.params:
+        shape = _shape(problem.params[param.name])
+        name = Name(f"dL_d{param.name}")
+        rows.append([names(name), shaped(name, *shape, param.is_matrix, lookup)])
+    for b in range(problem.batch):
+        label = problem.seq_label(b)
+        for state in cell.states:
+            name = Name(f"dL_d{state.name}", 0, (), label)
+            size = problem.sizes.get(state.size, 1)
+            rows.append([names(name), shaped(name, size, 1, False, lookup)])
+    # no heading of its own: longtable may break the page right after one
+    out.append(table(["Gradient", "Value"], rows, long=True))
+    return "\n".join(out)
