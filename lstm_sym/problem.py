@@ -25,7 +25,7 @@ from .heads import HEAD_BIAS, HEAD_WEIGHT, with_head
 from .layouts import FRAMEWORKS, NATIVE, describe_layout
 from .losses import Loss, get_loss
 from .numbers import parse_number
-from .weights import framework_parameters
+from .weights import LAYOUT_KEY, framework_parameters
 
 Vector = tuple[sympy.Rational, ...]
 Matrix = tuple[Vector, ...]
@@ -314,13 +314,13 @@ class _Reader:
                 )
             names: list[str] = []
             if table is not None:
-                given = framework_parameters(table, "custom", base=base, extra=head_params)
-                if given.layout != NATIVE:
+                if table.get(LAYOUT_KEY, NATIVE) != NATIVE:
                     raise InputError(
-                        "parameters.layout", f"{NATIVE} for a custom cell", repr(given.layout)
+                        "parameters.layout", f"{NATIVE} for a custom cell", repr(table[LAYOUT_KEY])
                     )
+                given = framework_parameters(table, "custom", base=base, extra=head_params)
                 self.params_raw, self.parameters_file = given.params, given.file
-                names = [k for k in given.params if k not in head_params]
+                names = list(given.params)
             _check_keys(raw, list(_CELL_KEYS), "cell")
             return parse_cell(
                 raw.get("equations", ()),
@@ -378,7 +378,7 @@ class _Reader:
         if not isinstance(table, Mapping):
             raise InputError("sizes", "a table such as {n = 2, d = 3}", _describe(table))
         dims = sorted(
-            {d for p in self.cell.params for d in p.shape} | {self.cell.input_size} - {"1"}
+            ({d for p in self.cell.params for d in p.shape} | {self.cell.input_size}) - {"1"}
         )
         _check_keys(table, dims, "sizes")
         for dim, value in table.items():
