@@ -14,6 +14,7 @@ the chosen activations and gives a new cell, so the choice is data too.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -177,7 +178,9 @@ def slotted_cell(
     )
 
 
-_VARIANTS: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[Cell, Cell]] = {}
+_VARIANTS: weakref.WeakKeyDictionary[Cell, dict[tuple[tuple[str, str], ...], Cell]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def with_activations(cell: Cell, choices: Mapping[str, str], *, field: str = "activations") -> Cell:
@@ -201,8 +204,9 @@ def with_activations(cell: Cell, choices: Mapping[str, str], *, field: str = "ac
             )
     if all(slots[k].activation == v for k, v in choices.items()):
         return cell
-    key = (id(cell), tuple(sorted(choices.items())))
-    if key not in _VARIANTS:
+    key = tuple(sorted(choices.items()))
+    variants = _VARIANTS.setdefault(cell, {})
+    if key not in variants:
         chosen = tuple(
             dataclasses.replace(slot, activation=choices.get(slot.name, slot.activation))
             for slot in cell.activations
@@ -210,8 +214,8 @@ def with_activations(cell: Cell, choices: Mapping[str, str], *, field: str = "ac
         variant = dataclasses.replace(
             cell, equations=resolve_activations(cell.spec, chosen), activations=chosen
         )
-        _VARIANTS[key] = (cell, variant)
-    return _VARIANTS[key][1]
+        variants[key] = variant
+    return variants[key]
 
 
 CELLS: dict[str, Cell] = {}

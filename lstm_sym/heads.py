@@ -8,6 +8,7 @@ ordinary :class:`~lstm_sym.cells.Cell`, so values, gradients and programs need n
 from __future__ import annotations
 
 import dataclasses
+import weakref
 
 from .cells import Cell, Param
 from .equations import affine
@@ -21,7 +22,7 @@ HEADS: dict[str, str] = {
 
 HEAD_OUTPUT, HEAD_WEIGHT, HEAD_BIAS, HEAD_SIZE = "y_hat", "V", "b_y", "m"
 
-_CACHE: dict[int, tuple[Cell, Cell]] = {}
+_CACHE: weakref.WeakKeyDictionary[Cell, Cell] = weakref.WeakKeyDictionary()
 
 
 def with_head(cell: Cell, head: str, *, field: str = "head") -> Cell:
@@ -30,8 +31,8 @@ def with_head(cell: Cell, head: str, *, field: str = "head") -> Cell:
         raise InputError(field, f"one of: {', '.join(HEADS)}", repr(head))
     if head == "none":
         return cell
-    if id(cell) in _CACHE:
-        return _CACHE[id(cell)][1]
+    if cell in _CACHE:
+        return _CACHE[cell]
     names = {p.name for p in cell.params} | {eq.target for eq in cell.equations} | {cell.input}
     clash = sorted(names & {HEAD_OUTPUT, HEAD_WEIGHT, HEAD_BIAS})
     if clash:
@@ -59,5 +60,5 @@ def with_head(cell: Cell, head: str, *, field: str = "head") -> Cell:
             ("output head", f"ŷ_t = V {cell.output}_t + b_y, m outputs; the loss reads ŷ_t"),
         ),
     )
-    _CACHE[id(cell)] = (cell, headed)
+    _CACHE[cell] = headed
     return headed
