@@ -37,8 +37,9 @@ from .syntax import (
     parse_equation,
 )
 
-#: Most equations a custom cell may have.
+#: Most equations a custom cell may have, and the longest description.
 MAX_EQUATIONS = 200
+MAX_DESCRIPTION = 300
 PREV = "_prev"
 
 _CELL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
@@ -260,8 +261,14 @@ def parse_cell(
     """
     if not isinstance(name, str) or not _CELL_NAME.fullmatch(name):
         raise InputError(f"{field}.name", "a cell name of letters, digits and '_'", repr(name))
-    if not isinstance(description, str):
-        raise InputError(f"{field}.description", "a string", type(description).__name__)
+    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
+        raise InputError(
+            f"{field}.description",
+            f"a string of at most {MAX_DESCRIPTION} characters",
+            type(description).__name__
+            if not isinstance(description, str)
+            else f"{len(description)} characters",
+        )
     check_identifier(input, f"{field}.input", "an input name")
     if isinstance(equations, str) or not isinstance(equations, Sequence) or not equations:
         raise InputError(

@@ -162,7 +162,10 @@ _greff(
 # -- PyTorch's LSTM --------------------------------------------------------------------
 
 
-def _torch_gate(gate: str, activation: str) -> tuple[tuple[Param, ...], tuple[Equation, ...]]:
+def _torch_gate(
+    gate: str, activation: str, target: str = ""
+) -> tuple[tuple[Param, ...], tuple[Equation, ...]]:
+    """Parameters W_i<gate>, W_h<gate>, b_i<gate>, b_h<gate> and the gate's two equations."""
     params = (
         Param(f"W_i{gate}", ("n", "d")),
         Param(f"W_h{gate}", ("n", "n")),
@@ -175,7 +178,7 @@ def _torch_gate(gate: str, activation: str) -> tuple[tuple[Param, ...], tuple[Eq
             _matvecs((f"W_i{gate}", "x"), (f"W_h{gate}", "h_prev")),
             s(f"b_i{gate}") + s(f"b_h{gate}"),
         ),
-        pointwise(gate, act(activation)(s(f"z_{gate}"))),
+        pointwise(target or gate, act(activation)(s(f"z_{gate}"))),
     )
     return params, equations
 
@@ -183,12 +186,15 @@ def _torch_gate(gate: str, activation: str) -> tuple[tuple[Param, ...], tuple[Eq
 def _torch_lstm() -> Cell:
     params: tuple[Param, ...] = ()
     spec: tuple[Equation, ...] = ()
-    for gate, activation in (("i", "gate"), ("f", "gate"), ("g", "candidate"), ("o", "gate")):
-        gate_params, equations = _torch_gate(gate, activation)
+    # PyTorch's candidate g_t is named c_tilde (as in the homework's cell): "g" is the
+    # upstream loss's given gradient, and a cell must not reuse a loss's names.
+    gates = (("i", "gate", ""), ("f", "gate", ""), ("g", "candidate", "c_tilde"), ("o", "gate", ""))
+    for gate, activation, target in gates:
+        gate_params, equations = _torch_gate(gate, activation, target)
         params += gate_params
         spec += equations
     spec += (
-        pointwise("c", s("f") * s("c_prev") + s("i") * s("g")),
+        pointwise("c", s("f") * s("c_prev") + s("i") * s("c_tilde")),
         pointwise("h", s("o") * act("output")(s("c"))),
     )
     return slotted_cell(
@@ -198,6 +204,7 @@ def _torch_lstm() -> Cell:
         states=(State("h", "n"), State("c", "n")),
         spec=spec,
         activations=(GATE, CANDIDATE, OUTPUT),
+        latex={"c_tilde": r"\tilde{c}"},
         family="LSTM",
         reference=TORCH_LSTM,
         conventions=(
@@ -206,7 +213,10 @@ def _torch_lstm() -> Cell:
                 "biases",
                 "two per gate, b_i* (bias_ih) and b_h* (bias_hh), each with its own gradient",
             ),
-            ("names", "W_ii, W_hi, b_ii, b_hi, ... as in PyTorch's documentation"),
+            (
+                "names",
+                "W_ii, W_hi, b_ii, b_hi, ... as in PyTorch's documentation; its candidate g_t is c̃",
+            ),
         ),
     )
 

@@ -98,7 +98,7 @@ def torch_lstm(p: Params, x: np.ndarray, s: State, act: dict[str, str]) -> State
     g = np.tanh(p["W_ig"] @ x + p["b_ig"] + p["W_hg"] @ h + p["b_hg"])
     o = sigmoid(p["W_io"] @ x + p["b_io"] + p["W_ho"] @ h + p["b_ho"])
     c = f * c + i * g
-    return {"i": i, "f": f, "g": g, "o": o, "c": c, "h": o * np.tanh(c)}
+    return {"i": i, "f": f, "c_tilde": g, "o": o, "c": c, "h": o * np.tanh(c)}
 
 
 def torch_gru(p: Params, x: np.ndarray, s: State, act: dict[str, str]) -> State:

@@ -214,3 +214,21 @@ def test_cell_option_picks_the_cell(tmp_path: object, capsys: pytest.CaptureFixt
     assert main(["solve", str(path), "--cell", "elman", "--digits", "5"]) == 0
     assert "elman cell" in capsys.readouterr().out
     assert main(["solve", str(path), "--cell", "gru"]) == 2
+
+
+@pytest.mark.parametrize("cell", BUILT_IN)
+def test_every_cell_works_with_every_loss(cell: str) -> None:
+    """No cell uses a name a loss needs: each solves with every registered loss and a head."""
+    case = random_case(cell, 5, n=2, d=1)
+    for loss in lstm_sym.LOSSES:
+        data = case.to_dict(loss)
+        sequence = data["sequence"]
+        if lstm_sym.LOSSES[loss].target == "class":
+            data["head"] = "linear"
+            data["parameters"] |= {"V": [[1, 0], [0, -1], ["1/2", 1]], "b_y": [0, 0, 1]}
+            sequence["labels"] = [2, 0]
+            del sequence["y"]
+        elif lstm_sym.LOSSES[loss].gradient_given:
+            sequence["dL_dh"] = sequence.pop("y")
+        solution = lstm_sym.solve(lstm_sym.problem_from_dict(data), 8, gradients=True)
+        assert "L" in solution
