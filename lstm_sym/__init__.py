@@ -11,9 +11,11 @@ every printed digit certified; gradients come from symbolic reverse accumulation
 (Decimal('0.21741'), Decimal('-0.18988'), Decimal('0.52986'))
 """
 
-from .cells import CELLS, Cell, get_cell, register_cell
+from .cells import CELLS, Cell, get_cell, register_cell, with_activations
+from .cellspec import parse_cell
 from .errors import InputError, LstmSymError, TooLargeError
 from .functions import sigma
+from .heads import with_head
 from .latex import Sheet, SheetOptions
 from .losses import LOSSES, Loss, get_loss, register_loss
 from .model import Model, solve
@@ -45,9 +47,12 @@ __all__ = [
     "get_loss",
     "load_problem",
     "loads_problem",
+    "parse_cell",
     "problem_from_dict",
     "register_cell",
     "register_loss",
     "sigma",
     "solve",
+    "with_activations",
+    "with_head",
 ]

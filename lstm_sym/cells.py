@@ -2,18 +2,27 @@
 
 A cell never gets code of its own elsewhere in the package: evaluation, the backward
 pass, printing and code generation all read this declarative spec. Built-in cells live in
-:data:`CELLS`; :func:`register_cell` adds one.
+:data:`CELLS` (the homework's ``lstm`` here, the others in :mod:`lstm_sym.library`);
+:func:`register_cell` adds one.
+
+Where a cell lets the user choose an activation (Keras' ``activation`` and
+``recurrent_activation``, Greff et al.'s g and h), its equations are written with a
+placeholder function per :class:`ActivationSlot`; :func:`with_activations` substitutes
+the chosen activations and gives a new cell, so the choice is data too.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import sympy
 
 from .equations import Equation, affine, pointwise
 from .errors import InputError
-from .functions import sigma
+from .functions import ACTIVATIONS
 from .names import template_symbol as s
 
 #: A dimension is a size name ("n" hidden, "d" input, ...) or "1".
@@ -44,6 +53,30 @@ class State:
         return f"{self.name}_prev"
 
 
+@dataclass(frozen=True)
+class ActivationSlot:
+    """A choosable activation: where it is used, and which one is in use.
+
+    In :attr:`Cell.spec` the slot appears as the placeholder function
+    :func:`slot_function` ``(name)``; :attr:`activation` names an entry of
+    :data:`~lstm_sym.functions.ACTIVATIONS`.
+    """
+
+    name: str
+    activation: str
+    description: str
+
+
+def slot_function(slot: str) -> sympy.FunctionClass:
+    """The placeholder function standing for the activation of ``slot`` in a cell's spec."""
+    return sympy.Function(f"activation_{slot}", real=True)
+
+
+def act(slot: str) -> Callable[[sympy.Expr], sympy.Expr]:
+    """``act("gate")(z)``: the activation of slot ``gate`` applied to ``z`` (for writing specs)."""
+    return slot_function(slot)  # type: ignore[no-any-return]
+
+
 @dataclass(frozen=True, eq=False)
 class Cell:
     """A recurrent cell: what it reads, what it carries, and how one step computes."""
@@ -57,6 +90,16 @@ class Cell:
     input_size: Dim = "d"
     output: str = "h"
     latex: dict[str, str] = field(default_factory=dict)
+    #: activations the user may choose, with the ones in use
+    activations: tuple[ActivationSlot, ...] = ()
+    #: the equations with one placeholder function per activation slot (empty: no slots)
+    spec: tuple[Equation, ...] = ()
+    #: the family the documentation lists the cell under ("LSTM", "GRU", ...)
+    family: str = ""
+    #: where the equations come from (a citation)
+    reference: str = ""
+    #: (topic, statement) pairs a solution sheet states: gate order, biases, placements
+    conventions: tuple[tuple[str, str], ...] = ()
 
     def param(self, name: str) -> Param:
         for param in self.params:
@@ -73,21 +116,22 @@ class Cell:
             if not param.is_matrix:
                 dims[param.name] = param.shape[0]
         for eq in self.equations:
-            dims[eq.target] = _equation_dim(self, eq, dims)
+            dims[eq.target] = equation_dim(self, eq, dims)
         return dims
 
     def equations_text(self) -> list[str]:
-        """The equations in plain text, for listings."""
-        lines = []
-        for eq in self.equations:
-            terms = [f"{t.matrix} @ {t.vector}" for t in eq.linear]
-            if eq.pointwise != 0 or not terms:
-                terms.append(str(eq.pointwise))
-            lines.append(f"{eq.target} = {' + '.join(terms)}")
-        return lines
+        """The equations in the custom-cell syntax (``f = sigmoid(z_f)``), for listings."""
+        from .syntax import format_equation
+
+        return [format_equation(eq) for eq in self.equations]
+
+    def activation_choice(self) -> dict[str, str]:
+        """The activation in use for each slot (``{"gate": "sigmoid", ...}``)."""
+        return {slot.name: slot.activation for slot in self.activations}
 
 
-def _equation_dim(cell: Cell, eq: Equation, dims: dict[str, Dim]) -> Dim:
+def equation_dim(cell: Cell, eq: Equation, dims: Mapping[str, Dim]) -> Dim:
+    """The size of ``eq``'s target given the sizes of what it reads ("1" for a reduction)."""
     if eq.reduce:
         return "1"
     if eq.linear:
@@ -96,6 +140,82 @@ def _equation_dim(cell: Cell, eq: Equation, dims: dict[str, Dim]) -> Dim:
     if len(sizes) > 1:
         raise ValueError(f"cell {cell.name}: {eq.target} mixes sizes {sorted(sizes)}")
     return sizes.pop() if sizes else "1"
+
+
+def resolve_activations(
+    spec: tuple[Equation, ...], slots: tuple[ActivationSlot, ...]
+) -> tuple[Equation, ...]:
+    """``spec`` with every slot's placeholder replaced by the slot's activation."""
+    resolved = []
+    for eq in spec:
+        expr = eq.pointwise
+        for slot in slots:
+            expr = expr.replace(slot_function(slot.name), ACTIVATIONS[slot.activation])
+        resolved.append(dataclasses.replace(eq, pointwise=expr))
+    return tuple(resolved)
+
+
+def slotted_cell(
+    *,
+    name: str,
+    description: str,
+    params: tuple[Param, ...],
+    states: tuple[State, ...],
+    spec: tuple[Equation, ...],
+    activations: tuple[ActivationSlot, ...],
+    **options: object,
+) -> Cell:
+    """A cell whose equations are ``spec`` with the slots' default activations substituted."""
+    return Cell(
+        name=name,
+        description=description,
+        params=params,
+        states=states,
+        equations=resolve_activations(spec, activations),
+        activations=activations,
+        spec=spec,
+        **options,  # type: ignore[arg-type]
+    )
+
+
+_VARIANTS: weakref.WeakKeyDictionary[Cell, dict[tuple[tuple[str, str], ...], Cell]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def with_activations(cell: Cell, choices: Mapping[str, str], *, field: str = "activations") -> Cell:
+    """``cell`` with the activations of some slots replaced (``{"gate": "hard_sigmoid"}``).
+
+    The result is cached, so the same choice gives the same cell (and its derived
+    templates are reused).
+    """
+    slots = {slot.name: slot for slot in cell.activations}
+    for slot_name, activation in choices.items():
+        if slot_name not in slots:
+            known = ", ".join(slots) or "none (this cell has no choosable activations)"
+            raise InputError(
+                f"{field}.{slot_name}",
+                f"an activation slot of {cell.name}: {known}",
+                repr(slot_name),
+            )
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
+            raise InputError(
+                f"{field}.{slot_name}", f"one of: {', '.join(ACTIVATIONS)}", repr(activation)
+            )
+    if all(slots[k].activation == v for k, v in choices.items()):
+        return cell
+    key = tuple(sorted(choices.items()))
+    variants = _VARIANTS.setdefault(cell, {})
+    if key not in variants:
+        chosen = tuple(
+            dataclasses.replace(slot, activation=choices.get(slot.name, slot.activation))
+            for slot in cell.activations
+        )
+        variant = dataclasses.replace(
+            cell, equations=resolve_activations(cell.spec, chosen), activations=chosen
+        )
+        variants[key] = variant
+    return variants[key]
 
 
 CELLS: dict[str, Cell] = {}
@@ -128,24 +248,41 @@ def _preactivation(gate: str) -> Equation:
     return affine(f"z_{gate}", (f"W_{gate}", "x"), (f"U_{gate}", "h_prev"), bias=f"b_{gate}")
 
 
+#: The activation slots of the LSTM family (Keras: ``recurrent_activation`` is ``gate``,
+#: ``activation`` is ``candidate`` and ``output``; Greff et al.: σ, g and h).
+LSTM_SLOTS = (
+    ActivationSlot("gate", "sigmoid", "the gates f, i, o (Keras recurrent_activation)"),
+    ActivationSlot("candidate", "tanh", "the candidate c̃ (Greff et al.'s g; Keras activation)"),
+    ActivationSlot("output", "tanh", "applied to c in h (Greff et al.'s h; Keras activation)"),
+)
+
 LSTM = register_cell(
-    Cell(
+    slotted_cell(
         name="lstm",
         description="LSTM with forget gate (the homework's cell): gates f, i, o and candidate c̃.",
         params=_gate_params("f") + _gate_params("i") + _gate_params("o") + _gate_params("c"),
         states=(State("h", "n"), State("c", "n")),
-        equations=(
+        spec=(
             _preactivation("f"),
-            pointwise("f", sigma(s("z_f"))),
+            pointwise("f", act("gate")(s("z_f"))),
             _preactivation("i"),
-            pointwise("i", sigma(s("z_i"))),
+            pointwise("i", act("gate")(s("z_i"))),
             _preactivation("o"),
-            pointwise("o", sigma(s("z_o"))),
+            pointwise("o", act("gate")(s("z_o"))),
             _preactivation("c"),
-            pointwise("c_tilde", sympy.tanh(s("z_c"))),
+            pointwise("c_tilde", act("candidate")(s("z_c"))),
             pointwise("c", s("f") * s("c_prev") + s("i") * s("c_tilde")),
-            pointwise("h", s("o") * sympy.tanh(s("c"))),
+            pointwise("h", s("o") * act("output")(s("c"))),
         ),
+        activations=LSTM_SLOTS,
         latex={"c_tilde": r"\tilde{c}", "z_c": r"z_{\tilde{c}}"},
+        family="LSTM",
+        reference="Hochreiter & Schmidhuber (1997) with the forget gate of Gers, Schmidhuber & Cummins (2000)",
+        conventions=(
+            ("gate order", "f, i, o, c̃ (each gate its own W, U, b)"),
+            ("biases", "one per gate"),
+        ),
     )
 )
+
+from . import library as _library  # noqa: E402, F401  (registers the other built-in cells)

@@ -171,8 +171,70 @@ def _run_sheet(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cells_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "cells",
+        help="list the built-in cells: name, description, equations",
+        description="List the built-in cells (or the ones named) with their equations, "
+        "parameters, states and choosable activations.",
+    )
+    parser.add_argument("names", nargs="*", metavar="NAME", help="only these cells")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default text)"
+    )
+    parser.set_defaults(run=_run_cells)
+
+
+def _run_cells(args: argparse.Namespace) -> int:
+    from .listing import cells_json, cells_text
+
+    text = cells_json(args.names) if args.format == "json" else cells_text(args.names)
+    _emit(text, None)
+    return EXIT_OK
+
+
+def _convert_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from .layouts import FRAMEWORKS
+
+    parser = commands.add_parser(
+        "convert",
+        help="convert parameters between layouts (lstm_sym, pytorch, keras) and files",
+        description="Read parameters from a problem file, an .npz or a torch.save file and "
+        "write them in another layout: a problem file (.toml, exact numbers), .npz or .pt "
+        "(float64). Layouts: " + "; ".join(f"{name}: {text}" for name, text in FRAMEWORKS.items()),
+    )
+    parser.add_argument("input", help="problem file (.toml), .npz or torch.save file (.pt)")
+    parser.add_argument(
+        "--to", required=True, choices=tuple(FRAMEWORKS), help="the layout to write"
+    )
+    parser.add_argument(
+        "--cell",
+        metavar="NAME",
+        help="the cell of the parameters when the input does not say (arrays are read "
+        "through an equivalent cell's layout if needed)",
+    )
+    parser.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE (.toml, .npz, .pt) instead of stdout"
+    )
+    parser.set_defaults(run=_run_convert)
+
+
+def _run_convert(args: argparse.Namespace) -> int:
+    from .convert import convert
+
+    text = convert(args.input, args.output, to=args.to, cell=args.cell)
+    if text is not None:
+        _emit(text, None)
+    return EXIT_OK
+
+
 #: Subcommand builders, in the order ``--help`` lists them.
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_solve_parser, _sheet_parser]  # type: ignore[type-arg]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
+    _solve_parser,
+    _sheet_parser,
+    _cells_parser,
+    _convert_parser,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -355,9 +355,8 @@ def scalar_values(
 ) -> Iterator[tuple[str, Name, Any]]:
     """Every scalar of the trace as ``(section, name, value)``, in reading order."""
     cell = problem.cell
-    loss_terms = {eq.target for eq in problem_templates(problem)[0].forward} - {
-        eq.target for eq in cell.equations
-    }
+    loss_order = problem_templates(problem)[0].loss_quantities
+    loss_terms = set(loss_order)
     for b, envs in enumerate(trace.steps):
         seq = problem.seq_label(b)
         for t, env in enumerate(envs, start=1):
@@ -365,7 +364,7 @@ def scalar_values(
                 yield from (
                     (FORWARD, n, v) for n, v in _components(eq.target, t, seq, env[eq.target])
                 )
-            for term in sorted(loss_terms & env.keys()):
+            for term in (name for name in loss_order if name in env):
                 yield from ((LOSS, n, v) for n, v in _components(term, t, seq, env[term]))
         for term in sorted(k for k in trace.terminal[b] if k.startswith("ell_T")):
             yield from (

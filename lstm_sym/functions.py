@@ -3,8 +3,14 @@
 ``sigma`` is a real SymPy ``Function``: its derivative comes from differentiation
 (``fdiff`` gives σ(1−σ)), it prints as ``\\sigma`` in LaTeX, and every backend
 (mpmath, NumPy) receives its own numerically stable implementation through
-:data:`MPMATH_FUNCTIONS` / :data:`NUMPY_FUNCTIONS`. New activations are added here and
+:data:`MPMATH_FUNCTIONS` / :data:`NUMPY_SOURCE`. New activations are added here and
 registered in :data:`ACTIVATIONS`.
+
+The piecewise-linear activations (``relu``, ``hard_sigmoid``, ``hard_sigmoid_keras2``)
+are :class:`ClippedLinear` functions ``min(hi, max(lo, slope·a + offset))``; their
+derivative is another SymPy function (``relu_prime`` …) equal to ``slope`` strictly inside
+the linear piece and 0 outside, which is what PyTorch's and Keras' backward passes use at
+the kinks too.
 """
 
 from __future__ import annotations
@@ -50,15 +56,225 @@ def _mp_sigma(a: mpmath.mpf) -> mpmath.mpf:
     return 1 / (1 + mpmath.exp(-a))
 
 
+class ClippedLinear(sympy.Function):
+    """``min(high, max(low, slope·a + offset))``: a piecewise-linear activation.
+
+    Subclasses set the four constants and ``prime`` (the derivative function); exact
+    arguments evaluate exactly, so the exact backend keeps rational values rational.
+    """
+
+    nargs = 1
+    slope: sympy.Rational = sympy.S.One
+    offset: sympy.Rational = sympy.S.Zero
+    low: sympy.Expr = sympy.S.Zero
+    high: sympy.Expr = sympy.S.Infinity
+    latex_name = ""
+    prime: type[ClippedLinearPrime]
+
+    @classmethod
+    def eval(cls, arg: sympy.Expr) -> sympy.Expr | None:
+        if not arg.is_number:
+            return None
+        value = cls.slope * arg + cls.offset
+        if (value - cls.low).is_extended_nonpositive:
+            return cls.low
+        if (value - cls.high).is_extended_nonnegative:
+            return cls.high
+        if (value - cls.low).is_extended_positive and (value - cls.high).is_extended_negative:
+            return value
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return self.prime(self.args[0])
+
+    def _eval_is_real(self) -> bool | None:
+        return self.args[0].is_real  # type: ignore[no-any-return]
+
+    def _eval_evalf(self, prec: int) -> sympy.Expr:
+        value = (self.slope * self.args[0] + self.offset)._eval_evalf(prec)
+        if value is None or not value.is_Number:
+            return None
+        return sympy.Min(self.high, sympy.Max(self.low, value))._eval_evalf(prec)
+
+    def _latex(self, printer: Any) -> str:
+        return rf"{self.latex_name}\left({printer._print(self.args[0])}\right)"
+
+    @classmethod
+    def kinks(cls) -> tuple[sympy.Expr, sympy.Expr]:
+        """The arguments where the linear piece starts and ends (−∞/∞ when unbounded)."""
+        return ((cls.low - cls.offset) / cls.slope, (cls.high - cls.offset) / cls.slope)
+
+
+class ClippedLinearPrime(sympy.Function):
+    """The derivative of a :class:`ClippedLinear`: ``slope`` strictly inside the linear piece, else 0."""
+
+    nargs = 1
+    of: type[ClippedLinear]
+
+    @classmethod
+    def eval(cls, arg: sympy.Expr) -> sympy.Expr | None:
+        if not arg.is_number:
+            return None
+        start, end = cls.of.kinks()
+        if (arg - start).is_extended_nonpositive or (arg - end).is_extended_nonnegative:
+            return sympy.S.Zero
+        if (arg - start).is_extended_positive and (arg - end).is_extended_negative:
+            return cls.of.slope
+        return None
+
+    def fdiff(self, argindex: int = 1) -> sympy.Expr:
+        return sympy.S.Zero
+
+    def _eval_is_real(self) -> bool | None:
+        return True
+
+    def _eval_evalf(self, prec: int) -> sympy.Expr:
+        arg = self.args[0]._eval_evalf(prec)
+        if arg is None or not arg.is_Number:
+            return None
+        start, end = self.of.kinks()
+        inside = bool(start < arg) and bool(arg < end)
+        return (self.of.slope if inside else sympy.S.Zero)._eval_evalf(prec)
+
+    def _latex(self, printer: Any) -> str:
+        return rf"{self.of.latex_name}'\left({printer._print(self.args[0])}\right)"
+
+
+class relu(ClippedLinear):
+    """The rectifier max(0, a)."""
+
+    latex_name = r"\operatorname{relu}"
+
+
+class relu_prime(ClippedLinearPrime):
+    """relu'(a): 1 for a > 0, else 0 (0 at the kink, as in PyTorch)."""
+
+    of = relu
+
+
+class hard_sigmoid(ClippedLinear):
+    """Keras 3 / PyTorch Hardsigmoid: relu6(a + 3)/6 = clip(a/6 + 1/2, 0, 1)."""
+
+    slope = sympy.Rational(1, 6)
+    offset = sympy.Rational(1, 2)
+    high = sympy.S.One
+    latex_name = r"\operatorname{hardsigmoid}"
+
+
+class hard_sigmoid_prime(ClippedLinearPrime):
+    """hard_sigmoid'(a): 1/6 for -3 < a < 3, else 0."""
+
+    of = hard_sigmoid
+
+
+class hard_sigmoid_keras2(ClippedLinear):
+    """Keras 2 (TensorFlow <= 2.15) hard sigmoid: clip(0.2*a + 0.5, 0, 1)."""
+
+    slope = sympy.Rational(1, 5)
+    offset = sympy.Rational(1, 2)
+    high = sympy.S.One
+    latex_name = r"\operatorname{hardsigmoid}_{\mathrm{K2}}"
+
+
+class hard_sigmoid_keras2_prime(ClippedLinearPrime):
+    """hard_sigmoid_keras2'(a): 1/5 for -2.5 < a < 2.5, else 0."""
+
+    of = hard_sigmoid_keras2
+
+
+CLIPPED_LINEAR: tuple[type[ClippedLinear], ...] = (relu, hard_sigmoid, hard_sigmoid_keras2)
+for _function, _prime in zip(
+    CLIPPED_LINEAR, (relu_prime, hard_sigmoid_prime, hard_sigmoid_keras2_prime), strict=True
+):
+    _function.prime = _prime
+
+
+def _mp_rational(value: sympy.Rational) -> mpmath.mpf:
+    return mpmath.mpf(int(value.p)) / int(value.q)
+
+
+def _mp_clipped(function: type[ClippedLinear]) -> Callable[[mpmath.mpf], mpmath.mpf]:
+    def evaluate(a: mpmath.mpf) -> mpmath.mpf:
+        value = a * int(function.slope.p) / int(function.slope.q) + _mp_rational(function.offset)
+        value = max(value, _mp_rational(function.low))
+        if function.high.is_finite:
+            value = min(value, _mp_rational(function.high))
+        return value
+
+    return evaluate
+
+
+def _mp_clipped_prime(function: type[ClippedLinear]) -> Callable[[mpmath.mpf], mpmath.mpf]:
+    start, end = function.kinks()
+
+    def evaluate(a: mpmath.mpf) -> mpmath.mpf:
+        above = start.is_infinite or a > _mp_rational(start)
+        below = end.is_infinite or a < _mp_rational(end)
+        return _mp_rational(function.slope) if above and below else mpmath.mpf(0)
+
+    return evaluate
+
+
+def _np_number(value: sympy.Rational) -> str:
+    return repr(float(value))
+
+
+def _np_clipped_source(function: type[ClippedLinear]) -> str:
+    slope, offset = function.slope, function.offset
+    linear = "a" if slope == 1 else f"a / {int(slope.q)}.0"
+    if slope.p != 1:
+        linear = f"{int(slope.p)}.0 * {linear}"
+    if offset != 0:
+        linear += f" + {_np_number(offset)}"
+    if function.high.is_finite:
+        body = f"np.clip({linear}, {_np_number(function.low)}, {_np_number(function.high)})"
+    else:
+        body = f"np.maximum({linear}, {_np_number(function.low)})"
+    doc = (function.__doc__ or "").strip()
+    return f'def {function.__name__}(a):\n    """{doc}"""\n    return {body}\n'
+
+
+def _np_clipped_prime_source(function: type[ClippedLinear]) -> str:
+    start, end = function.kinks()
+    conditions = []
+    if start.is_finite:
+        conditions.append(f"(a > {_np_number(start)})")
+    if end.is_finite:
+        conditions.append(f"(a < {_np_number(end)})")
+    slope = _np_number(function.slope)
+    doc = (function.prime.__doc__ or "").strip()
+    return (
+        f"def {function.prime.__name__}(a):\n"
+        f'    """{doc}"""\n'
+        f"    return np.where({' & '.join(conditions)}, {slope}, 0.0)\n"
+    )
+
+
 #: Activations by name, as used in cell specs and custom-cell equations.
 ACTIVATIONS: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
     "sigmoid": sigma,
     "tanh": sympy.tanh,
+    "hard_sigmoid": hard_sigmoid,
+    "hard_sigmoid_keras2": hard_sigmoid_keras2,
+    "relu": relu,
     "identity": lambda a: a,
+}
+
+#: What each activation name means, for listings and documentation.
+ACTIVATION_DESCRIPTIONS: dict[str, str] = {
+    "sigmoid": "logistic sigmoid 1/(1 + e^(−a))",
+    "tanh": "hyperbolic tangent",
+    "hard_sigmoid": "Keras 3 / PyTorch Hardsigmoid: clip(a/6 + 1/2, 0, 1)",
+    "hard_sigmoid_keras2": "Keras 2 (TensorFlow ≤ 2.15) hard sigmoid: clip(0.2·a + 0.5, 0, 1)",
+    "relu": "max(0, a)",
+    "identity": "a (no activation)",
 }
 
 #: Implementations handed to ``sympy.lambdify`` for the mpmath backend.
 MPMATH_FUNCTIONS: dict[str, Any] = {"sigma": _mp_sigma}
+for _function in CLIPPED_LINEAR:
+    MPMATH_FUNCTIONS[_function.__name__] = _mp_clipped(_function)
+    MPMATH_FUNCTIONS[_function.prime.__name__] = _mp_clipped_prime(_function)
 
 #: NumPy implementations for generated code, as source text of a function with the SymPy
 #: function's name (generated modules import only NumPy, so they carry this source).
@@ -71,3 +287,6 @@ NUMPY_SOURCE: dict[str, str] = {
         "    return np.where(a >= 0, 1.0, e) / (1.0 + e)\n"
     ),
 }
+for _function in CLIPPED_LINEAR:
+    NUMPY_SOURCE[_function.__name__] = _np_clipped_source(_function)
+    NUMPY_SOURCE[_function.prime.__name__] = _np_clipped_prime_source(_function)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from .equations import Equation, reduce_sum
+from .equations import Equation, pointwise, reduce_sum
 from .errors import InputError
 from .names import template_symbol as s
 
@@ -39,10 +39,25 @@ class Loss:
     step: Callable[[str, sympy.Rational], tuple[Equation, ...]]
     scale_for: Callable[[int], sympy.Rational]
     gradient_given: bool = False
+    #: "vector": per-step data is a vector like the output; "class": a class index
+    #: (0-based, as in PyTorch and Keras) read as a one-hot vector
+    target: str = "vector"
+    #: what ``scale_for`` counts: "elements" (target numbers) or "targets" (steps with one)
+    count: str = "elements"
 
 
 def _squared_error(output: str, scale: sympy.Rational) -> tuple[Equation, ...]:
     return (reduce_sum(LOSS_TERM, scale * (s("y") - s(output)) ** 2),)
+
+
+def _cross_entropy(output: str, scale: sympy.Rational) -> tuple[Equation, ...]:
+    """Softmax of the output, then −Σ_k y_k log p_k: ``Z`` normalises, ``p`` are the probabilities."""
+    logits = s(output)
+    return (
+        reduce_sum("Z", sympy.exp(logits)),
+        pointwise("p", sympy.exp(logits) / s("Z")),
+        reduce_sum(LOSS_TERM, -scale * s("y") * sympy.log(s("p"))),
+    )
 
 
 def _upstream(output: str, scale: sympy.Rational) -> tuple[Equation, ...]:
@@ -90,6 +105,32 @@ register_loss(
         _upstream,
         lambda count: sympy.Rational(1),
         gradient_given=True,
+    )
+)
+
+
+register_loss(
+    Loss(
+        "cross_entropy",
+        "Σ_t −log softmax(output_t)[label_t]: softmax and cross-entropy against class labels",
+        "y",
+        "labels",
+        _cross_entropy,
+        lambda count: sympy.Rational(1),
+        target="class",
+        count="targets",
+    )
+)
+register_loss(
+    Loss(
+        "cross_entropy_mean",
+        "cross_entropy divided by the number of labels (PyTorch's CrossEntropyLoss default)",
+        "y",
+        "labels",
+        _cross_entropy,
+        lambda count: sympy.Rational(1, count),
+        target="class",
+        count="targets",
     )
 )
 

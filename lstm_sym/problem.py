@@ -18,10 +18,14 @@ from typing import Any
 
 import sympy
 
-from .cells import Cell, get_cell
+from .cells import Cell, get_cell, with_activations
+from .cellspec import parse_cell
 from .errors import InputError
+from .heads import HEAD_BIAS, HEAD_WEIGHT, with_head
+from .layouts import FRAMEWORKS, NATIVE, describe_layout
 from .losses import Loss, get_loss
 from .numbers import parse_number
+from .weights import LAYOUT_KEY, framework_parameters
 
 Vector = tuple[sympy.Rational, ...]
 Matrix = tuple[Vector, ...]
@@ -32,12 +36,17 @@ NO_TARGET = "none"
 #: Documented limits; larger requests are refused before any work starts.
 LIMITS = {"size": 1024, "steps": 100_000, "sequences": 10_000}
 
+#: Keys of a custom cell's ``[cell]`` table.
+_CELL_KEYS = ("name", "description", "equations", "input", "output", "dims")
+
 _TOP_KEYS = (
     "title",
     "course",
     "author",
     "description",
     "cell",
+    "activations",
+    "head",
     "loss",
     "sizes",
     "parameters",
@@ -76,10 +85,39 @@ class Problem:
     author: str = ""
     description: str = ""
     source: str | None = None
+    #: the layout the parameters were given in ("lstm_sym", "pytorch", "keras", ...)
+    layout: str = NATIVE
+    #: the output head ("none" or "linear")
+    head: str = "none"
+    #: the file the parameters were read from, if any
+    parameters_file: str | None = None
 
     @property
     def batch(self) -> int:
         return len(self.sequences)
+
+    @property
+    def target_count(self) -> int:
+        """How many steps have a target (the N of a per-label mean)."""
+        return sum(1 for seq in self.sequences for y in seq.targets if y is not None)
+
+    @property
+    def conventions(self) -> tuple[tuple[str, str], ...]:
+        """(topic, statement) pairs a sheet states: cell, its conventions, activations, layout, loss."""
+        cell = self.cell
+        items = [("cell", f"{cell.name}: {cell.description}")]
+        if cell.reference:
+            items.append(("reference", cell.reference))
+        items.extend(cell.conventions)
+        if cell.activations:
+            chosen = ", ".join(f"{slot.name}: {slot.activation}" for slot in cell.activations)
+            items.append(("activations", chosen))
+        given = describe_layout(self.layout, cell) if self.layout != NATIVE else FRAMEWORKS[NATIVE]
+        if self.parameters_file:
+            given += f" (read from {self.parameters_file})"
+        items.append(("parameters", given))
+        items.append(("loss", f"{self.loss.name}: {self.loss.description}"))
+        return tuple(items)
 
     @property
     def target_elements(self) -> int:
@@ -88,7 +126,8 @@ class Problem:
 
     @property
     def loss_scale(self) -> sympy.Rational:
-        return self.loss.scale_for(max(self.target_elements, 1))
+        count = self.target_count if self.loss.count == "targets" else self.target_elements
+        return self.loss.scale_for(max(count, 1))
 
     def seq_label(self, b: int) -> int | None:
         """The sequence number used in names (``None`` when there is only one sequence)."""
@@ -134,9 +173,36 @@ def problem_from_dict(
     ``cell`` names the cell when the data does not (the command line's ``--cell``).
     """
     try:
-        return _Reader(data, cell).problem(source)
+        return _Reader(data, cell, source).problem(source)
     except InputError as error:
         raise (error.located(source) if source else error) from None
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """A cell's validated parameter values, without sequences (see :func:`read_parameters`)."""
+
+    cell: Cell
+    values: Mapping[str, Matrix | Vector]
+    sizes: Mapping[str, int]
+    layout: str = NATIVE
+    file: str | None = None
+
+
+def read_parameters(
+    data: Mapping[str, Any], *, source: str | None = None, cell: str | None = None
+) -> Parameters:
+    """The cell and parameters of a problem file or a parameters-only fragment (no sequences)."""
+    try:
+        reader = _Reader(data, cell, source)
+        seq = data.get("sequence")
+        seq_list = [seq] if isinstance(seq, Mapping) else seq if isinstance(seq, list) else []
+        values = reader.parameters([s for s in seq_list if isinstance(s, Mapping)])
+    except InputError as error:
+        raise (error.located(source) if source else error) from None
+    return Parameters(
+        reader.cell, values, dict(reader.sizes), reader.layout, reader.parameters_file
+    )
 
 
 def _nearest(word: str, options: list[str]) -> str:
@@ -207,25 +273,97 @@ def _shape_of(value: Any) -> tuple[int, ...]:
 class _Reader:
     """Validates the dictionary form of a problem, keeping track of where sizes came from."""
 
-    def __init__(self, data: Mapping[str, Any], cell: str | None):
+    def __init__(self, data: Mapping[str, Any], cell: str | None, source: str | None = None):
         if not isinstance(data, Mapping):
             raise InputError("problem", "a table", type(data).__name__)
         self.data = data
         _check_keys(data, list(_TOP_KEYS), "")
-        cell_name = data.get("cell", cell or "lstm")
-        if not isinstance(cell_name, str):
-            raise InputError("cell", "a cell name", _describe(cell_name))
-        if cell is not None and cell != cell_name:
+        self.head = data.get("head", "none")
+        if not isinstance(self.head, str):
+            raise InputError("head", "a head name (none, linear)", _describe(self.head))
+        self.layout: str = NATIVE
+        self.parameters_file: str | None = None
+        self.params_raw = data.get("parameters")
+        base = self._cell(data.get("cell"), cell, source)
+        activations = data.get("activations", {})
+        if not isinstance(activations, Mapping):
             raise InputError(
-                "cell", f"the cell given with --cell ({cell!r})", f"{cell_name!r} in the file"
+                "activations", 'a table such as {gate = "hard_sigmoid"}', _describe(activations)
             )
-        self.cell = get_cell(cell_name)
+        self.cell = with_head(with_activations(base, activations), self.head)
         loss_name = data.get("loss", "half_sse")
         if not isinstance(loss_name, str):
             raise InputError("loss", "a loss name", _describe(loss_name))
         self.loss = get_loss(loss_name)
+        self._check_loss_names()
         self.sizes: dict[str, int] = {}
         self.size_source: dict[str, str] = {}
+
+    # -- cell and parameters -------------------------------------------------------------
+    def _cell(self, raw: Any, option: str | None, source: str | None) -> Cell:
+        """The cell (built-in, inferred from framework arrays, or custom) before head and activations."""
+        head_params = frozenset({HEAD_WEIGHT, HEAD_BIAS}) if self.head != "none" else frozenset()
+        table = self.params_raw if isinstance(self.params_raw, Mapping) else None
+        base = Path(source).parent if source else None
+        if isinstance(raw, Mapping):
+            name = raw.get("name", "custom")
+            if option is not None and option != name:
+                raise InputError(
+                    "cell",
+                    f"the cell given with --cell ({option!r})",
+                    f"the custom cell {name!r} in the file",
+                )
+            names: list[str] = []
+            if table is not None:
+                if table.get(LAYOUT_KEY, NATIVE) != NATIVE:
+                    raise InputError(
+                        "parameters.layout", f"{NATIVE} for a custom cell", repr(table[LAYOUT_KEY])
+                    )
+                given = framework_parameters(table, "custom", base=base, extra=head_params)
+                self.params_raw, self.parameters_file = given.params, given.file
+                names = list(given.params)
+            _check_keys(raw, list(_CELL_KEYS), "cell")
+            return parse_cell(
+                raw.get("equations", ()),
+                parameters=names,
+                name=name,
+                description=raw.get("description", ""),
+                input=raw.get("input", "x"),
+                output=raw.get("output"),
+                dims=raw.get("dims"),
+            )
+        if raw is not None and not isinstance(raw, str):
+            raise InputError("cell", "a cell name or a [cell] table of equations", _describe(raw))
+        if option is not None and raw is not None and option != raw:
+            raise InputError(
+                "cell", f"the cell given with --cell ({option!r})", f"{raw!r} in the file"
+            )
+        name = raw if raw is not None else option
+        if name is not None:
+            get_cell(name)
+        if table is not None:
+            given = framework_parameters(table, name, base=base, extra=head_params)
+            self.params_raw, self.layout, self.parameters_file = (
+                given.params,
+                given.layout,
+                given.file,
+            )
+            name = given.cell
+        return get_cell(name or "lstm")
+
+    def _check_loss_names(self) -> None:
+        cell = self.cell
+        loss_names = {eq.target for eq in self.loss.step(cell.output, sympy.S.One)}
+        loss_names.add(self.loss.data)
+        cell_names = {p.name for p in cell.params} | {eq.target for eq in cell.equations}
+        cell_names |= {cell.input} | {state.prev for state in cell.states}
+        clash = sorted(loss_names & cell_names)
+        if clash:
+            raise InputError(
+                "loss",
+                f"a loss whose names ({', '.join(sorted(loss_names))}) the cell does not use",
+                f"{clash[0]!r} in the cell {cell.name}",
+            )
 
     # -- sizes -------------------------------------------------------------------------
     def _set_size(self, dim: str, value: int, source: str) -> None:
@@ -241,7 +379,7 @@ class _Reader:
         if not isinstance(table, Mapping):
             raise InputError("sizes", "a table such as {n = 2, d = 3}", _describe(table))
         dims = sorted(
-            {d for p in self.cell.params for d in p.shape} | {self.cell.input_size} - {"1"}
+            ({d for p in self.cell.params for d in p.shape} | {self.cell.input_size}) - {"1"}
         )
         _check_keys(table, dims, "sizes")
         for dim, value in table.items():
@@ -352,22 +490,7 @@ class _Reader:
         return tuple(out)
 
     def problem(self, source: str | None) -> Problem:
-        params_raw = self.data.get("parameters")
-        if not isinstance(params_raw, Mapping):
-            raise InputError(
-                "parameters",
-                "a table of the cell's parameters",
-                _describe(params_raw) if params_raw is not None else "nothing",
-            )
-        names = [p.name for p in self.cell.params]
-        _check_keys(params_raw, names, "parameters")
-        for name in names:
-            if name not in params_raw:
-                raise InputError(
-                    f"parameters.{name}",
-                    f"a value (the {self.cell.name} cell needs {', '.join(names)})",
-                    "nothing",
-                )
+        self._check_parameter_table()
         seq_raw = self.data.get("sequence")
         if isinstance(seq_raw, Mapping):
             seq_list = [seq_raw]
@@ -383,14 +506,7 @@ class _Reader:
             raise InputError(
                 "sequence", f"at most {LIMITS['sequences']} sequences", str(len(seq_list))
             )
-        self._infer_sizes(params_raw, seq_list)
-        params: dict[str, Matrix | Vector] = {}
-        for param in self.cell.params:
-            field = f"parameters.{param.name}"
-            if param.is_matrix:
-                params[param.name] = self._matrix(params_raw[param.name], field, *param.shape)
-            else:
-                params[param.name] = self._vector(params_raw[param.name], field, param.shape[0])
+        params = self.parameters(seq_list)
         sequences = tuple(self._sequence(seq, b) for b, seq in enumerate(seq_list))
         for key in ("title", "course", "author", "description"):
             if not isinstance(self.data.get(key, ""), str):
@@ -406,7 +522,42 @@ class _Reader:
             author=self.data.get("author", ""),
             description=self.data.get("description", ""),
             source=source,
+            layout=self.layout,
+            head=self.head,
+            parameters_file=self.parameters_file,
         )
+
+    def _check_parameter_table(self) -> Mapping[str, Any]:
+        params_raw = self.params_raw
+        if not isinstance(params_raw, Mapping):
+            raise InputError(
+                "parameters",
+                "a table of the cell's parameters",
+                _describe(params_raw) if params_raw is not None else "nothing",
+            )
+        names = [p.name for p in self.cell.params]
+        _check_keys(params_raw, names, "parameters")
+        for name in names:
+            if name not in params_raw:
+                raise InputError(
+                    f"parameters.{name}",
+                    f"a value (the {self.cell.name} cell needs {', '.join(names)})",
+                    "nothing",
+                )
+        return params_raw
+
+    def parameters(self, seq_list: list[Mapping[str, Any]]) -> dict[str, Matrix | Vector]:
+        """The validated parameters (sizes inferred from them and from the sequences' x)."""
+        params_raw = self._check_parameter_table()
+        self._infer_sizes(params_raw, seq_list)
+        params: dict[str, Matrix | Vector] = {}
+        for param in self.cell.params:
+            field = f"parameters.{param.name}"
+            if param.is_matrix:
+                params[param.name] = self._matrix(params_raw[param.name], field, *param.shape)
+            else:
+                params[param.name] = self._vector(params_raw[param.name], field, param.shape[0])
+        return params
 
     def _sequence(self, raw: Mapping[str, Any], b: int) -> Sequence:
         where = f"sequence[{b + 1}]"
@@ -430,7 +581,9 @@ class _Reader:
         )
         key = self.loss.data_key
         output_dim = self.cell.quantity_dims()[self.cell.output]
-        if key in raw:
+        if key in raw and self.loss.target == "class":
+            targets = self._labels(raw[key], f"{where}.{key}", output_dim, steps=len(x))
+        elif key in raw:
             targets = self._steps(
                 raw[key], f"{where}.{key}", output_dim, optional=True, steps=len(x)
             )
@@ -462,6 +615,29 @@ class _Reader:
             if k in raw
         }
         return Sequence(x=x, targets=targets, initial=initial, terminal=terminal)  # type: ignore[arg-type]
+
+    def _labels(self, raw: Any, field: str, dim: str, *, steps: int) -> tuple[Vector | None, ...]:
+        """Class labels (0-based, as in PyTorch and Keras) as one-hot vectors."""
+        if not isinstance(raw, list) or len(raw) != steps:
+            raise InputError(
+                field,
+                f"{steps} class labels (one per time step; {NO_TARGET!r} for none)",
+                _describe(raw),
+            )
+        size = self._size(dim)
+        out: list[Vector | None] = []
+        for t, item in enumerate(raw):
+            if isinstance(item, str) and item.strip().lower() == NO_TARGET:
+                out.append(None)
+                continue
+            if isinstance(item, bool) or not isinstance(item, int) or not 0 <= item < size:
+                raise InputError(
+                    f"{field}[{t + 1}]",
+                    f"a class index from 0 to {size - 1} ({self._dim_text(dim)})",
+                    _describe(item),
+                )
+            out.append(tuple(sympy.S.One if k == item else sympy.S.Zero for k in range(size)))
+        return tuple(out)
 
     def _state_dim(self, name: str) -> str:
         return next(s.size for s in self.cell.states if s.name == name)

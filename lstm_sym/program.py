@@ -260,7 +260,7 @@ class Program:
 
     # -- the program ---------------------------------------------------------------------
     def _forward(self) -> Iterator[Assignment]:
-        loss_names = set(self.with_loss.loss_terms)
+        loss_names = set(self.with_loss.loss_quantities)
         for b, seq in enumerate(self.problem.sequences):
             for t in range(1, seq.steps + 1):
                 template = self.template_at(b, t)
@@ -420,7 +420,7 @@ class Program:
             (GRADIENT if target == delta(cell.input) or target.endswith("_prev") else BACKWARD)
             if backward
             else LOSS
-            if target in template.loss_terms
+            if target in template.loss_quantities
             else FORWARD
         )
         yield from self._assignment(template, eq, b, t, section)

@@ -15,7 +15,7 @@ from functools import lru_cache
 import sympy
 
 from .adjoint import Backward, delta, derive, grad, incoming
-from .cells import Cell
+from .cells import Cell, equation_dim
 from .equations import Equation, Outer
 from .losses import LOSS_TERM, Loss, terminal_equations
 
@@ -34,6 +34,12 @@ class StepTemplate:
     data: tuple[str, ...]
     #: names of loss terms defined by this template
     loss_terms: tuple[str, ...]
+
+    @property
+    def loss_quantities(self) -> tuple[str, ...]:
+        """Every quantity the loss defines (its terms and intermediates such as softmax ``p``)."""
+        cell_targets = {eq.target for eq in self.cell.equations}
+        return tuple(eq.target for eq in self.forward if eq.target not in cell_targets)
 
     def shape(self, name: str, sizes: dict[str, int]) -> tuple[int, ...]:
         """The numeric shape of ``name`` given the problem's sizes (``{"n": 2, "d": 3}``)."""
@@ -73,8 +79,8 @@ def step_template(
     for name in data:
         dims[name] = dims[cell.output]
     for eq in loss_equations:
-        dims[eq.target] = "1"
-    loss_terms = tuple(eq.target for eq in loss_equations)
+        dims[eq.target] = equation_dim(cell, eq, dims)
+    loss_terms = tuple(eq.target for eq in loss_equations if eq.target == LOSS_TERM)
     backward = derive(
         forward,
         dims,

@@ -1,0 +1,81 @@
+"""Hypothesis strategies: random exact problems for any built-in cell (shapes from its data)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from cell_reference import exact_text
+from hypothesis import strategies as st
+
+from lstm_sym.cells import get_cell
+
+exact = st.builds(Fraction, st.integers(-24, 24), st.sampled_from([4, 5, 8, 10, 16]))
+
+
+@dataclass
+class CellCase:
+    """A random problem for one cell: parameters, one sequence, targets and initial states."""
+
+    cell: str
+    sizes: dict[str, int]
+    params: dict[str, Any]
+    xs: list[list[Fraction]]
+    ys: list[list[Fraction]]
+    initial: dict[str, list[Fraction]]
+    activations: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self, loss: str = "half_sse") -> dict[str, Any]:
+        sequence: dict[str, Any] = {"x": exact_text(self.xs), "y": exact_text(self.ys)}
+        sequence.update({f"{k}_0": exact_text(v) for k, v in self.initial.items()})
+        data: dict[str, Any] = {
+            "cell": self.cell,
+            "loss": loss,
+            "sizes": {"n": self.sizes["n"], "d": self.sizes["d"]},
+            "parameters": {k: exact_text(v) for k, v in self.params.items()},
+            "sequence": sequence,
+        }
+        if self.activations:
+            data["activations"] = dict(self.activations)
+        return data
+
+
+def _values(draw: st.DrawFn, shape: tuple[int, ...]) -> Any:
+    if len(shape) == 2:
+        return [[draw(exact) for _ in range(shape[1])] for _ in range(shape[0])]
+    return [draw(exact) for _ in range(shape[0])]
+
+
+@st.composite
+def cell_cases(draw: st.DrawFn, cell: str, *, max_size: int = 2, max_steps: int = 3) -> CellCase:
+    spec = get_cell(cell)
+    sizes = {"n": draw(st.integers(1, max_size)), "d": draw(st.integers(1, max_size)), "1": 1}
+    steps = draw(st.integers(1, max_steps))
+    params = {p.name: _values(draw, tuple(sizes[d] for d in p.shape)) for p in spec.params}
+    xs = [_values(draw, (sizes["d"],)) for _ in range(steps)]
+    ys = [_values(draw, (sizes["n"],)) for _ in range(steps)]
+    initial = {s.name: _values(draw, (sizes[s.size],)) for s in spec.states}
+    return CellCase(cell, sizes, params, xs, ys, initial)
+
+
+def random_case(cell: str, seed: int, *, n: int = 2, d: int = 2, steps: int = 2) -> CellCase:
+    """A deterministic random problem with nonzero values (no hypothesis search involved)."""
+    rng = random.Random(seed)
+
+    def value() -> Fraction:
+        return Fraction(rng.choice([-1, 1]) * rng.randint(1, 24), rng.choice([4, 5, 8, 10, 16]))
+
+    def values(shape: tuple[int, ...]) -> Any:
+        if len(shape) == 2:
+            return [[value() for _ in range(shape[1])] for _ in range(shape[0])]
+        return [value() for _ in range(shape[0])]
+
+    spec = get_cell(cell)
+    sizes = {"n": n, "d": d, "1": 1}
+    params = {p.name: values(tuple(sizes[k] for k in p.shape)) for p in spec.params}
+    xs = [values((d,)) for _ in range(steps)]
+    ys = [values((n,)) for _ in range(steps)]
+    initial = {st.name: values((sizes[st.size],)) for st in spec.states}
+    return CellCase(cell, sizes, params, xs, ys, initial)
