@@ -93,7 +93,7 @@ class Solution(Mapping[str, Decimal]):
                 label += f" (seq {name.seq})"
             step = "" if name.step is None else str(name.step)
             rows.setdefault(self.sections[name], []).append((step, label, format_decimal(value)))
-        width = max((len(r[1]) for rs in rows.values() for r in rs), default=8)
+        width = max([len(r[1]) for rs in rows.values() for r in rs] + [len("quantity")])
         point = max((_int_width(r[2]) for rs in rows.values() for r in rs), default=1)
         lines = self.header()
         for section, entries in rows.items():

@@ -1,0 +1,84 @@
+"""Every documentation example runs: the ```pycon blocks of the pages and the module doctests."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import pkgutil
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+import lstm_sym
+from lstm_sym.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+BLOCK = re.compile(r"```pycon\n(.*?)```", re.S)
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_page_examples(page: Path) -> None:
+    """The page's Python examples give exactly the output shown (blocks share one namespace)."""
+    globs: dict[str, object] = {}
+    parser = doctest.DocTestParser()
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    for n, block in enumerate(BLOCK.findall(page.read_text())):
+        test = parser.get_doctest(block, globs, f"{page.name}[{n}]", str(page), 0)
+        runner.run(test, clear_globs=False)
+        globs.update(test.globs)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{result.failed} example(s) in {page.name} failed"
+
+
+MODULES = sorted(
+    m.name for m in pkgutil.walk_packages(lstm_sym.__path__, "lstm_sym.") if m.name != "lstm_sym.__main__"
+)
+
+
+@pytest.mark.parametrize("module", ["lstm_sym", *MODULES])
+def test_module_doctests(module: str) -> None:
+    """The examples in docstrings run as written."""
+    result = doctest.testmod(importlib.import_module(module), optionflags=FLAGS, verbose=False)
+    assert result.failed == 0
+
+
+CONSOLE = re.compile(r"```console\n(.*?)```", re.S)
+
+
+def _commands(page: Path) -> list[tuple[list[str], str]]:
+    """Each `$ lstm-sym ...` line of the page's console blocks with the output shown under it."""
+    found = []
+    for block in CONSOLE.findall(page.read_text()):
+        lines = block.splitlines()
+        for i, line in enumerate(lines):
+            if line.startswith("$ lstm-sym "):
+                output = []
+                for following in lines[i + 1 :]:
+                    if following.startswith("$ "):
+                        break
+                    output.append(following)
+                found.append((shlex.split(line[len("$ lstm-sym ") :]), "\n".join(output).strip()))
+    return found
+
+
+CORE_PAGES = [ROOT / "docs" / name for name in ("solving.md", "gradients.md", "problem-files.md")]
+
+
+@pytest.mark.parametrize("page", CORE_PAGES, ids=lambda p: p.name)
+def test_page_commands(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Every command on the page succeeds (or fails) and prints exactly what the page shows."""
+    for args, expected in _commands(page):
+        args = [str(ROOT / a) if a.startswith("examples/") else a for a in args]
+        monkeypatch.chdir(tmp_path)
+        code = main(args)
+        captured = capsys.readouterr()
+        shown = (captured.out + captured.err).strip()
+        assert code == (2 if "error:" in expected else 0), args
+        assert [line.rstrip() for line in shown.splitlines()] == [
+            line.rstrip() for line in expected.splitlines()
+        ], args
