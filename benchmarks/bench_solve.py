@@ -78,24 +78,32 @@ def derive_and_compile(p: Any) -> tuple[float, float]:
     """Seconds to derive the step templates, and to compile them for mpmath."""
     clear_caches()
     derive, templates = timed(evaluate.problem_templates, p)
-    compile_time, _ = timed(lambda: [evaluate.compiled(t, dict(p.sizes), evaluate.MPMATH) for t in templates])
+    compile_time, _ = timed(
+        lambda: [evaluate.compiled(t, dict(p.sizes), evaluate.MPMATH) for t in templates]
+    )
     return derive, compile_time
 
 
 def forward(steps_list: list[int], rows: list[str]) -> None:
     print("\nForward pass, d = n = 4, certified 50 digits")
     print(f"{'T':>6} {'derive':>9} {'compile':>9} {'solve':>9} {'solve/T':>10} {'program':>9}")
-    rows.append("| T | derive template | compile | certified solve (50 digits) | per step | whole scalar program as SymPy |")
+    rows.append(
+        "| T | derive template | compile | certified solve (50 digits) | per step | whole scalar program as SymPy |"
+    )
     rows.append("|---:|---:|---:|---:|---:|---:|")
     for steps in steps_list:
         p = problem(steps, 4, 4)
         derive, compile_time = derive_and_compile(p)
         solve, _ = timed(Model(p).solve, 50)
         build, program = timed(lambda p=p: len(Model(p).program(gradients=False)))
-        print(f"{steps:>6} {derive:>8.3f}s {compile_time:>8.3f}s {solve:>8.3f}s {solve / steps * 1e3:>8.3f}ms {build:>8.2f}s"
-              f"  ({program} assignments)")
-        rows.append(f"| {steps} | {derive:.3f} s | {compile_time:.3f} s | {solve:.3f} s | {solve / steps * 1e3:.2f} ms | "
-                    f"{build:.2f} s ({program:,} assignments) |")
+        print(
+            f"{steps:>6} {derive:>8.3f}s {compile_time:>8.3f}s {solve:>8.3f}s {solve / steps * 1e3:>8.3f}ms {build:>8.2f}s"
+            f"  ({program} assignments)"
+        )
+        rows.append(
+            f"| {steps} | {derive:.3f} s | {compile_time:.3f} s | {solve:.3f} s | {solve / steps * 1e3:.2f} ms | "
+            f"{build:.2f} s ({program:,} assignments) |"
+        )
 
 
 def hand_loop(dps: int) -> mpmath.mpf:
@@ -127,18 +135,25 @@ def homework(rows: list[str]) -> None:
         model.solve(15)  # compile once; the template is shared by every precision
         solve = min(timed(model.solve, digits)[0] for _ in range(3))
         hand = min(timed(hand_loop, digits + 10)[0] for _ in range(3))
-        print(f"{digits:>6} digits: solve {solve * 1e3:8.2f} ms   hand loop {hand * 1e3:8.2f} ms   ratio {solve / hand:5.1f}")
-        rows.append(f"| {digits:,} | {solve * 1e3:.2f} ms | {hand * 1e3:.2f} ms | {solve / hand:.1f} |")
+        print(
+            f"{digits:>6} digits: solve {solve * 1e3:8.2f} ms   hand loop {hand * 1e3:8.2f} ms   ratio {solve / hand:5.1f}"
+        )
+        rows.append(
+            f"| {digits:,} | {solve * 1e3:.2f} ms | {hand * 1e3:.2f} ms | {solve / hand:.1f} |"
+        )
 
 
 def naive_gradients(steps: int, d: int, n: int, queue: Any) -> None:
     """Build the nested loss in SymPy, diff it for every parameter, evaluate at 50 digits."""
     p = problem(steps, d, n)
     start = time.perf_counter()
-    params = {name: sympy.Matrix(value) if isinstance(value[0], tuple) else sympy.Matrix(value)
-              for name, value in p.params.items()}
-    symbols = {name: sympy.Matrix(m.shape[0], m.shape[1], lambda r, c, name=name: sympy.Symbol(f"{name}_{r}{c}"))
-               for name, m in params.items()}
+    params = {name: sympy.Matrix(value) for name, value in p.params.items()}
+    symbols = {
+        name: sympy.Matrix(
+            m.shape[0], m.shape[1], lambda r, c, name=name: sympy.Symbol(f"{name}_{r}{c}")
+        )
+        for name, m in params.items()
+    }
     seq = p.sequences[0]
     h = sympy.zeros(n, 1)
     c = sympy.zeros(n, 1)
@@ -167,9 +182,13 @@ def naive(steps: int, d: int, n: int, limit: float) -> str:
     return f"{queue.get()[0]:.2f} s"
 
 
-def gradients(sizes: list[tuple[int, int]], steps_list: list[int], limit: float, rows: list[str]) -> None:
+def gradients(
+    sizes: list[tuple[int, int]], steps_list: list[int], limit: float, rows: list[str]
+) -> None:
     print("\nAll gradients at 50 certified digits, against the naive nested diff")
-    rows.append("| d, n | T | derive template | certified solve with gradients | naive nested `sympy.diff` |")
+    rows.append(
+        "| d, n | T | derive template | certified solve with gradients | naive nested `sympy.diff` |"
+    )
     rows.append("|---|---:|---:|---:|---:|")
     for d, n in sizes:
         stop_naive = False
@@ -178,9 +197,13 @@ def gradients(sizes: list[tuple[int, int]], steps_list: list[int], limit: float,
             derive, _ = derive_and_compile(p)
             clear_caches()
             solve, _ = timed(Model(p).solve, 50, gradients=True)
-            naive_time = "not run (slower T did not finish)" if stop_naive else naive(steps, d, n, limit)
+            naive_time = (
+                "not run (slower T did not finish)" if stop_naive else naive(steps, d, n, limit)
+            )
             stop_naive = stop_naive or naive_time.startswith(">")
-            print(f"d={d} n={n} T={steps:>5}: derive {derive:.3f} s  solve {solve:8.3f} s   naive {naive_time}")
+            print(
+                f"d={d} n={n} T={steps:>5}: derive {derive:.3f} s  solve {solve:8.3f} s   naive {naive_time}"
+            )
             rows.append(f"| {d}, {n} | {steps} | {derive:.3f} s | {solve:.3f} s | {naive_time} |")
 
 
@@ -195,13 +218,24 @@ print(time.perf_counter() - start)
 
 def cold(rows: list[str]) -> None:
     runs = sorted(
-        float(subprocess.run([sys.executable, "-c", COLD, str(HW6)], capture_output=True, text=True,
-                             check=True, cwd=ROOT).stdout)
+        float(
+            subprocess.run(
+                [sys.executable, "-c", COLD, str(HW6)],
+                capture_output=True,
+                text=True,
+                check=True,
+                cwd=ROOT,
+            ).stdout
+        )
         for _ in range(5)
     )
-    print(f"\nHomework, every gradient at 50 digits, cold start (import excluded): median {runs[2]:.3f} s")
-    rows.append(f"\nHomework, every gradient at 50 digits, cold Python API start (import excluded), "
-                f"median of 5 processes: **{runs[2]:.3f} s** (target < 0.3 s).")
+    print(
+        f"\nHomework, every gradient at 50 digits, cold start (import excluded): median {runs[2]:.3f} s"
+    )
+    rows.append(
+        f"\nHomework, every gradient at 50 digits, cold Python API start (import excluded), "
+        f"median of 5 processes: **{runs[2]:.3f} s** (target < 0.3 s)."
+    )
 
 
 def main() -> None:
@@ -214,7 +248,12 @@ def main() -> None:
     rows.append("")
     homework(rows)
     rows.append("")
-    gradients([(2, 1), (4, 4)], [1, 2, 3, 10] if quick else [1, 2, 3, 10, 100, 1000], 10 if quick else 60, rows)
+    gradients(
+        [(2, 1), (4, 4)],
+        [1, 2, 3, 10] if quick else [1, 2, 3, 10, 100, 1000],
+        10 if quick else 60,
+        rows,
+    )
     cold(rows)
     print("\nMarkdown for benchmarks/RESULTS.md:\n")
     print("\n".join(rows))

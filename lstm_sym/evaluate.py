@@ -126,12 +126,20 @@ def _compile_equation(
         values: list[Any] | None = None
         if linear:  # Σ_terms M·v, one dot product per output row over all terms at once
             blocks = [
-                (list(zip(*env[term.matrix], strict=True)) if term.transpose else env[term.matrix],
-                 env[term.vector])
+                (
+                    list(zip(*env[term.matrix], strict=True))
+                    if term.transpose
+                    else env[term.matrix],
+                    env[term.vector],
+                )
                 for term in linear
             ]
             values = [
-                dot(chain.from_iterable(zip(rows[k], vector, strict=True) for rows, vector in blocks))
+                dot(
+                    chain.from_iterable(
+                        zip(rows[k], vector, strict=True) for rows, vector in blocks
+                    )
+                )
                 for k in range(len(blocks[0][0]))
             ]
         if fn is not None:

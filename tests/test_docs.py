@@ -35,7 +35,9 @@ def test_page_examples(page: Path) -> None:
 
 
 MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(lstm_sym.__path__, "lstm_sym.") if m.name != "lstm_sym.__main__"
+    m.name
+    for m in pkgutil.walk_packages(lstm_sym.__path__, "lstm_sym.")
+    if m.name != "lstm_sym.__main__"
 )
 
 
@@ -69,8 +71,9 @@ CORE_PAGES = [ROOT / "docs" / name for name in ("solving.md", "gradients.md", "p
 
 
 @pytest.mark.parametrize("page", CORE_PAGES, ids=lambda p: p.name)
-def test_page_commands(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_page_commands(
+    page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Every command on the page succeeds (or fails) and prints exactly what the page shows."""
     for args, expected in _commands(page):
         args = [str(ROOT / a) if a.startswith("examples/") else a for a in args]
