@@ -20,8 +20,6 @@ SECTION_TITLES = {
     "gradient": "Gradients",
 }
 
-_LATEX_BASES = {"c_tilde": r"\tilde{c}", "ell": r"\ell", "z_c": r"z_{\tilde{c}}"}
-
 
 class Solution(Mapping[str, Decimal]):
     """Every quantity of a problem correctly rounded, by canonical name (``"h_2"``, ``"W_f[1,2]"``).
@@ -140,42 +138,14 @@ class Solution(Mapping[str, Decimal]):
         return "\n".join(lines)
 
     def _repr_latex_(self) -> str:
+        from .latex.names import NameStyle
+
+        style = NameStyle(self.problem.cell)
         rows = [
-            rf"{latex_name(name)} &= {format_decimal(value)}"
-            for name, value in self.by_name.items()
+            rf"{style(name)} &= {format_decimal(value)}" for name, value in self.by_name.items()
         ]
         return "$\\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"
 
 
 def _int_width(text: str) -> int:
     return len(text.split(".")[0].split("e")[0])
-
-
-def latex_name(name: Name) -> str:
-    """A plain LaTeX rendering of a name (``h_{2}``, ``\\delta c_{1}``, ``\\frac{∂L}{∂W_f}``)."""
-    base = name.base
-    prefix = ""
-    if base.startswith("delta_"):
-        prefix, base = r"\delta ", base.removeprefix("delta_")
-    elif base.startswith("dL_d"):
-        base = base.removeprefix("dL_d")
-        inner = _latex_base(base, name)
-        return rf"\frac{{\partial L}}{{\partial {inner}}}"
-    return prefix + _latex_base(base, name)
-
-
-def _latex_base(base: str, name: Name) -> str:
-    head, _, tail = base.partition("_")
-    text = _LATEX_BASES.get(base, head)
-    subscript = [tail] if tail and base not in _LATEX_BASES else []
-    if name.step is not None:
-        subscript.append(str(name.step))
-    if name.index:
-        subscript.append(
-            "".join(map(str, name.index)) if len(name.index) > 1 else str(name.index[0])
-        )
-    sub = ",".join(subscript)
-    result = f"{text}_{{{sub}}}" if sub else text
-    if name.seq is not None:
-        result += f"^{{({name.seq})}}"
-    return result

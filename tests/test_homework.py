@@ -102,3 +102,11 @@ def test_ten_thousand_digits_agree_with_shorter_runs() -> None:
     long = lstm_sym.solve("examples/hw6.toml", digits=10_000)["h_2"]
     assert str(long).startswith(FORWARD["h_2"][:-1])
     assert len(str(long).lstrip("-0.")) == 10_000
+
+
+def test_jupyter_displays() -> None:
+    """In Jupyter a solution shows as a Markdown table and as aligned LaTeX."""
+    solution = lstm_sym.solve("examples/hw6.toml", digits=5)
+    assert "| `h` | 1 | 0.21741 |" in solution._repr_markdown_()
+    latex = solution._repr_latex_()
+    assert latex.startswith("$\\begin{aligned}") and r"\tilde{c}_{1} &= 0.90515" in latex
