@@ -22,9 +22,9 @@ def test_solve_text(capsys: pytest.CaptureFixture[str]) -> None:
     """The text table lists every gate and state per step and the loss, aligned."""
     code, out, err = run(["solve", "examples/hw6.toml", "--digits", "30"], capsys)
     assert code == 0 and err == ""
-    assert "  1  h         0.217414638709514483679932737588" in out
-    assert "  2  c_tilde  -0.587525066488086430541713281657" in out
-    assert "     L         0.529860676707024103785417863309" in out
+    assert "  1  h          0.217414638709514483679932737588" in out
+    assert "  2  c_tilde   -0.587525066488086430541713281657" in out
+    assert "     L          0.529860676707024103785417863309" in out
     assert "Backward" not in out
 
 
