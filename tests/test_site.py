@@ -121,3 +121,28 @@ def test_troubleshooting_quotes_the_real_latex_missing_error(
     assert code == 2 and (tmp_path / "hw6.tex").is_file()
     page = (ROOT / "docs" / "troubleshooting.md").read_text()
     assert f"$ lstm-sym sheet examples/hw6.toml -o hw6.tex --pdf\n{message}\n" in page
+
+
+def test_scaling_plot_data_is_complete(tmp_path: Path) -> None:
+    """benchmarks/scaling.csv has every size and T for each method, and redraws the plot."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import scaling
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    rows = scaling.load()
+    for d, n in scaling.SIZES:
+        for method in ("derive", "certified"):
+            measured = [
+                int(r["T"])
+                for r in rows
+                if (r["d"], r["n"], r["method"]) == (str(d), str(n), method)
+            ]
+            assert measured == scaling.STEPS, (d, n, method)
+        naive = [r for r in rows if (r["d"], r["n"], r["method"]) == (str(d), str(n), "naive")]
+        assert (
+            naive and naive[-1]["finished"] == "0" and all(r["finished"] == "1" for r in naive[:-1])
+        )
+    assert (ROOT / "docs" / "images" / "benchmark-scaling.png").is_file()
+    if importlib.util.find_spec("matplotlib") is not None:
+        assert scaling.plot(rows, tmp_path / "plot.png").stat().st_size > 10_000
