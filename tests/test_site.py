@@ -76,6 +76,18 @@ def test_cli_reference_escapes_markdown() -> None:
     assert "p \\| q" in page and "u\\_v \\`w\\`" in page
 
 
+def test_sphinx_roles_show_as_code() -> None:
+    """The site shows docstrings' :class:`~a.B` as `B` and :func:`f` as `f`."""
+    spec = importlib.util.spec_from_file_location(
+        "sphinx_roles", ROOT / "docs" / "hooks" / "sphinx_roles.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    html = "a :class:<code>~lstm_sym.model.Model</code> and :func:<code>split</code> <code>x</code>"
+    assert module.strip_roles(html) == "a <code>Model</code> and <code>split</code> <code>x</code>"
+
+
 def test_results_file_starts_with_its_title() -> None:
     """docs/benchmarks.md includes benchmarks/RESULTS.md from line 2: line 1 must be its title."""
     first = (ROOT / "benchmarks" / "RESULTS.md").read_text().splitlines()[0]
