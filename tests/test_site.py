@@ -158,3 +158,16 @@ def test_scaling_plot_data_is_complete(tmp_path: Path) -> None:
     assert (ROOT / "docs" / "images" / "benchmark-scaling.png").is_file()
     if importlib.util.find_spec("matplotlib") is not None:
         assert scaling.plot(rows, tmp_path / "plot.png").stat().st_size > 10_000
+
+
+def test_troubleshooting_names_the_real_packages_and_timeout() -> None:
+    """The LaTeX packages and the build time limit on the page are the ones the code uses."""
+    from lstm_sym.latex import build, document
+
+    page = " ".join((ROOT / "docs" / "troubleshooting.md").read_text().split())
+    packages = re.findall(r"\\usepackage(?:\[[^]]*\])?\{([^}]*)\}", document.PREAMBLE)
+    names = ",".join(packages).split(",")
+    assert "amsmath" in names
+    for package in names:
+        assert f"`{package}`" in page, package
+    assert f"stopped after {build.TIMEOUT:g} s" in page
