@@ -76,6 +76,15 @@ def test_cli_reference_escapes_markdown() -> None:
     assert "p \\| q" in page and "u\\_v \\`w\\`" in page
 
 
+def test_cli_reference_links_the_pages_help_mentions() -> None:
+    """`see docs/problem-files.md` in --help becomes a link on the page; a missing page stays text."""
+    hook = _hook()
+    assert "see [docs/problem-files.md](problem-files.md)" in hook.render()
+    parser = argparse.ArgumentParser(prog="demo", description="see docs/no-such-page.md")
+    parser.add_subparsers()
+    assert "see docs/no-such-page.md" in hook.render(parser)
+
+
 def test_sphinx_roles_show_as_code() -> None:
     """The site shows docstrings' :class:`~a.B` as `B` and :func:`f` as `f`."""
     spec = importlib.util.spec_from_file_location(
