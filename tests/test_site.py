@@ -1,8 +1,8 @@
 """The documentation site: it builds strictly, and its generated pages say what the code does.
 
-The build needs the ``docs`` extra (``pip install '.[docs]'``); without it the build test
-skips with a visible reason — unless ``LSTM_SYM_REQUIRE_DOCS=1`` (set by ``.ci/run``), when
-it fails instead.
+The build and the pictures need the ``docs`` extra (``pip install '.[docs]'``); without it
+those tests skip with a visible reason — unless ``LSTM_SYM_REQUIRE_DOCS=1`` (set by
+``.ci/run``), when they fail instead.
 """
 
 from __future__ import annotations
@@ -22,6 +22,16 @@ from lstm_sym.cli import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS_PACKAGES = ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python")
+
+
+def _need_docs_extra(*modules: str) -> None:
+    """Skip (or, under LSTM_SYM_REQUIRE_DOCS=1, fail) when part of the docs extra is missing."""
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    if missing:
+        message = f"the docs extra is not installed ({', '.join(missing)}): pip install '.[docs]'"
+        if os.environ.get("LSTM_SYM_REQUIRE_DOCS") == "1":
+            pytest.fail(f"LSTM_SYM_REQUIRE_DOCS=1 but {message}")
+        pytest.skip(message)
 
 
 def _hook() -> ModuleType:
@@ -106,12 +116,7 @@ def test_results_file_starts_with_its_title() -> None:
 
 def test_site_builds_strictly(tmp_path: Path) -> None:
     """`mkdocs build --strict` succeeds: every nav page exists, every link and API entry resolves."""
-    missing = [name for name in DOCS_PACKAGES if importlib.util.find_spec(name) is None]
-    if missing:
-        message = f"the docs extra is not installed ({', '.join(missing)}): pip install '.[docs]'"
-        if os.environ.get("LSTM_SYM_REQUIRE_DOCS") == "1":
-            pytest.fail(f"LSTM_SYM_REQUIRE_DOCS=1 but {message}")
-        pytest.skip(message)
+    _need_docs_extra(*DOCS_PACKAGES)
     site = tmp_path / "site"
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=str(ROOT))
     result = subprocess.run(
@@ -165,8 +170,8 @@ def test_scaling_plot_data_is_complete(tmp_path: Path) -> None:
             naive and naive[-1]["finished"] == "0" and all(r["finished"] == "1" for r in naive[:-1])
         )
     assert (ROOT / "docs" / "images" / "benchmark-scaling.png").is_file()
-    if importlib.util.find_spec("matplotlib") is not None:
-        assert scaling.plot(rows, tmp_path / "plot.png").stat().st_size > 10_000
+    _need_docs_extra("matplotlib")
+    assert scaling.plot(rows, tmp_path / "plot.png").stat().st_size > 10_000
 
 
 def test_troubleshooting_names_the_real_packages_and_timeout() -> None:
@@ -180,3 +185,18 @@ def test_troubleshooting_names_the_real_packages_and_timeout() -> None:
     for package in names:
         assert f"`{package}`" in page, package
     assert f"stopped after {build.TIMEOUT:g} s" in page
+
+
+def test_unrolled_cell_diagram_draws(tmp_path: Path) -> None:
+    """docs/unrolled_diagram.py still draws the committed diagram (a PNG of the same size)."""
+    committed = ROOT / "docs" / "images" / "unrolled-cell.png"
+    assert committed.is_file()
+    _need_docs_extra("matplotlib")
+    spec = importlib.util.spec_from_file_location(
+        "unrolled_diagram", ROOT / "docs" / "unrolled_diagram.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    drawn = module.draw(tmp_path / "diagram.png")
+    assert drawn.read_bytes()[16:24] == committed.read_bytes()[16:24]  # PNG width and height
