@@ -1,6 +1,10 @@
-"""Regenerate the pictures of real sheet pages in docs/images/ (needs latexmk and pdftoppm).
+"""Regenerate the pictures in docs/images/.
 
-python docs/make_images.py
+    python docs/make_images.py [sheets] [diagram]
+
+``sheets``: real pages of solution sheets (needs latexmk and pdftoppm); ``diagram``: the
+unrolled cell with its forward and backward flows (needs matplotlib). Default: both. The
+benchmark plot is made by ``python benchmarks/scaling.py``, from measurements.
 """
 
 from __future__ import annotations
@@ -23,9 +27,12 @@ PAGES = {
 RESOLUTION = 90
 
 
-def main() -> None:
+IMAGES = ROOT / "docs" / "images"
+
+
+def sheets() -> None:
     """Build each sheet, render the chosen page to PNG, write it to docs/images/."""
-    images = ROOT / "docs" / "images"
+    images = IMAGES
     images.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as work:
         for image, (problem, options, page) in PAGES.items():
@@ -40,5 +47,26 @@ def main() -> None:
             print(f"{stem}.png: page {page} of {problem} {options or ''}".rstrip())
 
 
+def diagram() -> None:
+    """Draw the unrolled cell to docs/images/unrolled-cell.png."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from unrolled_diagram import draw
+
+    IMAGES.mkdir(exist_ok=True)
+    print(draw(IMAGES / "unrolled-cell.png"))
+
+
+MAKERS = {"sheets": sheets, "diagram": diagram}
+
+
+def main(argv: list[str]) -> None:
+    """Make the images named in ``argv`` (all when none is named)."""
+    unknown = [name for name in argv if name not in MAKERS]
+    if unknown:
+        raise SystemExit(f"unknown image set {unknown[0]!r}: choose from {', '.join(MAKERS)}")
+    for name in argv or list(MAKERS):
+        MAKERS[name]()
+
+
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -67,7 +67,16 @@ def _commands(page: Path) -> list[tuple[list[str], str]]:
     return found
 
 
-CORE_PAGES = [ROOT / "docs" / name for name in ("solving.md", "gradients.md", "problem-files.md")]
+CORE_PAGES = [
+    ROOT / "docs" / name
+    for name in (
+        "solving.md",
+        "gradients.md",
+        "problem-files.md",
+        "getting-started.md",
+        "troubleshooting.md",
+    )
+]
 
 
 @pytest.mark.parametrize("page", CORE_PAGES, ids=lambda p: p.name)
