@@ -22,6 +22,8 @@ from ..problem import parse_toml, read_toml
 #: An answer's value: one number, or nested lists of numbers (a vector or a matrix).
 Value = Decimal | list["Value"]
 
+_NUMBER = 'a number (such as 0.2, -3, 1e-4 or "1/3")'
+
 #: Most answers one file may hold (components counted).
 MAX_ANSWERS = 10_000
 
@@ -44,9 +46,16 @@ def written_decimal(value: object, field: str) -> Decimal:
     >>> written_decimal(3, "U_f")
     Decimal('3')
     """
+    expected = "a decimal number (such as 0.5298 or -3) with the digits as written"
     if isinstance(value, str) and "/" in value:
-        raise InputError(field, "a decimal number with the digits as written", repr(value))
-    parse_number(value, field)  # validates (grammar, size limits) with the usual messages
+        raise InputError(field, expected, repr(value))
+    try:
+        parse_number(value, field)  # the grammar and size limits of problem files
+    except InputError as error:
+        found = error.found if "number" in error.expected else repr(value)
+        raise InputError(
+            field, expected if error.expected in ("a number", _NUMBER) else error.expected, found
+        ) from None
     if isinstance(value, str):
         return Decimal(value.strip())
     if isinstance(value, Decimal):

@@ -11,6 +11,7 @@ them.
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -120,9 +121,9 @@ class _Checker:
         places, digits = decimals(written), significant(written)
         found = []
         for truncate in (False, True):
-            order = sorted(range(max(0, places - 4), places + 7), key=lambda k: abs(k - places))
+            order = sorted(range(max(0, places - 1), places + 7), key=lambda k: abs(k - places))
             found += [Rounding(k, False, truncate) for k in order]
-            order = sorted(range(max(1, digits - 4), digits + 7), key=lambda k: abs(k - digits))
+            order = sorted(range(max(1, digits - 1), digits + 7), key=lambda k: abs(k - digits))
             found += [Rounding(k, True, truncate) for k in order]
         return found
 
@@ -213,7 +214,10 @@ class _Checker:
         return findings, labels
 
     def _explained(self, variant: Variant, wrong: list[_Entry]) -> list[_Entry]:
-        evaluator = Evaluator(variant.problem, transform=variant.transform)
+        evaluator = _EVALUATORS.get(variant)
+        if evaluator is None:
+            evaluator = Evaluator(variant.problem, transform=variant.transform)
+            _EVALUATORS[variant] = evaluator
         plain = self.values(evaluator=evaluator)
         found = []
         for entry in wrong:
@@ -226,6 +230,10 @@ class _Checker:
                 if reproduces(self.value(entry, carried, variant.problem), entry.written):
                     found.append(entry)
         return found
+
+
+#: Compiled evaluators of mistaken variants (variants are cached per problem).
+_EVALUATORS: weakref.WeakKeyDictionary[Variant, Evaluator] = weakref.WeakKeyDictionary()
 
 
 def _describe(variant: Variant) -> str:

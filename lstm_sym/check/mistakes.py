@@ -11,6 +11,7 @@ answer.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -72,9 +73,23 @@ def mistake(
     return wrap
 
 
+_VARIANTS: weakref.WeakKeyDictionary[Problem, tuple[tuple[str, ...], list[Variant]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def variants(problem: Problem) -> list[Variant]:
-    """Every instance of every catalogued mistake on ``problem``, in catalogue order."""
-    return [v for m in MISTAKES.values() for v in m.instances(problem)]
+    """Every instance of every catalogued mistake on ``problem``, in catalogue order.
+
+    Cached per problem (checking many answer files against one problem derives each
+    mistaken cell once); registering a mistake renews the cache.
+    """
+    catalogue = tuple(MISTAKES)
+    cached = _VARIANTS.get(problem)
+    if cached is None or cached[0] != catalogue:
+        cached = (catalogue, [v for m in MISTAKES.values() for v in m.instances(problem)])
+        _VARIANTS[problem] = cached
+    return cached[1]
 
 
 # -- helpers -----------------------------------------------------------------------------

@@ -1,0 +1,192 @@
+"""Checking hand calculations: the homework's own answers, verdicts, names and bad answers files."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import pytest
+
+from lstm_sym import InputError, load_problem
+from lstm_sym.check import CORRECT, DRIFT, TRUNCATED, WRONG, check, loads_answers
+from lstm_sym.check.quantities import Catalogue
+
+HW6 = "examples/hw6.toml"
+
+
+def verdicts(report: object) -> dict[str, str]:
+    return {a.name: a.verdict for a in report.answers}  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="module")
+def hw6_report():  # type: ignore[no-untyped-def]
+    return check(HW6, "examples/hw6_answers.toml")
+
+
+def test_homework_states_correct(hw6_report) -> None:  # type: ignore[no-untyped-def]
+    """The homework's h_1 = 0.21741 and h_2 = -0.18988 are correct."""
+    v = verdicts(hw6_report)
+    assert v["h_1"] == CORRECT and v["h_2"] == CORRECT
+
+
+def test_homework_loss_truncated(hw6_report) -> None:  # type: ignore[no-untyped-def]
+    """The homework's loss 0.5298 is a truncation; correctly rounded it is 0.5299."""
+    (loss,) = [a for a in hw6_report.answers if a.name == "L"]
+    assert loss.verdict == TRUNCATED and loss.rounded == "0.5299"
+    assert "0.5299" in loss.explanation
+
+
+def test_homework_squared_errors(hw6_report) -> None:  # type: ignore[no-untyped-def]
+    """0.07985 is correct; 0.97986 is not correctly rounded but is what the rounded h_2 gives."""
+    by_name = {a.name: a for a in hw6_report.answers}
+    assert by_name["se_1"].verdict == CORRECT
+    se_2 = by_name["se_2"]
+    assert se_2.verdict == DRIFT and se_2.rounded == "0.97987"
+    assert "h_2 = -0.18988" in se_2.explanation and "h_2" in (se_2.drift or "")
+
+
+def test_homework_report_not_all_correct(hw6_report) -> None:  # type: ignore[no-untyped-def]
+    """Answers in dependency order; nothing wrong, but not all correct."""
+    assert [a.name for a in hw6_report.answers] == ["h_1", "se_1", "h_2", "se_2", "L"]
+    assert not hw6_report.all_correct and hw6_report.first_wrong is None
+    assert hw6_report.counts() == {CORRECT: 3, TRUNCATED: 1, DRIFT: 1, WRONG: 0}
+
+
+def test_correctly_rounded_loss_is_correct() -> None:
+    """0.5299 (and 0.52986, and 0.530 to three places) are correct values of the loss."""
+    report = check(
+        HW6, {"loss": D("0.5299"), "L": D("0.52986")} if False else {"loss": D("0.5299")}
+    )
+    assert verdicts(report) == {"L": CORRECT}
+    assert verdicts(check(HW6, {"L": D("0.52986")})) == {"L": CORRECT}
+    assert verdicts(check(HW6, {"L": D("0.530")})) == {"L": CORRECT}
+
+
+def test_digits_as_written() -> None:
+    """Trailing zeros are claimed digits: 0.50 claims two places (wrong here), 0.5 one (correct)."""
+    assert verdicts(check(HW6, loads_answers("L = 0.5"))) == {"L": CORRECT}
+    assert verdicts(check(HW6, loads_answers("L = 0.50")))["L"] == WRONG
+    assert verdicts(check(HW6, loads_answers('L = "0.53"'))) == {"L": CORRECT}
+
+
+def test_wrong_shows_more_digits_and_difference() -> None:
+    """A wrong answer shows the exact value to two more places and the difference."""
+    (a,) = check(HW6, {"h_1": D("0.2300")}).answers
+    assert a.verdict == WRONG and a.exact == "0.217415" and a.difference == "0.012585"
+    assert "0.217415" in a.explanation
+
+
+def test_vector_answers() -> None:
+    """A list answers a whole vector or matrix, component by component."""
+    report = check(
+        HW6, loads_answers('"dL/dW_f" = [-0.01697, 0.03394]\ndL_dW_c = [[-0.1541, 0.2524]]')
+    )
+    assert verdicts(report) == {
+        "dL_dW_f[1,1]": CORRECT,
+        "dL_dW_f[1,2]": CORRECT,
+        "dL_dW_c[1,1]": CORRECT,
+        "dL_dW_c[1,2]": CORRECT,
+    }
+    assert [a.key for a in report.answers][:2] == ["dL/dW_f[1,1]", "dL/dW_f[1,2]"]
+
+
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("h1", "h_1"),
+        ("h_1", "h_1"),
+        ("h[1]", "h_1"),
+        ("H_1", "h_1"),
+        ("c~_2", "c_tilde_2"),
+        ("c̃_2", "c_tilde_2"),
+        ("ctilde_2", "c_tilde_2"),
+        ("c_tilde_2", "c_tilde_2"),
+        ("chash2", "c_tilde_2"),
+        ("dL/dW_f", "dL_dW_f"),
+        ("dL_dW_f[1,2]", "dL_dW_f[1,2]"),
+        ("∂L/∂U_c", "dL_dU_c"),
+        ("delta_h_1", "delta_h_1"),
+        ("δc_1", "delta_c_1"),
+        ("dL/dh_2", "delta_h_2"),
+        ("dL_dh_0", "dL_dh_0"),
+        ("loss", "L"),
+        ("L", "L"),
+        ("MSE", "L"),
+        ("ell_2", "ell_2"),
+        ("loss_1", "ell_1"),
+        ("(y_2-h_2)^2", "se_2"),
+        ("(y2 - h2)**2", "se_2"),
+        ("se_1", "se_1"),
+        ("z_f_1", "z_f_1"),
+    ],
+)
+def test_name_spellings(written: str, canonical: str) -> None:
+    """Common spellings of a quantity's name resolve to its canonical name."""
+    assert str(Catalogue(load_problem(HW6)).resolve(written)) == canonical
+
+
+def test_unknown_name_suggests_closest() -> None:
+    """A name that matches nothing is an error naming the closest real names."""
+    with pytest.raises(InputError) as caught:
+        check(HW6, {"hh_1": D("0.2")})
+    assert "hh_1" in str(caught.value) and "closest: h_1" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('h_1 = "abc"', "a decimal number"),
+        ('h_1 = "1/3"', "a decimal number"),
+        ("h_1 = true", "a decimal number"),
+        ("h_1 = [0.2, 0.3]", "one number for h_1"),
+        ('"dL/dW_f" = [0.2]', "2 numbers for dL_dW_f"),
+        ("h_1 = 0.2\nh1 = 0.3", "one answer for h_1"),
+        ("h_1 = = 2", "valid TOML"),
+        ("", "at least one answer"),
+        ("[h]\nx = 1", "a number or a list"),
+    ],
+)
+def test_bad_answers(text: str, message: str) -> None:
+    """Bad answers files are one clear InputError naming the field."""
+    with pytest.raises(InputError, match=None) as caught:
+        check(HW6, loads_answers(text, source="answers.toml"))
+    assert message in str(caught.value)
+
+
+def test_follow_through() -> None:
+    """After a wrong h_1, answers computed from the student's own h_1 are follow-through."""
+    # h_1 wrong (0.3 instead of 0.21741); h_2 then computed from h_1 = 0.3 exactly
+    from lstm_sym.check.replay import Carry, evaluate
+    from lstm_sym.evaluate import Evaluator
+    from lstm_sym.names import Name
+    from lstm_sym.numbers import exact_decimal, round_decimals
+
+    problem = load_problem(HW6)
+    values = evaluate(
+        Evaluator(problem), 40, gradients=False, hook=Carry(problem, {Name("h", 1): D("0.30000")})
+    )
+    h_2 = round_decimals(exact_decimal(values[Name("h", 2)]), 5)
+    report = check(problem, {"h_1": D("0.30000"), "c_1": D("0.22605"), "h_2": h_2})
+    by_name = {a.name: a for a in report.answers}
+    assert by_name["c_1"].verdict == CORRECT
+    assert by_name["h_1"].verdict == WRONG and not by_name["h_1"].follows_from
+    assert by_name["h_2"].verdict == WRONG and by_name["h_2"].follows_from == ("h_1",)
+    assert "follow-through" in by_name["h_2"].explanation
+    assert report.first_wrong == "h_1"
+
+
+def test_independent_errors_are_separate() -> None:
+    """A wrong answer that the earlier wrong value does not explain is a new first error."""
+    report = check(HW6, {"h_1": D("0.30000"), "L": D("7.00000")})
+    by_name = {a.name: a for a in report.answers}
+    assert by_name["L"].verdict == WRONG and by_name["L"].follows_from == ()
+    assert report.first_wrong == "h_1"
+
+
+def test_rounding_drift_reports_digits() -> None:
+    """An answer reproduced by rounding every intermediate says at how many digits."""
+    # rounding every intermediate to 3 places: h_1 = 0.217, ..., h_2 = -0.190 (exact -0.18988)
+    report = check(HW6, {"h_2": D("-0.190")})
+    (a,) = report.answers
+    assert a.verdict == CORRECT  # -0.190 is also the correctly rounded value
+    (a,) = check(HW6, {"c_2": D("-0.2172")}).answers  # exact -0.21688
+    assert a.verdict in (DRIFT, WRONG)
