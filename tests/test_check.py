@@ -183,10 +183,10 @@ def test_independent_errors_are_separate() -> None:
 
 
 def test_rounding_drift_reports_digits() -> None:
-    """An answer reproduced by rounding every intermediate says at how many digits."""
-    # rounding every intermediate to 3 places: h_1 = 0.217, ..., h_2 = -0.190 (exact -0.18988)
-    report = check(HW6, {"h_2": D("-0.190")})
-    (a,) = report.answers
-    assert a.verdict == CORRECT  # -0.190 is also the correctly rounded value
-    (a,) = check(HW6, {"c_2": D("-0.2172")}).answers  # exact -0.21688
-    assert a.verdict in (DRIFT, WRONG)
+    """An answer reproduced by rounding every intermediate says at how many digits it was rounded."""
+    # exact δc_1 = -0.617742...; rounding every value to 4 places on the way gives -0.6175
+    (a,) = check(HW6, {"delta_c_1": D("-0.6175")}).answers
+    assert a.verdict == DRIFT and a.rounded == "-0.6177"
+    assert a.drift == "rounding every intermediate value to 4 decimal places"
+    (b,) = check(HW6, {"delta_c_1": D("-0.6185")}).answers
+    assert b.verdict == WRONG
