@@ -101,5 +101,5 @@ def test_cell_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     answers = tmp_path / "a.toml"
     answers.write_text("h_1 = 0.21741\n")
     assert run(["check", str(problem), str(answers), "--cell", "lstm"], capsys)[0] == 0
-    code, out, _ = run(["check", str(problem), str(answers), "--cell", "lstm_noaf"], capsys)
-    assert code == 1 and "wrong" in out
+    code, _, err = run(["check", str(problem), str(answers), "--cell", "lstm_noaf"], capsys)
+    assert code == 2 and "parameters.p_i" in err
