@@ -180,7 +180,13 @@ class CompiledTemplate:
     ) -> CompiledTemplate:
         constants: Env = {}
         for name, value in template.constant.items():
-            constants[name] = [backend.number(sympy.Rational(value))] * _size(template, name, sizes)
+            number = backend.number(sympy.Rational(value))
+            shape = template.shape(name, sizes)
+            constants[name] = (  # a matrix's gradient that is identically zero stays a matrix
+                [[number] * shape[1] for _ in range(shape[0])]
+                if len(shape) == 2
+                else [number] * shape[0]
+            )
         return cls(
             template,
             [_compile_equation(eq, template, sizes, backend) for eq in template.forward],

@@ -95,8 +95,10 @@ class _Checker:
     def values(self, hook: Hook | None = None, evaluator: Evaluator | None = None) -> Values:
         return evaluate(evaluator or self.evaluator, self.dps, gradients=self.gradients, hook=hook)
 
-    def value(self, entry: _Entry, values: Values, problem: Problem | None = None) -> Any:
-        return value_of(entry.quantity, values, problem or self.problem)
+    def value(
+        self, entry: _Entry, values: Values, problem: Problem | None = None, dps: int = 0
+    ) -> Any:
+        return value_of(entry.quantity, values, problem or self.problem, dps or self.dps)
 
     def carry(
         self, earlier: list[_Entry], problem: Problem | None = None, after: Hook | None = None
@@ -113,7 +115,7 @@ class _Checker:
 
         def evaluate_at(dps: int) -> dict[Name, Any]:
             values = evaluate(self.evaluator, dps, gradients=self.gradients)
-            return {name: self.value(entry, values) for name, entry in by_name.items()}
+            return {name: self.value(entry, values, dps=dps) for name, entry in by_name.items()}
 
         return references(evaluate_at, wanted)
 
@@ -134,8 +136,10 @@ class _Checker:
 
     def judge(self, entry: _Entry, reference: Reference, earlier: list[_Entry]) -> None:
         places = decimals(entry.written)
-        if entry.written == reference.rounded:
+        if entry.written in reference.correct(places):
             entry.verdict, entry.explanation = CORRECT, "correct to the places written"
+            if reference.is_tie(places):
+                entry.explanation += " (the exact value is a tie: either neighbour is correct)"
             return
         sound = [e for e in earlier if e.verdict != WRONG]
         wrong = [e for e in earlier if e.verdict == WRONG]

@@ -251,7 +251,9 @@ LOSS_MIXUPS = {
 def _loss_scale(problem: Problem) -> Iterator[tuple[str, Problem, TemplateTransform | None]]:
     for (used, other), label in LOSS_MIXUPS.items():
         if problem.loss.name == used and other in LOSSES:
-            yield label, dataclasses.replace(problem, loss=LOSSES[other]), None
+            changed = dataclasses.replace(problem, loss=LOSSES[other])
+            if changed.loss_scale != problem.loss_scale:  # a mean of two is a half
+                yield label, changed, None
 
 
 @mistake("matrix_transposed", "a weight matrix transposed, or its rows and columns mixed up")

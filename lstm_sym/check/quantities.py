@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import mpmath
-import sympy
 
 from ..errors import InputError
 from ..evaluate import LOSS, Evaluator, scalar_values
@@ -34,14 +33,13 @@ SQUARED_ERROR = "se"
 class Quantity:
     """An answerable scalar: its name, where it is in dependency order, how it is valued.
 
-    Its value is ``factor`` times the value of ``source`` (itself, except for ``se_t``).
+    Its value is the value of ``source`` (itself, except for ``se_t``: ``ell_t`` / scale).
     """
 
     name: Name
     section: str
     position: int
     source: Name
-    factor: sympy.Rational = sympy.S.One
 
 
 def quantities(problem: Problem) -> list[Quantity]:
@@ -57,7 +55,7 @@ def quantities(problem: Problem) -> list[Quantity]:
         found.append(Quantity(name, section, len(found), name))
         if squared and section == LOSS and name.base == "ell":
             se = Name(SQUARED_ERROR, name.step, name.index, name.seq)
-            found.append(Quantity(se, section, len(found), name, 1 / problem.loss_scale))
+            found.append(Quantity(se, section, len(found), name))
     return found
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 import mpmath
@@ -88,12 +88,13 @@ def evaluate(
     return values
 
 
-def value_of(quantity: Quantity, values: Values, problem: Problem) -> mpmath.mpf:
-    """The value of an answerable quantity (scaled from its source for ``se_t``)."""
-    factor = quantity.factor
-    if quantity.source.base == "ell" and quantity.name.base != "ell":  # se_t under this loss
-        factor = 1 / problem.loss_scale
-    return values[quantity.source] * to_mpf(factor)
+def value_of(quantity: Quantity, values: Values, problem: Problem, dps: int) -> mpmath.mpf:
+    """The value of an answerable quantity at ``dps`` digits (scaled from its source for ``se_t``)."""
+    value = values[quantity.source]
+    if quantity.source == quantity.name:
+        return value
+    with mpmath.workdps(dps):  # se_t = ell_t / scale under this problem's loss
+        return value * to_mpf(1 / problem.loss_scale)
 
 
 def carried_values(
@@ -101,10 +102,11 @@ def carried_values(
 ) -> dict[Name, Decimal]:
     """Student values to carry, as values of the quantities the evaluator computes."""
     carried: dict[Name, Decimal] = {}
+    scale = problem.loss_scale
     for quantity, written in quantities:
-        if quantity.source != quantity.name:
-            factor = 1 / problem.loss_scale
-            carried[quantity.source] = written / Decimal(int(factor.p)) * Decimal(int(factor.q))
+        if quantity.source != quantity.name:  # se_t given: ell_t = scale · se_t
+            with localcontext(prec=60):
+                carried[quantity.source] = written * Decimal(int(scale.p)) / Decimal(int(scale.q))
         else:
             carried[quantity.name] = written
     return carried

@@ -50,6 +50,24 @@ class Reference:
     plus_two: Decimal
     fine: Decimal
 
+    def is_tie(self, places: int) -> bool:
+        """Whether the exact value is (to ``FINE`` more places) halfway between two answers."""
+        step = Decimal(1).scaleb(-places)
+        below = round_decimals(self.fine, places, truncate=True)
+        return abs(self.fine - below) == step / 2
+
+    def correct(self, places: int) -> set[Decimal]:
+        """The correctly rounded values: one, or at an exact tie both neighbours.
+
+        At a tie (exact rationals such as the first step's ``z = 1.846875``) rounding half to
+        even and half away from zero disagree, and both are what careful people write.
+        """
+        if not self.is_tie(places):
+            return {self.rounded}
+        step = Decimal(1).scaleb(-places)
+        below = round_decimals(self.fine, places, truncate=True)
+        return {below, below + step if self.fine > 0 else below - step}
+
     def truncations(self, places: int) -> set[Decimal]:
         """The exact value truncated to ``places`` (two candidates when the fine value sits on the cut)."""
         cut = round_decimals(self.fine, places, truncate=True)
