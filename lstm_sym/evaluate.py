@@ -78,10 +78,30 @@ def _size(template: StepTemplate, name: str, sizes: dict[str, int]) -> int:
     return shape[0]
 
 
+#: Compiled equations by (equation, operand shapes, backend): templates that share
+#: equations (a cell and its variants) compile each once.
+_EQUATIONS: dict[tuple[Any, ...], Callable[[Env], None]] = {}
+_MAX_EQUATIONS = 4096
+
+
 def _compile_equation(
     eq: Equation | Outer, template: StepTemplate, sizes: dict[str, int], backend: Backend
 ) -> Callable[[Env], None]:
-    """A function that computes ``eq.target`` from the names already in ``env``."""
+    """A function that computes ``eq.target`` from the names already in ``env`` (memoized)."""
+    if isinstance(eq, Outer):
+        return _compile_new(eq, template, sizes, backend)
+    shapes = tuple(template.shape(name, sizes) for name in (eq.target, *eq.pointwise_operands()))
+    key = (eq, shapes, id(backend))
+    if key not in _EQUATIONS:
+        if len(_EQUATIONS) >= _MAX_EQUATIONS:
+            _EQUATIONS.clear()
+        _EQUATIONS[key] = _compile_new(eq, template, sizes, backend)
+    return _EQUATIONS[key]
+
+
+def _compile_new(
+    eq: Equation | Outer, template: StepTemplate, sizes: dict[str, int], backend: Backend
+) -> Callable[[Env], None]:
     if isinstance(eq, Outer):
         pairs = eq.pairs
 

@@ -18,10 +18,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import mpmath
+
 from ..errors import InputError
 from ..evaluate import BACKWARD, GRADIENT, Evaluator, Hook
 from ..names import Name
-from ..numbers import format_decimal
+from ..numbers import exact_decimal, format_decimal
 from ..problem import Problem, load_problem
 from .answers import Answer, Value, answers_from_dict, read_answers
 from .mistakes import Variant, variants
@@ -123,9 +125,9 @@ class _Checker:
         places, digits = decimals(written), significant(written)
         found = []
         for truncate in (False, True):
-            order = sorted(range(max(0, places - 1), places + 7), key=lambda k: abs(k - places))
+            order = sorted(range(max(0, places - 1), places + 4), key=lambda k: abs(k - places))
             found += [Rounding(k, False, truncate) for k in order]
-            order = sorted(range(max(1, digits - 1), digits + 7), key=lambda k: abs(k - digits))
+            order = sorted(range(max(1, digits - 1), digits + 4), key=lambda k: abs(k - digits))
             found += [Rounding(k, True, truncate) for k in order]
         return found
 
@@ -225,8 +227,14 @@ class _Checker:
         plain = self.values(evaluator=evaluator)
         found = []
         for entry in wrong:
-            if reproduces(self.value(entry, plain, variant.problem), entry.written):
+            value = self.value(entry, plain, variant.problem)
+            if reproduces(value, entry.written):
                 found.append(entry)
+                continue
+            # carrying the student's rounded earlier values moves a value by a few units of
+            # the last place: only then is the carried re-evaluation worth its cost
+            near = Decimal(1000).scaleb(-decimals(entry.written))
+            if abs(exact_decimal(mpmath.mpf(value)) - entry.written) > near:
                 continue
             earlier = [e for e in self.entries if e.quantity.position < entry.quantity.position]
             if earlier:
