@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Context, Decimal, localcontext
 from typing import Any
 
 import mpmath
@@ -64,7 +64,9 @@ class Rounding:
     def round(self, value: Any) -> Any:
         if isinstance(value, list):
             return [self.round(v) for v in value]
-        exact = exact_decimal(mpmath.mpf(value))
+        # the binary value's last bits cleaned first, so that a decimal tie (0.5 · 0.217) is
+        # an exact tie and rounds half to even, as it does on paper
+        exact = Context(prec=max(mpmath.mp.dps - 5, 10)).plus(exact_decimal(mpmath.mpf(value)))
         if self.significant:
             rounded = round_significant(exact, self.digits, truncate=self.truncate)
         else:
