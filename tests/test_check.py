@@ -184,8 +184,8 @@ def test_independent_errors_are_separate() -> None:
 
 def test_rounding_drift_reports_digits() -> None:
     """An answer reproduced by rounding every intermediate says at how many digits it was rounded."""
-    # exact δc_1 = -0.617742...; rounding every value to 4 places on the way gives -0.6175
-    (a,) = check(HW6, {"delta_c_1": D("-0.6175")}).answers
+    # exact δc_1 = -0.617742...; rounding every value to 4 places on the way gives -0.6176
+    (a,) = check(HW6, {"delta_c_1": D("-0.6176")}).answers
     assert a.verdict == DRIFT and a.rounded == "-0.6177"
     assert a.drift == "rounding every intermediate value to 4 decimal places"
     (b,) = check(HW6, {"delta_c_1": D("-0.6185")}).answers

@@ -1,12 +1,11 @@
 """Checking hand calculations: a student's answers judged against the exact values.
 
+>>> from decimal import Decimal
 >>> from lstm_sym.check import check
 >>> report = check("examples/hw6.toml", {"h_1": Decimal("0.21741"), "loss": Decimal("0.5298")})
 >>> [(a.name, a.verdict) for a in report.answers]
 [('h_1', 'correct'), ('L', 'truncated')]
 """
-
-from decimal import Decimal
 
 from .answers import Answer, loads_answers, read_answers
 from .checker import check
@@ -24,7 +23,6 @@ __all__ = [
     "Answer",
     "AnswerCheck",
     "CheckReport",
-    "Decimal",
     "Mistake",
     "MistakeFinding",
     "Variant",
