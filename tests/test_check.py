@@ -190,3 +190,25 @@ def test_rounding_drift_reports_digits() -> None:
     assert a.drift == "rounding every intermediate value to 4 decimal places"
     (b,) = check(HW6, {"delta_c_1": D("-0.6185")}).answers
     assert b.verdict == WRONG
+
+
+def test_follow_through_names_the_cause() -> None:
+    """Follow-through names only the earlier wrong answers that explain it."""
+    report = check(
+        HW6,
+        {"h_1": D("0.30000"), "delta_f_1": D("0.50000"), "h_2": D("-0.17037")},
+    )
+    by_name = {a.name: a for a in report.answers}
+    assert by_name["h_2"].follows_from == ("h_1",)
+
+
+def test_batch_and_vector_names() -> None:
+    """Components and sequences of a batch are named h_2[1]^(2), also written h2[1]^2."""
+    problem = load_problem("examples/batch_d3_n2.toml")
+    catalogue = Catalogue(problem)
+    assert str(catalogue.resolve("h2[1]^2")) == "h_2[1]^(2)"
+    assert str(catalogue.resolve("h_3^(1)")) == "h_3^(1)"
+    exact = {k: v for k, v in __import__("lstm_sym").solve(problem, 6, decimals=True).items()}
+    report = check(problem, {"h_2^(2)": [exact["h_2[1]^(2)"], exact["h_2[2]^(2)"]]})
+    assert [a.verdict for a in report.answers] == [CORRECT, CORRECT]
+    assert [a.key for a in report.answers] == ["h_2^(2)[1]", "h_2^(2)[2]"]

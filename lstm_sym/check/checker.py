@@ -184,15 +184,25 @@ class _Checker:
         exact = format_decimal(reference.plus_two)
         if wrong:
             rounding = Rounding(places)
-            for hook in (self.carry(earlier), self.carry(earlier, after=rounding)):
-                if reproduces(self.value(entry, self.values(hook)), entry.written):
-                    entry.follows_from = tuple(str(e.quantity.name) for e in wrong)
-                    entry.explanation = (
-                        f"wrong (exact {exact}), but consistent with your earlier "
-                        f"{', '.join(entry.follows_from)} (follow-through)"
-                    )
-                    return
+            for after in (None, rounding):
+                if not self._carried_reproduces(entry, earlier, after):
+                    continue
+                needed = [  # the wrong values that explain it on their own (else all of them)
+                    e for e in wrong if self._carried_reproduces(entry, [*sound, e], after)
+                ] or wrong
+                entry.follows_from = tuple(str(e.quantity.name) for e in needed)
+                entry.explanation = (
+                    f"wrong (exact {exact}), but consistent with your earlier "
+                    f"{', '.join(entry.follows_from)} (follow-through)"
+                )
+                return
         entry.explanation = f"wrong: the exact value is {exact}"
+
+    def _carried_reproduces(
+        self, entry: _Entry, carried: list[_Entry], after: Rounding | None
+    ) -> bool:
+        values = self.values(self.carry(carried, after=after))
+        return reproduces(self.value(entry, values), entry.written)
 
     # -- mistakes ------------------------------------------------------------------------
     def mistakes(self) -> tuple[list[MistakeFinding], dict[str, list[str]]]:
@@ -227,6 +237,8 @@ class _Checker:
         plain = self.values(evaluator=evaluator)
         found = []
         for entry in wrong:
+            if entry.quantity.source not in plain:  # the mistaken program has no such quantity
+                continue
             value = self.value(entry, plain, variant.problem)
             if reproduces(value, entry.written):
                 found.append(entry)

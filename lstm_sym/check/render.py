@@ -49,6 +49,7 @@ def to_latex(report: CheckReport) -> str:
         r"\documentclass[11pt]{article}",
         r"\usepackage[margin=2cm]{geometry}",
         r"\usepackage{array}",
+        r"\usepackage{amsmath,amssymb}",
         r"\begin{document}",
         rf"\section*{{{title}}}",
         escape_text(report.summary()) + ".",
