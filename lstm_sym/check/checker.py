@@ -26,7 +26,7 @@ from ..names import Name
 from ..numbers import exact_decimal, format_decimal
 from ..problem import Problem, load_problem
 from .answers import Answer, Value, answers_from_dict, read_answers
-from .mistakes import Variant, variants
+from .mistakes import MISTAKES, Variant, variants
 from .quantities import Catalogue, Quantity
 from .replay import Carry, Rounding, Values, carried_values, evaluate, value_of
 from .report import AnswerCheck, CheckReport, MistakeFinding
@@ -70,7 +70,8 @@ def _entries(answers: list[Answer], catalogue: Catalogue) -> list[_Entry]:
             isinstance(answer.value, list) and len(components) == 1 and name == components[0]
         ):
             shape = "one number" if len(components) == 1 else f"{len(components)} numbers"
-            raise InputError(answer.key, f"{shape} for {name}", f"{len(numbers)}")
+            given = f"a list of {len(numbers)}" if isinstance(answer.value, list) else "one number"
+            raise InputError(answer.key, f"{shape} for {name}", given)
         for component, number in zip(components, numbers, strict=True):
             if component in entries:
                 raise InputError(answer.key, f"one answer for {component}", "a second one")
@@ -261,8 +262,6 @@ _EVALUATORS: weakref.WeakKeyDictionary[Variant, Evaluator] = weakref.WeakKeyDict
 
 
 def _describe(variant: Variant) -> str:
-    from .mistakes import MISTAKES
-
     return MISTAKES[variant.mistake].description
 
 
