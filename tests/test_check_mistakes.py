@@ -14,8 +14,9 @@ from lstm_sym.check.replay import evaluate
 from lstm_sym.evaluate import Evaluator
 from lstm_sym.numbers import exact_decimal, round_decimals
 
-PROBLEMS = {name: load_problem(f"examples/{name}.toml") for name in ("hw6", "batch_d3_n2")}
 CELL_PROBLEMS = {name: problem_from_dict(random_case(name, 7).to_dict()) for name in CELLS}
+#: the homework, and a two-unit LSTM (where matrices can be transposed)
+PROBLEMS = {"hw6": load_problem("examples/hw6.toml"), "lstm_n2": CELL_PROBLEMS["lstm"]}
 
 
 def mistaken_answers(problem: Problem, variant: Variant, limit: int = 3) -> dict[str, Decimal]:
