@@ -42,6 +42,12 @@ from .verdicts import (
     significant,
 )
 
+#: How many of the nearest earlier answers are tried one by one to say which explain a value.
+ATTRIBUTION = 6
+#: Within how many units of the last place a mistaken value must come before the student's
+#: own earlier values are carried through the mistaken program too.
+NEAR = 20
+
 
 @dataclass
 class _Entry:
@@ -149,15 +155,16 @@ class _Checker:
         if sound and reproduces(
             self.value(entry, self.values(self.carry(sound))), entry.written, truncation=False
         ):
+            # name the values that explain it on their own, among the nearest earlier ones
             used = [
                 e
-                for e in sound
+                for e in sound[-ATTRIBUTION:]
                 if reproduces(
                     self.value(entry, self.values(self.carry([e]))),
                     entry.written,
                     truncation=False,
                 )
-            ] or sound
+            ] or sound[-3:]
             shown = ", ".join(f"{e.quantity.name} = {format_decimal(e.written)}" for e in used)
             entry.verdict, entry.drift = DRIFT, f"carried your rounded {shown}"
             entry.explanation = (
@@ -188,9 +195,14 @@ class _Checker:
             for after in (None, rounding):
                 if not self._carried_reproduces(entry, earlier, after):
                     continue
-                needed = [  # the wrong values that explain it on their own (else all of them)
-                    e for e in wrong if self._carried_reproduces(entry, [*sound, e], after)
-                ] or wrong
+                needed = (
+                    [  # the wrong values that explain it on their own (else all of them)
+                        e
+                        for e in wrong[-ATTRIBUTION:]
+                        if self._carried_reproduces(entry, [*sound, e], after)
+                    ]
+                    or wrong
+                )
                 entry.follows_from = tuple(str(e.quantity.name) for e in needed)
                 entry.explanation = (
                     f"wrong (exact {exact}), but consistent with your earlier "
@@ -237,6 +249,7 @@ class _Checker:
             _EVALUATORS[variant] = evaluator
         plain = self.values(evaluator=evaluator)
         found = []
+        carried_runs = 0
         for entry in wrong:
             if entry.quantity.source not in plain:  # the mistaken program has no such quantity
                 continue
@@ -245,12 +258,16 @@ class _Checker:
                 found.append(entry)
                 continue
             # carrying the student's rounded earlier values moves a value by a few units of
-            # the last place: only then is the carried re-evaluation worth its cost
-            near = Decimal(1000).scaleb(-decimals(entry.written))
-            if abs(exact_decimal(mpmath.mpf(value)) - entry.written) > near:
+            # the last place: only then is the (bounded number of) carried re-evaluations worth it
+            near = Decimal(NEAR).scaleb(-decimals(entry.written))
+            if (
+                carried_runs >= ATTRIBUTION
+                or abs(exact_decimal(mpmath.mpf(value)) - entry.written) > near
+            ):
                 continue
             earlier = [e for e in self.entries if e.quantity.position < entry.quantity.position]
             if earlier:
+                carried_runs += 1
                 carried = self.values(self.carry(earlier, variant.problem), evaluator)
                 if reproduces(self.value(entry, carried, variant.problem), entry.written):
                     found.append(entry)
