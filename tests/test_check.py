@@ -212,3 +212,12 @@ def test_batch_and_vector_names() -> None:
     report = check(problem, {"h_2^(2)": [exact["h_2[1]^(2)"], exact["h_2[2]^(2)"]]})
     assert [a.verdict for a in report.answers] == [CORRECT, CORRECT]
     assert [a.key for a in report.answers] == ["h_2^(2)[1]", "h_2^(2)[2]"]
+
+
+def test_exact_ties() -> None:
+    """At an exact tie (z_c_1 = 1.5 to no places) both neighbours are correct, others are not."""
+    assert verdicts(check(HW6, {"z_c_1": D("2")})) == {"z_c_1": CORRECT}
+    assert verdicts(check(HW6, {"z_c_1": D("1")})) == {"z_c_1": CORRECT}
+    (a,) = check(HW6, {"z_c_1": D("2")}).answers
+    assert "tie" in a.explanation and a.rounded == "2"
+    assert verdicts(check(HW6, {"z_c_1": D("1.6")}))["z_c_1"] != CORRECT

@@ -10,6 +10,7 @@ are compared with :func:`reproduces`, which counts a tie either way.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -106,7 +107,17 @@ def references(
         places = wanted[name] + extra
         return certified[(name, extra)].scaleb(places - top).quantize(Decimal(1).scaleb(-places))
 
-    return {name: Reference(back(name, 0), back(name, 2), back(name, FINE)) for name in wanted}
+    found = {}
+    for name, places in wanted.items():
+        fine = back(name, FINE)
+        reference = Reference(back(name, 0), back(name, 2), fine)
+        # agreeing roundings do not settle an exact tie: there the fine value decides
+        if reference.is_tie(places):
+            reference = dataclasses.replace(reference, rounded=round_decimals(fine, places))
+        if reference.is_tie(places + 2):
+            reference = dataclasses.replace(reference, plus_two=round_decimals(fine, places + 2))
+        found[name] = reference
+    return found
 
 
 def reproduces(value: mpmath.mpf, written: Decimal, *, truncation: bool = True) -> bool:
