@@ -166,7 +166,10 @@ class _Checker:
                 )
             ] or sound[-3:]
             shown = ", ".join(f"{e.quantity.name} = {format_decimal(e.written)}" for e in used)
-            entry.verdict, entry.drift = DRIFT, f"carried your rounded {shown}"
+            used_places = sorted({decimals(e.written) for e in used})
+            at = ", ".join(map(str, used_places))
+            entry.verdict = DRIFT
+            entry.drift = f"carried your rounded {shown} ({at} decimal places)"
             entry.explanation = (
                 f"rounding drift: not the correctly rounded {format_decimal(reference.rounded)}, "
                 f"but exactly what your own rounded {shown} gives"
