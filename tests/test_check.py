@@ -236,3 +236,17 @@ def test_exact_ties() -> None:
     (a,) = check(HW6, {"z_c_1": D("2")}).answers
     assert "tie" in a.explanation and a.rounded == "2"
     assert verdicts(check(HW6, {"z_c_1": D("1.6")}))["z_c_1"] != CORRECT
+
+
+@pytest.mark.parametrize("example", ["custom_cell", "classifier", "pytorch_lstm", "keras_gru"])
+def test_other_examples(example: str) -> None:
+    """Custom cells, output heads with cross-entropy and framework layouts are checked alike."""
+    from lstm_sym import solve
+
+    problem = load_problem(f"examples/{example}.toml")
+    exact = solve(problem, 6, gradients=True, decimals=True)
+    chosen = dict(list(exact.items())[::4])
+    assert check(problem, chosen).all_correct
+    name, value = next(iter(chosen.items()))
+    (a, *_) = check(problem, {name: value + D("0.5")}).answers
+    assert a.verdict == WRONG
