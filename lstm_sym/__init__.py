@@ -13,6 +13,7 @@ every printed digit certified; gradients come from symbolic reverse accumulation
 
 from .cells import CELLS, Cell, get_cell, register_cell, with_activations
 from .cellspec import parse_cell
+from .check import MISTAKES, AnswerCheck, CheckReport, MistakeFinding, check, register_mistake
 from .errors import InputError, LstmSymError, TooLargeError
 from .functions import sigma
 from .heads import with_head
@@ -29,11 +30,15 @@ __version__ = "0.1.0"
 __all__ = [
     "CELLS",
     "LOSSES",
+    "MISTAKES",
+    "AnswerCheck",
     "Assignment",
     "Cell",
+    "CheckReport",
     "InputError",
     "Loss",
     "LstmSymError",
+    "MistakeFinding",
     "Model",
     "Name",
     "Problem",
@@ -43,6 +48,7 @@ __all__ = [
     "Solution",
     "TooLargeError",
     "__version__",
+    "check",
     "get_cell",
     "get_loss",
     "load_problem",
@@ -51,6 +57,7 @@ __all__ = [
     "problem_from_dict",
     "register_cell",
     "register_loss",
+    "register_mistake",
     "sigma",
     "solve",
     "with_activations",

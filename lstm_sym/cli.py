@@ -228,12 +228,46 @@ def _run_convert(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "check",
+        help="check hand-calculated answers: correct, truncated, rounding drift or wrong, and why",
+        description="Judge every answer of an answers file against the exact values, to the "
+        "digits written; find the first wrong step, follow-through and likely mistakes. "
+        "Exit code 0: all correct; 1: some answer is not; 2: bad input. See docs/checking.md.",
+    )
+    _add_problem_options(parser)
+    parser.add_argument("answers", help="answers file (TOML: name = value as written)")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default text)"
+    )
+    parser.add_argument(
+        "--report",
+        metavar="FILE",
+        help="also write a feedback report, Markdown (.md) or LaTeX (.tex), atomically",
+    )
+    parser.set_defaults(run=_run_check)
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from .check import check
+    from .check.render import report_writer
+
+    writer = report_writer(args.report) if args.report else None  # bad suffix: before work
+    report = check(_load(args), args.answers)
+    if writer is not None:
+        write_atomic(args.report, writer(report))
+    _emit(report.to_json() if args.format == "json" else report.to_text(), None)
+    return EXIT_OK if report.all_correct else EXIT_FAILED
+
+
 #: Subcommand builders, in the order ``--help`` lists them.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
     _solve_parser,
     _sheet_parser,
     _cells_parser,
     _convert_parser,
+    _check_parser,
 ]
 
 

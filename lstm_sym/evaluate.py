@@ -78,10 +78,30 @@ def _size(template: StepTemplate, name: str, sizes: dict[str, int]) -> int:
     return shape[0]
 
 
+#: Compiled equations by (equation, operand shapes, backend): templates that share
+#: equations (a cell and its variants) compile each once.
+_EQUATIONS: dict[tuple[Any, ...], Callable[[Env], None]] = {}
+_MAX_EQUATIONS = 4096
+
+
 def _compile_equation(
     eq: Equation | Outer, template: StepTemplate, sizes: dict[str, int], backend: Backend
 ) -> Callable[[Env], None]:
-    """A function that computes ``eq.target`` from the names already in ``env``."""
+    """A function that computes ``eq.target`` from the names already in ``env`` (memoized)."""
+    if isinstance(eq, Outer):
+        return _compile_new(eq, template, sizes, backend)
+    shapes = tuple(template.shape(name, sizes) for name in (eq.target, *eq.pointwise_operands()))
+    key = (eq, shapes, id(backend))
+    if key not in _EQUATIONS:
+        if len(_EQUATIONS) >= _MAX_EQUATIONS:
+            _EQUATIONS.clear()
+        _EQUATIONS[key] = _compile_new(eq, template, sizes, backend)
+    return _EQUATIONS[key]
+
+
+def _compile_new(
+    eq: Equation | Outer, template: StepTemplate, sizes: dict[str, int], backend: Backend
+) -> Callable[[Env], None]:
     if isinstance(eq, Outer):
         pairs = eq.pairs
 
@@ -180,7 +200,13 @@ class CompiledTemplate:
     ) -> CompiledTemplate:
         constants: Env = {}
         for name, value in template.constant.items():
-            constants[name] = [backend.number(sympy.Rational(value))] * _size(template, name, sizes)
+            number = backend.number(sympy.Rational(value))
+            shape = template.shape(name, sizes)
+            constants[name] = (  # a matrix's gradient that is identically zero stays a matrix
+                [[number] * shape[1] for _ in range(shape[0])]
+                if len(shape) == 2
+                else [number] * shape[0]
+            )
         return cls(
             template,
             [_compile_equation(eq, template, sizes, backend) for eq in template.forward],
@@ -223,16 +249,45 @@ def problem_templates(problem: Problem) -> tuple[StepTemplate, StepTemplate]:
     )
 
 
-class Evaluator:
-    """Runs a problem's templates; compile once, evaluate at as many precisions as needed."""
+class Hook(Protocol):
+    """Watches (and may change) every value as it is computed: ``after`` runs after each
+    equation of step ``step`` (1-based) of sequence ``seq`` (0-based) wrote ``env[target]``.
 
-    def __init__(self, problem: Problem, backend: Backend = MPMATH):
+    The answer checker uses it to carry a student's own values downstream and to round
+    every intermediate value as a hand calculation does.
+    """
+
+    def after(self, target: str, step: int, seq: int, env: Env) -> None: ...
+
+
+#: A change of a step template (same names, different equations), for "what if" evaluations.
+TemplateTransform = Callable[[StepTemplate], StepTemplate]
+
+
+class Evaluator:
+    """Runs a problem's templates; compile once, evaluate at as many precisions as needed.
+
+    ``transform`` (optional) changes both step templates before they are compiled: the
+    answer checker evaluates known mistakes this way.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        backend: Backend = MPMATH,
+        *,
+        transform: TemplateTransform | None = None,
+    ):
         self.problem = problem
         self.backend = backend
         sizes = dict(problem.sizes)
         with_loss, without_loss = problem_templates(problem)
-        self.with_loss = compiled(with_loss, sizes, backend)
-        self.without_loss = compiled(without_loss, sizes, backend)
+        if transform is None:
+            self.with_loss = compiled(with_loss, sizes, backend)
+            self.without_loss = compiled(without_loss, sizes, backend)
+        else:  # transformed templates are not cached (they are keyed by identity)
+            self.with_loss = CompiledTemplate.build(transform(with_loss), sizes, backend)
+            self.without_loss = CompiledTemplate.build(transform(without_loss), sizes, backend)
         terminal_states = tuple(sorted({s for seq in problem.sequences for s in seq.terminal}))
         self.terminal = (
             compiled(terminal_template(problem.cell, terminal_states), sizes, backend)
@@ -243,8 +298,11 @@ class Evaluator:
     def _vector(self, values: Sequence[sympy.Rational]) -> list[Any]:
         return [self.backend.number(v) for v in values]
 
-    def run(self, *, gradients: bool = False) -> Trace:
-        """Evaluate forward (and backward, with ``gradients``) at the current precision."""
+    def run(self, *, gradients: bool = False, hook: Hook | None = None) -> Trace:
+        """Evaluate forward (and backward, with ``gradients``) at the current precision.
+
+        ``hook.after`` is called after every step equation (forward and backward).
+        """
         problem, cell = self.problem, self.problem.cell
         number = self.backend.number
         params: Env = {
@@ -262,7 +320,7 @@ class Evaluator:
             state = {s.name: self._vector(seq.initial[s.name]) for s in cell.states}
             initial.append(state)
             envs: list[Env] = []
-            for x, target in zip(seq.x, seq.targets, strict=True):
+            for t, (x, target) in enumerate(zip(seq.x, seq.targets, strict=True), start=1):
                 compiled = self.with_loss if target is not None else self.without_loss
                 env: Env = dict(params)
                 env[cell.input] = self._vector(x)
@@ -270,8 +328,10 @@ class Evaluator:
                     env[loss_data] = self._vector(target)
                 for s in cell.states:
                     env[s.prev] = state[s.name]
-                for run in compiled.forward:
+                for eq, run in zip(compiled.template.forward, compiled.forward, strict=True):
                     run(env)
+                    if hook is not None:
+                        hook.after(eq.target, t, len(steps), env)
                 for term in compiled.template.loss_terms:
                     total += env[term][0]
                 state = {s.name: env[s.name] for s in cell.states}
@@ -292,10 +352,10 @@ class Evaluator:
             terminal.append(term_env)
         trace = Trace(steps, initial, terminal, total)
         if gradients:
-            self._backward(trace)
+            self._backward(trace, hook)
         return trace
 
-    def _backward(self, trace: Trace) -> None:
+    def _backward(self, trace: Trace, hook: Hook | None = None) -> None:
         cell = self.problem.cell
         number = self.backend.number
         grads: dict[str, Any] = {}
@@ -318,8 +378,10 @@ class Evaluator:
                 env.update(compiled.constants)
                 for s in cell.states:
                     env[incoming(s.name)] = incoming_values[s.name]
-                for run in compiled.backward:
+                for back_eq, run in zip(compiled.template.backward, compiled.backward, strict=True):
                     run(env)
+                    if hook is not None:
+                        hook.after(back_eq.target, t + 1, b, env)
                 for s in cell.states:
                     incoming_values[s.name] = env.get(
                         delta(s.prev), [number(sympy.S.Zero)] * len(env[s.prev])

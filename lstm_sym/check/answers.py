@@ -1,0 +1,106 @@
+"""Answers files: a student's values as written, every digit kept.
+
+An answers file is TOML: ``name = value`` per answer, where a value is a decimal
+literal (``0.5298`` claims four decimal places, ``0.50`` two), a string holding one
+(``"0.5298"``) or a list of them for a vector or matrix
+(``dL_dW_f = [-0.01697, 0.03394]``). Numbers are read by :mod:`lstm_sym.numbers`'
+grammar (never ``eval``); fractions are refused, since they claim no digits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..numbers import parse_number
+from ..problem import parse_toml, read_toml
+
+#: An answer's value: one number, or nested lists of numbers (a vector or a matrix).
+Value = Decimal | list["Value"]
+
+_NUMBER = 'a number (such as 0.2, -3, 1e-4 or "1/3")'
+
+#: Most answers one file may hold (components counted).
+MAX_ANSWERS = 10_000
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One answer as written: the key, and its value(s) with the digits as written."""
+
+    key: str
+    value: Value
+
+
+def written_decimal(value: object, field: str) -> Decimal:
+    """One number of an answers file as a ``Decimal`` with exactly the digits written.
+
+    >>> written_decimal(Decimal("0.50"), "h_1")
+    Decimal('0.50')
+    >>> written_decimal(" -0.18988 ", "h_2")
+    Decimal('-0.18988')
+    >>> written_decimal(3, "U_f")
+    Decimal('3')
+    """
+    expected = "a decimal number (such as 0.5298 or -3) with the digits as written"
+    if isinstance(value, str) and "/" in value:
+        raise InputError(field, expected, repr(value))
+    try:
+        parse_number(value, field)  # the grammar and size limits of problem files
+    except InputError as error:
+        found = error.found if "number" in error.expected else repr(value)
+        raise InputError(
+            field, expected if error.expected in ("a number", _NUMBER) else error.expected, found
+        ) from None
+    if isinstance(value, str):
+        return Decimal(value.strip())
+    if isinstance(value, Decimal):
+        return value
+    assert isinstance(value, int)
+    return Decimal(value)
+
+
+def _value(value: Any, field: str, depth: int = 0) -> Value:
+    if isinstance(value, list):
+        if depth >= 2:
+            raise InputError(field, "a number, a vector or a matrix", "lists nested too deeply")
+        if not value:
+            raise InputError(field, "a number or a non-empty list of numbers", "[]")
+        return [_value(item, f"{field}[{k}]", depth + 1) for k, item in enumerate(value, start=1)]
+    if isinstance(value, dict):
+        raise InputError(field, "a number or a list of numbers", "a table")
+    return written_decimal(value, field)
+
+
+def _count(value: Value) -> int:
+    return sum(_count(item) for item in value) if isinstance(value, list) else 1
+
+
+def answers_from_dict(data: Mapping[str, Any], *, source: str | None = None) -> list[Answer]:
+    """The answers of a parsed answers file, in file order."""
+    answers: list[Answer] = []
+    try:
+        for key, value in data.items():
+            answers.append(Answer(key, _value(value, key)))
+        if not answers:
+            raise InputError("answers", "at least one answer (name = value)", "none")
+        total = sum(_count(a.value) for a in answers)
+        if total > MAX_ANSWERS:
+            raise InputError("answers", f"at most {MAX_ANSWERS:,} numbers", f"{total:,}")
+    except InputError as error:
+        raise error.located(source) if source and not error.source else error from None
+    return answers
+
+
+def read_answers(path: str | Path) -> list[Answer]:
+    """Read an answers file (TOML)."""
+    return answers_from_dict(read_toml(path), source=str(path))
+
+
+def loads_answers(text: str, *, source: str | None = None) -> list[Answer]:
+    """Read answers given as TOML text."""
+    return answers_from_dict(parse_toml(text, source=source), source=source)

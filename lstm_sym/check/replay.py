@@ -1,0 +1,114 @@
+"""Re-evaluate a problem the way a hand calculation did: own values carried, intermediates rounded.
+
+Both are :class:`~lstm_sym.evaluate.Hook` s on the ordinary evaluator, so every cell and
+loss is handled alike: :class:`Carry` replaces quantities by given values as soon as
+they are computed (everything downstream is recomputed from them: follow-through);
+:class:`Rounding` rounds every value to a number of decimal places or significant
+digits, as a student who writes down each intermediate does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Context, Decimal, localcontext
+from typing import Any
+
+import mpmath
+
+from ..evaluate import Env, Evaluator, Hook, scalar_values
+from ..names import Name
+from ..numbers import exact_decimal, round_decimals, round_significant, to_mpf
+from ..problem import Problem
+from .quantities import Quantity
+
+Values = dict[Name, Any]
+
+
+class Carry:
+    """Replace given scalars (by name) as soon as the evaluation computes them."""
+
+    def __init__(self, problem: Problem, values: Mapping[Name, Decimal], after: Hook | None = None):
+        self.after_hook = after
+        self.values: dict[tuple[str, int, int], list[tuple[int, Decimal]]] = {}
+        for name, value in values.items():
+            if name.step is None or name.step < 1 or len(name.index) > 1:
+                continue  # parameters' gradients and totals: nothing downstream reads them
+            b = name.seq - 1 if name.seq is not None else 0
+            k = name.index[0] - 1 if name.index else 0
+            self.values.setdefault((name.base, name.step, b), []).append((k, value))
+
+    def after(self, target: str, step: int, seq: int, env: Env) -> None:
+        if self.after_hook is not None:
+            self.after_hook.after(target, step, seq, env)
+        for k, value in self.values.get((target, step, seq), ()):
+            vector = list(env[target])
+            if k < len(vector) and not isinstance(vector[k], list):
+                vector[k] = mpmath.mpf(str(value))
+                env[target] = vector
+
+
+@dataclass(frozen=True)
+class Rounding:
+    """Round every computed value to ``digits`` decimal places (or significant digits)."""
+
+    digits: int
+    significant: bool = False
+    truncate: bool = False
+
+    def describe(self) -> str:
+        unit = "significant digits" if self.significant else "decimal places"
+        how = "truncating" if self.truncate else "rounding"
+        return f"{how} every intermediate value to {self.digits} {unit}"
+
+    def round(self, value: Any) -> Any:
+        if isinstance(value, list):
+            return [self.round(v) for v in value]
+        # the binary value's last bits cleaned first, so that a decimal tie (0.5 · 0.217) is
+        # an exact tie and rounds half to even, as it does on paper
+        exact = Context(prec=max(mpmath.mp.dps - 5, 10)).plus(exact_decimal(mpmath.mpf(value)))
+        if self.significant:
+            rounded = round_significant(exact, self.digits, truncate=self.truncate)
+        else:
+            rounded = round_decimals(exact, self.digits, truncate=self.truncate)
+        return mpmath.mpf(str(rounded))
+
+    def after(self, target: str, step: int, seq: int, env: Env) -> None:
+        env[target] = self.round(env[target])
+
+
+def evaluate(
+    evaluator: Evaluator, dps: int, *, gradients: bool, hook: Hook | None = None
+) -> Values:
+    """Every scalar of one evaluation at ``dps`` working digits, by name."""
+    with mpmath.workdps(dps):
+        trace = evaluator.run(gradients=gradients, hook=hook)
+        values = {
+            name: +mpmath.mpf(value)
+            for _, name, value in scalar_values(evaluator.problem, trace, gradients=gradients)
+        }
+    return values
+
+
+def value_of(quantity: Quantity, values: Values, problem: Problem, dps: int) -> mpmath.mpf:
+    """The value of an answerable quantity at ``dps`` digits (scaled from its source for ``se_t``)."""
+    value = values[quantity.source]
+    if quantity.source == quantity.name:
+        return value
+    with mpmath.workdps(dps):  # se_t = ell_t / scale under this problem's loss
+        return value * to_mpf(1 / problem.loss_scale)
+
+
+def carried_values(
+    quantities: Iterable[tuple[Quantity, Decimal]], problem: Problem
+) -> dict[Name, Decimal]:
+    """Student values to carry, as values of the quantities the evaluator computes."""
+    carried: dict[Name, Decimal] = {}
+    scale = problem.loss_scale
+    for quantity, written in quantities:
+        if quantity.source != quantity.name:  # se_t given: ell_t = scale · se_t
+            with localcontext(prec=60):
+                carried[quantity.source] = written * Decimal(int(scale.p)) / Decimal(int(scale.q))
+        else:
+            carried[quantity.name] = written
+    return carried
