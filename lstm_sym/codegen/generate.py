@@ -36,7 +36,7 @@ def scalar_source(
     """The scalar-style module of ``plan`` for fixed ``sizes`` (floats, or mpmath numbers)."""
     flavour = "mpmath" if backend == "mpmath" else "scalar"
     writer = ScalarModule(plan, sizes, flavour)
-    body = writer.text()
+    body = prune(writer.text())
     if plan.loss.gradient_given:
         body = writer.seed_helper() + "\n\n" + body
     return assemble(plan, "scalar", body, writer.helpers, source, backend)

@@ -60,10 +60,7 @@ class CodePrinter(StrPrinter):
     def _print_Pow(self, expr: sympy.Pow, rational: bool = False) -> str:
         base, exponent = expr.args
         if exponent == -1:
-            return f"1 / {self.parenthesize(base, 100)}"
-        if exponent == 2 and base.is_Symbol:
-            text = self._print(base)
-            return f"{text} * {text}"
+            return f"(1 / {self.parenthesize(base, 100)})"
         if exponent.is_Integer:
             return f"{self.parenthesize(base, 100)}**{int(exponent)}"
         return super()._print_Pow(expr, rational)  # type: ignore[no-any-return]

@@ -223,7 +223,8 @@ class ScalarModule:
                 with_y=True,
                 returns=returns,
             )
-            out("dtype, flat, xs, batch, steps = _prepare(params, x)")
+            first = "_dtype" if self.mp else "dtype"
+            out(f"{first}, flat, xs, batch, steps = _prepare(params, x)")
             self._unpack_params(out)
             self._init_states(out)
             self._data_lists(out)

@@ -88,7 +88,7 @@ def prune(text: str) -> str:
                 if not match:
                     continue
                 names = match.group(1).split(", ")
-                rest = "\n".join(lines[j] for j in body if j != i) + lines[i][match.end() :]
+                rest = "\n".join(lines[j] for j in body if j != i)
                 if not any(re.search(rf"\b{name}\b", rest) for name in names):
                     keep[i] = False
                     changed = True
