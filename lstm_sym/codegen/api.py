@@ -122,6 +122,7 @@ def lambdify(
     batch: int = 1,
     style: str = "auto",
     backend: str = "numpy",
+    source: str | None = None,
 ) -> Functions:
     """Generated ``forward``, ``loss`` and ``loss_and_grad`` for a cell and loss.
 
@@ -131,12 +132,16 @@ def lambdify(
     fixed sizes, fastest when they are tiny; needs the sizes) or ``auto`` (scalar when
     ``batch`` × parameters ≤ :data:`SCALAR_LIMIT`). ``backend="mpmath"`` gives scalar
     code over mpmath numbers at the working precision (the reference backend).
+    ``source`` names the problem in the module header.
     """
+    if problem is not None and isinstance(problem, Problem):
+        batch = max(batch, problem.batch)
     if style not in (*STYLES, "auto"):
         raise InputError("style", f"one of: auto, {', '.join(STYLES)}", repr(style))
     if backend not in BACKENDS:
         raise InputError("backend", f"one of: {', '.join(BACKENDS)}", repr(backend))
     the_cell, the_loss, known = resolve(problem, cell, loss, head, activations)
+    origin = source or (str(problem) if isinstance(problem, str | Path) else None)
     named = {"d": input_size, "n": hidden_size, HEAD_SIZE: output_size}
     known.update({k: v for k, v in named.items() if v is not None})
     known.update(sizes or {})
@@ -147,6 +152,6 @@ def lambdify(
     elif style == "auto":
         style = choose_style(plan, known, batch)
     chosen = sizes_of(plan, known) if style == "scalar" else {}
-    source = module_source(plan, style=style, backend=backend, sizes=chosen)
+    source = module_source(plan, style=style, backend=backend, sizes=chosen, source=origin)
     module = load_module(source, f"lstm_sym_{the_cell.name}_{style}")
     return Functions(the_cell, the_loss, style, backend, source, module)

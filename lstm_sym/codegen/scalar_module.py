@@ -59,26 +59,34 @@ class ScalarModule:
             out(
                 f'    raise ValueError(f"x: expected shape (batch, T, {sizes[plan.cell.input_size]}), got {{x.shape}}")'
             )
-            out("for name, shape in _SHAPES.items():")
-            out("    if name not in params:")
-            out('        raise ValueError(f"params: missing {name}")')
-            out("    if np.shape(params[name]) != shape:")
-            out(
-                '        raise ValueError(f"{name}: expected shape {shape}, got {np.shape(params[name])}")'
-            )
             if self.mp:
                 out(
-                    "flat = [_mpf(v) for name in _SHAPES for v in np.asarray(params[name], dtype=object).ravel()]"
+                    "_check_shapes(params)",
+                    "flat = [_mpf(v) for name in _SHAPES for v in np.asarray(params[name], dtype=object).ravel()]",
+                    "xs = [[[_mpf(v) for v in row] for row in seq] for seq in x.astype(object).tolist()]",
+                    "return object, flat, xs, x.shape[0], x.shape[1]",
                 )
-                out(
-                    "xs = [[[_mpf(v) for v in row] for row in seq] for seq in x.astype(object).tolist()]"
-                )
-                out("return object, flat, xs, x.shape[0], x.shape[1]")
             else:
-                out("dtype = np.result_type(x, *(params[name] for name in _SHAPES), 0.0)")
-                out("flat = np.concatenate([np.ravel(params[name]) for name in _SHAPES]).tolist()")
-                out("return dtype, flat, x.tolist(), x.shape[0], x.shape[1]")
+                out(
+                    "try:",
+                    "    flat = [np.asarray(params[name]).tolist() for name in _SHAPES]",
+                    "except KeyError as error:",
+                    '    raise ValueError(f"params: missing {error.args[0]}") from None',
+                    "dtype = x.dtype if x.dtype.kind == 'f' else np.dtype(np.float64)",
+                    "return dtype, flat, x.tolist(), x.shape[0], x.shape[1]",
+                )
         out("", "")
+        out(
+            "def _check_shapes(params):",
+            '    """A clear error for a missing parameter or one of the wrong shape."""',
+            "    for name, shape in _SHAPES.items():",
+            "        if name not in params:",
+            '            raise ValueError(f"params: missing {name}")',
+            "        if np.shape(params[name]) != shape:",
+            '            raise ValueError(f"{name}: expected shape {shape}, got {np.shape(params[name])}")',
+            "",
+            "",
+        )
         out(
             "def _initial(value, batch, size):",
             '    """An initial state as one row of numbers per sequence."""',
@@ -105,7 +113,28 @@ class ScalarModule:
         out("", "")
 
     def _unpack_params(self, out: Lines) -> None:
-        out(self.emitter.unpack(self.emitter.param_names(), "flat"))
+        if self.mp:
+            out(self.emitter.unpack(self.emitter.param_names(), "flat"))
+            return
+        nested = []
+        for param in self.plan.cell.params:
+            shape = [self.sizes[d] for d in param.shape]
+            if len(shape) == 2:
+                rows = [
+                    "("
+                    + ", ".join(str(component(param.name, r, c)) for c in range(shape[1]))
+                    + ",)"
+                    for r in range(shape[0])
+                ]
+                nested.append("(" + ", ".join(rows) + ",)")
+            else:
+                nested.append(
+                    "(" + ", ".join(str(component(param.name, k)) for k in range(shape[0])) + ",)"
+                )
+        out("try:")
+        with out.indent():
+            out(f"({', '.join(nested)},) = flat")
+        out("except ValueError:", "    _check_shapes(params)", "    raise")
 
     def _init_states(self, out: Lines) -> None:
         for state in self.plan.cell.states:
@@ -294,14 +323,11 @@ class ScalarModule:
         for state in plan.cell.states:
             incoming = plan.carried[delta(state.prev)]
             names = [str(c) for c in em.components(incoming)]
-            out(
-                self.emitter.unpack(names, f"_seed(final, {state.name!r}, b, {len(names)}, scale)")
-                if plan.loss.gradient_given
-                else ", ".join(names)
-                + " = "
-                + ", ".join([em.zero] * len(names))
-                + ("," if len(names) == 1 else "")
-            )
+            if plan.loss.gradient_given:
+                source = f"_seed(final, {state.name!r}, b, {len(names)}, scale)"
+                out(self.emitter.unpack(names, source))
+            else:
+                out(*(f"{name} = {em.zero}" for name in names))
         out("for t in range(steps - 1, -1, -1):")
         with out.indent():
             out(f"({', '.join(tape)},) = tape[t]" if tape else "pass")
@@ -340,25 +366,33 @@ class ScalarModule:
             full = self._grad_order(list(self._all_components(param.name, shape)))
             order.append((param.name, shape, count, [n if n in names else em.zero for n in full]))
         values = [v for *_, vs in order for v in vs]
-        out(f"flat_grads = np.array([{', '.join(values)}], {dtype}) * scale")
+        out(f"values = [{', '.join(values)}]")
+        out("for row in initial_rows:", "    values.extend(row)")
+        out("for row in dx_rows:", "    values.extend(row)")
+        out(f"flat_grads = np.array(values, {dtype})")
+        if plan.scale.per_count or plan.scale.constant != 1:
+            out("flat_grads *= scale")
         out("grads = {")
+        start = 0
         with out.indent():
-            start = 0
             for name, shape, count, _ in order:
-                out(
-                    f"{'dL_d' + name!r}: flat_grads[{start}:{start + count}].reshape({tuple(shape)!r}),"
-                )
+                view = f"flat_grads[{start}:{start + count}]"
+                if len(shape) == 2:
+                    view += f".reshape({shape[0]}, {shape[1]})"
+                out(f"{'dL_d' + name!r}: {view},")
                 start += count
         out("}")
-        out(f"initial = np.array(initial_rows, {dtype}).reshape(batch, -1) * scale")
-        start = 0
+        out(f"start = {start}")
+        width = sum(self.sizes[state.size] for state in plan.cell.states)
+        out(f"initial = flat_grads[start:start + batch * {width}].reshape(batch, {width})")
+        offset = 0
         for state in plan.cell.states:
             size = self.sizes[state.size]
-            out(f"grads['dL_d{state.name}_0'] = initial[:, {start}:{start + size}]")
-            start += size
+            out(f"grads['dL_d{state.name}_0'] = initial[:, {offset}:{offset + size}]")
+            offset += size
         d = em.size(plan.cell.input)
         out(
-            f"grads['dL_d{plan.cell.input}'] = np.array(dx_rows, {dtype}).reshape(batch, steps, {d}) * scale"
+            f"grads['dL_d{plan.cell.input}'] = flat_grads[start + batch * {width}:].reshape(batch, steps, {d})"
         )
         out(
             "return (total * scale, grads)"
