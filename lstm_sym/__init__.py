@@ -13,6 +13,7 @@ every printed digit certified; gradients come from symbolic reverse accumulation
 
 from .cells import CELLS, Cell, get_cell, register_cell, with_activations
 from .cellspec import parse_cell
+from .codegen import lambdify
 from .errors import InputError, LstmSymError, TooLargeError
 from .functions import sigma
 from .heads import with_head
@@ -45,6 +46,7 @@ __all__ = [
     "__version__",
     "get_cell",
     "get_loss",
+    "lambdify",
     "load_problem",
     "loads_problem",
     "parse_cell",
