@@ -40,15 +40,20 @@ def functions(cell: str, loss: str, head: str, style: str, n: int, d: int, m: in
     return lambdify(cell=cell, loss=loss, head=head, style=style, sizes={"n": n, "d": d, "m": m})
 
 
-def close(actual: np.ndarray, expected: np.ndarray, what: str, rtol: float = RTOL) -> None:
-    """Agreement relative to the size of the array (components near 0 cancel to noise)."""
-    scale = max(float(np.max(np.abs(expected))), 1e-300)
+def close(
+    actual: np.ndarray, expected: np.ndarray, what: str, rtol: float = RTOL, scale: float = 0.0
+) -> None:
+    """Agreement relative to the size of the array, or to ``scale`` (normwise: near-0 components cancel)."""
+    scale = max(scale, float(np.max(np.abs(expected))), 1e-300)
     error = float(np.max(np.abs(np.asarray(actual, dtype=float) - expected))) / scale
     assert error <= rtol, f"{what}: relative error {error:.3g}"
 
 
 def check_case(case: ArrayCase, fns: Functions) -> None:
-    """Every forward quantity, the loss and every gradient against lstm_sym's mpmath values."""
+    """Every forward quantity, the loss and every gradient against lstm_sym's mpmath values.
+
+    Gradients are compared normwise: relative to the largest gradient component.
+    """
     values = exact_values(case)
     batch = case.x.shape[0]
     initial = [case.initial[s.name] for s in fns.cell.states]
@@ -58,25 +63,37 @@ def check_case(case: ArrayCase, fns: Functions) -> None:
         loss, rel=1e-14
     )
     close(np.array([loss]), np.array([float(values[Name("L")])]), "L")
+    pairs = []
     for param in fns.cell.params:
         got = grads[f"dL_d{param.name}"]
-        close(
-            got,
-            as_array(values, f"dL_d{param.name}", got.shape, step=False, batch=batch, seq=False),
-            param.name,
+        pairs.append(
+            (
+                param.name,
+                got,
+                as_array(
+                    values, f"dL_d{param.name}", got.shape, step=False, batch=batch, seq=False
+                ),
+            )
         )
     for state in fns.cell.states:
         got = grads[f"dL_d{state.name}_0"]
-        close(
-            got,
-            as_array(values, f"dL_d{state.name}", got.shape, step=False, batch=batch),
-            state.name,
+        pairs.append(
+            (
+                state.name,
+                got,
+                as_array(values, f"dL_d{state.name}", got.shape, step=False, batch=batch),
+            )
         )
-    close(
-        grads["dL_dx"],
-        as_array(values, "dL_dx", grads["dL_dx"].shape, step=True, batch=batch),
-        "dL_dx",
+    pairs.append(
+        (
+            "x",
+            grads["dL_dx"],
+            as_array(values, "dL_dx", grads["dL_dx"].shape, step=True, batch=batch),
+        )
     )
+    largest = max(float(np.max(np.abs(expected))) for _, _, expected in pairs)
+    for what, got, expected in pairs:
+        close(got, expected, f"dL_d{what}", scale=largest)
     for name, got in fns.forward(case.params, case.x, *initial).items():
         close(got, as_array(values, name, got.shape, step=True, batch=batch), name)
 

@@ -70,6 +70,7 @@ class Lines:
         return "\n".join(self.lines) + "\n"
 
 
+_STRINGS = re.compile(r"'[^'\n]*'")
 _ASSIGN = re.compile(r"^\s+([A-Za-z_]\w*(?:, [A-Za-z_]\w*)*) = ")
 
 
@@ -88,7 +89,7 @@ def prune(text: str) -> str:
                 if not match:
                     continue
                 names = match.group(1).split(", ")
-                rest = "\n".join(lines[j] for j in body if j != i)
+                rest = _STRINGS.sub("", "\n".join(lines[j] for j in body if j != i))
                 if not any(re.search(rf"\b{name}\b", rest) for name in names):
                     keep[i] = False
                     changed = True

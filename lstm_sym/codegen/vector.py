@@ -61,6 +61,17 @@ class VectorEmitter:
             offset += rows
         self.width = offset
         self.block_deltas = {delta(name): col for name, col in self.columns.items()}
+        self.activations = self._activation_groups()
+        #: member of a fused activation -> (group index, its columns within the group)
+        self.activation_of: dict[str, tuple[int, Column]] = {}
+        for k, (members, col) in enumerate(self.activations):
+            for member in members:
+                z = self._activation_argument(member)
+                own = self.columns[z]
+                self.activation_of[member] = (
+                    k,
+                    Column(own.start - col.start, own.stop - col.start),
+                )
         self.stacks = 0
         self.outer_products: dict[str, tuple[str, Column]] = {}
         before, inside, after = plan.backward_phases
@@ -71,6 +82,65 @@ class VectorEmitter:
             for name in [*(eq.target for eq in inside), *plan.carried.values()]
             if name in read_after and name not in self.block_deltas
         ]
+
+    # -- fused activations ---------------------------------------------------------
+    def _activation_argument(self, target: str) -> str:
+        eq = next(e for e in self.plan.recurrent if e.target == target)
+        return str(eq.pointwise.args[0])
+
+    def _activation_groups(self) -> list[tuple[list[str], Column]]:
+        """Runs of ``q = F(z)`` over adjacent block columns, computed by one call of F.
+
+        The group is computed where its last member stands; that is allowed when nothing
+        between its first and last member reads a member.
+        """
+        plan = self.plan
+        recurrent = list(plan.recurrent)
+
+        def candidate(eq: Equation) -> bool:
+            expr = eq.pointwise
+            return (
+                not eq.linear
+                and not eq.reduce
+                and eq.target not in plan.states
+                and isinstance(expr, sympy.Function)
+                and len(expr.args) == 1
+                and expr.args[0].is_Symbol
+                and expr.args[0].name in self.columns
+            )
+
+        groups: list[tuple[list[str], Column]] = []
+        current: list[int] = []
+
+        def close() -> None:
+            if len(current) > 1:
+                members = [recurrent[i].target for i in current]
+                first = self.columns[self._activation_argument(members[0])]
+                last = self.columns[self._activation_argument(members[-1])]
+                groups.append((members, Column(first.start, last.stop)))
+
+        for index, eq in enumerate(recurrent):
+            if not candidate(eq):
+                continue
+            if current:
+                previous = recurrent[current[-1]]
+                members = {recurrent[i].target for i in current}
+                between = recurrent[current[0] + 1 : index]
+                fits = (
+                    eq.pointwise.func == previous.pointwise.func
+                    and self.columns[str(eq.pointwise.args[0])].start
+                    == self.columns[str(previous.pointwise.args[0])].stop
+                    and not any(
+                        members & set(e.operands()) for e in between if e.target not in members
+                    )
+                )
+                if fits:
+                    current.append(index)
+                    continue
+                close()
+            current = [index]
+        close()
+        return groups
 
     # -- names -----------------------------------------------------------------------
     def _dim(self, name: str) -> sympy.Expr:
@@ -94,6 +164,9 @@ class VectorEmitter:
             return f"_block_seq[:, :, {self.columns[name].slice(self.width)}]"
         if name in self.block_deltas:
             return f"_dblock_seq[:, :, {self.block_deltas[name].slice(self.width)}]"
+        if name in self.activation_of:
+            k, col = self.activation_of[name]
+            return f"_act{k}_seq[:, :, {_size(col.start)}:{_size(col.stop)}]"
         return f"{name}_seq"
 
     def at_step(self, name: str) -> str:
@@ -107,6 +180,9 @@ class VectorEmitter:
             return f"_block_seq[t, :, {self.columns[name].slice(self.width)}]"
         if name in self.block_deltas:
             return f"_dblock_seq[t, :, {self.block_deltas[name].slice(self.width)}]"
+        if name in self.activation_of:
+            k, col = self.activation_of[name]
+            return f"_act{k}_seq[t, :, {_size(col.start)}:{_size(col.stop)}]"
         return f"{self.history(name)}[t]"
 
     def _print(self, expr: sympy.Expr, names: dict[str, str] | None = None) -> str:
@@ -277,8 +353,14 @@ class VectorEmitter:
                     f"{state.name}_seq = np.empty((steps + 1, batch, {dim_var(state.size)}), dtype)",
                     f"{state.name}_seq[0] = init[{state.name!r}]",
                 )
+            for k, (_, col) in enumerate(self.activations):
+                out(f"_act{k}_seq = np.empty((steps, batch, {_size(col.stop - col.start)}), dtype)")
             for eq in plan.recurrent:
-                if not eq.linear and eq.target not in plan.states:
+                if (
+                    not eq.linear
+                    and eq.target not in plan.states
+                    and eq.target not in self.activation_of
+                ):
                     out(
                         f"{eq.target}_seq = np.empty((steps, batch, {_size(self._dim(eq.target))}), dtype)"
                     )
@@ -293,6 +375,8 @@ class VectorEmitter:
             histories.update({f"{state}_seq": f"{state}_seq" for state in plan.states})
             if plan.affine:
                 histories["_block_seq"] = "_block_seq"
+            for k in range(len(self.activations)):
+                histories[f"_act{k}_seq"] = f"_act{k}_seq"
             out("return {")
             with out.indent():
                 for name, text in histories.items():
@@ -385,6 +469,18 @@ class VectorEmitter:
                     out(f"{view} += {self._print(rest, self._local_names(rest))}")
                 out(f"{local(eq.target)} = {view}")
                 continue
+            if eq.target in self.activation_of:
+                k, _ = self.activation_of[eq.target]
+                members, col = self.activations[k]
+                if eq.target == members[-1]:
+                    out(f"_act{k} = _act{k}_seq[t]")
+                    block = sympy.Symbol("_block_cols")
+                    names = {"_block_cols": f"_block[:, {col.slice(self.width)}]"}
+                    self._assign(out, f"_act{k}", eq.pointwise.func(block), names)
+                    for member in members:
+                        _, own = self.activation_of[member]
+                        out(f"{local(member)} = _act{k}[:, {_size(own.start)}:{_size(own.stop)}]")
+                continue
             dest = local(eq.target)
             out(f"{dest} = {self.at_step(eq.target)}")
             names = self._local_names(eq.pointwise)
@@ -426,6 +522,11 @@ class VectorEmitter:
                 if base not in bound:
                     out(f"{base}_seq = fw[{base + '_seq'!r}]")
                     bound.add(base)
+            elif name in self.activation_of:
+                group = f"_act{self.activation_of[name][0]}"
+                if group not in bound:
+                    out(f"{group}_seq = fw[{group + '_seq'!r}]")
+                    bound.add(group)
             elif name in self.columns:
                 if "_block" not in bound:
                     out("_block_seq = fw['_block_seq']")

@@ -91,9 +91,7 @@ def _forward(P, dims, x_seq, init):
     h_seq[0] = init['h']
     c_seq = np.empty((steps + 1, batch, dim_n), dtype)
     c_seq[0] = init['c']
-    f_seq = np.empty((steps, batch, dim_n), dtype)
-    i_seq = np.empty((steps, batch, dim_n), dtype)
-    o_seq = np.empty((steps, batch, dim_n), dtype)
+    _act0_seq = np.empty((steps, batch, 3*dim_n), dtype)
     c_tilde_seq = np.empty((steps, batch, dim_n), dtype)
     _stack1 = np.ascontiguousarray(np.concatenate([U_f, U_i, U_o, U_c]).T)
     for t in range(steps):
@@ -101,15 +99,11 @@ def _forward(P, dims, x_seq, init):
         c_prev = c_seq[t]
         _block = _block_seq[t]
         _block += h_prev @ _stack1
-        z_f = _block[:, 0:dim_n]
-        f = f_seq[t]
-        f[...] = sigma(z_f)
-        z_i = _block[:, dim_n:2*dim_n]
-        i = i_seq[t]
-        i[...] = sigma(z_i)
-        z_o = _block[:, 2*dim_n:3*dim_n]
-        o = o_seq[t]
-        o[...] = sigma(z_o)
+        _act0 = _act0_seq[t]
+        _act0[...] = sigma(_block[:, 0:3*dim_n])
+        f = _act0[:, 0:dim_n]
+        i = _act0[:, dim_n:2*dim_n]
+        o = _act0[:, 2*dim_n:3*dim_n]
         z_c = _block[:, 3*dim_n:4*dim_n]
         c_tilde = c_tilde_seq[t]
         c_tilde[...] = np.tanh(z_c)
@@ -119,11 +113,11 @@ def _forward(P, dims, x_seq, init):
         np.multiply(o, np.tanh(c), out=h)
     return {
         'z_f': _block_seq[:, :, 0:dim_n],
-        'f': f_seq,
+        'f': _act0_seq[:, :, 0:dim_n],
         'z_i': _block_seq[:, :, dim_n:2*dim_n],
-        'i': i_seq,
+        'i': _act0_seq[:, :, dim_n:2*dim_n],
         'z_o': _block_seq[:, :, 2*dim_n:3*dim_n],
-        'o': o_seq,
+        'o': _act0_seq[:, :, 2*dim_n:3*dim_n],
         'z_c': _block_seq[:, :, 3*dim_n:4*dim_n],
         'c_tilde': c_tilde_seq,
         'c': c_seq[1:],
@@ -133,6 +127,7 @@ def _forward(P, dims, x_seq, init):
         'h_seq': h_seq,
         'c_seq': c_seq,
         '_block_seq': _block_seq,
+        '_act0_seq': _act0_seq,
     }
 
 
@@ -160,10 +155,8 @@ def _backward(P, dims, x_seq, y_seq, fw, seeds):
     U_c = P['U_c']
     c_seq = fw['c_seq']
     c_tilde_seq = fw['c_tilde']
-    f_seq = fw['f']
+    _act0_seq = fw['_act0_seq']
     h_seq = fw['h_seq']
-    i_seq = fw['i']
-    o_seq = fw['o']
     _dblock_seq = np.zeros((steps, batch, 4*dim_n), dtype)
     delta_h_next = seeds['h']
     delta_c_next = seeds['c']
@@ -173,10 +166,10 @@ def _backward(P, dims, x_seq, y_seq, fw, seeds):
         c = c_seq[t + 1]
         c_prev = c_seq[t]
         c_tilde = c_tilde_seq[t]
-        f = f_seq[t]
+        f = _act0_seq[t, :, 0:dim_n]
         h = h_seq[t + 1]
-        i = i_seq[t]
-        o = o_seq[t]
+        i = _act0_seq[t, :, dim_n:2*dim_n]
+        o = _act0_seq[t, :, 2*dim_n:3*dim_n]
         y_q = y_seq[t]
         delta_h = delta_h_next - 2.0*y_q + 2.0*h
         delta_c = delta_c_next + delta_h*o*(1.0 - (np.tanh(c))**2)
