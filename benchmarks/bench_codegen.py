@@ -16,8 +16,9 @@ the loss ½ Σ_t ‖y_t − h_t‖², side by side in one run:
 * **sympy.lambdify(cse=True)** of the scalar closed-form expressions of L and every
   gradient, where lstm_sym agrees to build them (the homework's size only).
 
-Times are the best of several calls after a warm-up (the least disturbed by other load on
-the machine); ratios are baseline / generated.
+Times are per call, the best of interleaved rounds after a warm-up (round-robin spreads
+other load on the machine over every contender alike); ratios are baseline / generated.
+The sympy.lambdify baseline takes and returns plain floats (no arrays), the others arrays.
 """
 
 from __future__ import annotations
@@ -43,21 +44,30 @@ SIZES = ((1, 2, 2, 1), (64, 50, 32, 32), (256, 100, 128, 128))
 GATES = ("f", "i", "o", "c")
 
 
-def timed(fn: Callable[[], Any], *, budget: float) -> float:
-    """Best seconds per call of ``fn`` (after one warm-up), spending about ``budget`` s."""
-    fn()
-    start = time.perf_counter()
-    fn()
-    once = max(time.perf_counter() - start, 1e-7)
-    number = max(1, int(0.05 / once))
-    repeats = max(3, min(15, int(budget / (once * number))))
-    samples = []
-    for _ in range(repeats):
+def interleaved(calls: dict[str, Callable[[], Any]], *, budget: float) -> dict[str, float]:
+    """Best seconds per call of each function, measured in interleaved rounds.
+
+    Round-robin rounds spread other load on the machine over every contender alike; the
+    best round of each is the least disturbed one.
+    """
+    number = {}
+    for name, fn in calls.items():
+        fn()
         start = time.perf_counter()
-        for _ in range(number):
-            fn()
-        samples.append((time.perf_counter() - start) / number)
-    return min(samples)
+        fn()
+        once = max(time.perf_counter() - start, 1e-7)
+        number[name] = max(1, int(0.02 / once))
+    start = time.perf_counter()
+    best = {name: float("inf") for name in calls}
+    rounds = 0
+    while rounds < 3 or (time.perf_counter() - start < budget * len(calls) and rounds < 25):
+        for name, fn in calls.items():
+            t0 = time.perf_counter()
+            for _ in range(number[name]):
+                fn()
+            best[name] = min(best[name], (time.perf_counter() - t0) / number[name])
+        rounds += 1
+    return best
 
 
 def data(batch: int, steps: int, d: int, n: int, seed: int = 0) -> dict[str, Any]:
@@ -78,22 +88,24 @@ def data(batch: int, steps: int, d: int, n: int, seed: int = 0) -> dict[str, Any
 
 def bench_generated(
     case: dict[str, Any], sizes: tuple[int, ...], style: str, budget: float
-) -> tuple[float, float]:
+) -> tuple[Callable[[], Any], float]:
     batch, _, d, n = sizes
     fns = lambdify(cell="lstm", loss="half_sse", sizes={"n": n, "d": d}, batch=batch, style=style)
     p, x, y, h0, c0 = case["params"], case["x"], case["y"], case["h0"], case["c0"]
     loss, _ = fns.loss_and_grad(p, x, y, h0, c0)
-    return timed(lambda: fns.loss_and_grad(p, x, y, h0, c0), budget=budget), float(loss)
+    return (lambda: fns.loss_and_grad(p, x, y, h0, c0)), float(loss)
 
 
-def bench_numpy(case: dict[str, Any], budget: float) -> tuple[float, float]:
+def bench_numpy(case: dict[str, Any], budget: float) -> tuple[Callable[[], Any], float]:
     stacked = _numpy_lstm.to_stacked(case["params"])
     args = (stacked, case["x"], case["y"], case["h0"], case["c0"])
     loss, _ = _numpy_lstm.loss_and_grad(*args)
-    return timed(lambda: _numpy_lstm.loss_and_grad(*args), budget=budget), loss
+    return (lambda: _numpy_lstm.loss_and_grad(*args)), loss
 
 
-def bench_torch(case: dict[str, Any], dtype_name: str, budget: float) -> tuple[float, float] | None:
+def bench_torch(
+    case: dict[str, Any], dtype_name: str, budget: float
+) -> tuple[Callable[[], Any], float] | None:
     try:
         import torch
     except ImportError:
@@ -125,10 +137,10 @@ def bench_torch(case: dict[str, Any], dtype_name: str, budget: float) -> tuple[f
         return float(loss)
 
     loss = step()
-    return timed(step, budget=budget), loss
+    return step, loss
 
 
-def bench_jax(case: dict[str, Any], budget: float) -> tuple[float, float, float] | None:
+def bench_jax(case: dict[str, Any], budget: float) -> tuple[Callable[[], Any], float, float] | None:
     try:
         import jax
         import jax.numpy as jnp
@@ -169,10 +181,12 @@ def bench_jax(case: dict[str, Any], budget: float) -> tuple[float, float, float]
     def call() -> None:
         jax.block_until_ready(fn(p, x, h0, c0))
 
-    return timed(call, budget=budget), compile_time, float(loss)
+    return call, compile_time, float(loss)
 
 
-def bench_sympy(budget: float, limit: float = 60.0) -> tuple[float, float, float] | None:
+def bench_sympy(
+    budget: float, limit: float = 60.0
+) -> tuple[Callable[[], Any], float, float] | None:
     """sympy.lambdify(cse=True) of the homework's closed forms: (call, build time, loss)."""
     import sympy
 
@@ -196,7 +210,7 @@ def bench_sympy(budget: float, limit: float = 60.0) -> tuple[float, float, float
     values = {str(s): 0.5 for s in symbols}
     args = [values[str(s)] for s in symbols]
     result = fn(*args)
-    return timed(lambda: fn(*args), budget=budget), build, float(result[0])
+    return (lambda: fn(*args)), build, float(result[0])
 
 
 def fmt(seconds: float | None) -> str:
@@ -217,20 +231,37 @@ def main() -> int:
     rows = []
     for sizes in SIZES:
         case = data(*sizes)
-        auto, loss = bench_generated(case, sizes, "auto", budget)
+        auto_fn, loss = bench_generated(case, sizes, "auto", budget)
         batch, _, d, n = sizes
         chosen = lambdify(cell="lstm", sizes={"n": n, "d": d}, batch=batch).style
-        vector = auto if chosen == "vector" else bench_generated(case, sizes, "vector", budget)[0]
-        hand, hand_loss = bench_numpy(case, budget)
+        calls: dict[str, Callable[[], Any]] = {"generated": auto_fn}
+        if chosen != "vector":
+            calls["vector"] = bench_generated(case, sizes, "vector", budget)[0]
+        calls["hand"], hand_loss = bench_numpy(case, budget)
         assert abs(hand_loss - loss) <= 1e-9 * max(1.0, abs(loss)), (hand_loss, loss)
-        torch64 = bench_torch(case, "float64", budget)
-        torch32 = bench_torch(case, "float32", budget)
-        if torch64 is not None:
-            assert abs(torch64[1] - loss) <= 1e-9 * max(1.0, abs(loss)), (torch64[1], loss)
-        jax_result = bench_jax(case, budget)
-        if jax_result is not None:
-            assert abs(jax_result[2] - loss) <= 1e-9 * max(1.0, abs(loss)), (jax_result[2], loss)
-        sym = bench_sympy(budget) if sizes == SIZES[0] else None
+        for dtype in ("float64", "float32"):
+            result = bench_torch(case, dtype, budget)
+            if result is not None:
+                calls[f"torch_{dtype}"] = result[0]
+                if dtype == "float64":
+                    assert abs(result[1] - loss) <= 1e-9 * max(1.0, abs(loss)), (result[1], loss)
+        jax_compile = None
+        jax_found = bench_jax(case, budget)
+        if jax_found is not None:
+            calls["jax"], jax_compile, jax_loss = jax_found
+            assert abs(jax_loss - loss) <= 1e-9 * max(1.0, abs(loss)), (jax_loss, loss)
+        sym_build = None
+        sym_found = bench_sympy(budget) if sizes == SIZES[0] else None
+        if sym_found is not None:
+            calls["sympy"], sym_build, _ = sym_found
+        best = interleaved(calls, budget=budget)
+        auto = best["generated"]
+        vector = best.get("vector", auto)
+        hand = best["hand"]
+        torch64 = (best["torch_float64"], 0.0) if "torch_float64" in best else None
+        torch32 = (best["torch_float32"], 0.0) if "torch_float32" in best else None
+        jax_result = (best["jax"], jax_compile, 0.0) if "jax" in best else None
+        sym = (best["sympy"], sym_build, 0.0) if "sympy" in best else None
         rows.append((sizes, auto, vector, hand, torch64, torch32, jax_result, sym))
         print(
             f"{sizes}: generated {fmt(auto)} (vector {fmt(vector)}), hand NumPy {fmt(hand)}, "

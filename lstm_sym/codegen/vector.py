@@ -16,35 +16,22 @@ return batch-major arrays.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import sympy
 
 from ..adjoint import delta, grad
 from ..equations import Equation, MatVec, Outer
+from .layout import Column, Layout
+from .layout import size_text as _size
 from .plan import Backward, Plan
 from .printer import print_expr
 from .source import Lines, dim_var, local
 
 
-@dataclass(frozen=True)
-class Column:
-    """Where an affine quantity lives in the block buffer: columns ``start:stop``."""
-
-    start: sympy.Expr
-    stop: sympy.Expr
-
-    def slice(self, width: sympy.Expr) -> str:
-        if self.start == 0 and self.stop == width:
-            return ":"
-        return f"{_size(self.start)}:{_size(self.stop)}"
-
-
-def _size(expr: sympy.Expr) -> str:
-    text: str = sympy.sstr(
-        expr.xreplace({s: sympy.Symbol(dim_var(s.name)) for s in expr.free_symbols})
-    )
-    return text
+def _product(vectors: str, matrix: str, where: str) -> str:
+    """``vectors @ matrix``; over whole histories as one 2-D product (3-D matmul is slower)."""
+    if where == "step":
+        return f"{vectors} @ {matrix}"
+    return f"({vectors}.reshape(steps * batch, -1) @ {matrix}).reshape(steps, batch, -1)"
 
 
 class VectorEmitter:
@@ -53,25 +40,12 @@ class VectorEmitter:
     def __init__(self, plan: Plan):
         self.plan = plan
         self.helpers: set[str] = set()
-        self.columns: dict[str, Column] = {}
-        offset: sympy.Expr = sympy.S.Zero
-        for eq in plan.affine:
-            rows = self._dim(eq.target)
-            self.columns[eq.target] = Column(offset, offset + rows)
-            offset += rows
-        self.width = offset
-        self.block_deltas = {delta(name): col for name, col in self.columns.items()}
-        self.activations = self._activation_groups()
-        #: member of a fused activation -> (group index, its columns within the group)
-        self.activation_of: dict[str, tuple[int, Column]] = {}
-        for k, (members, col) in enumerate(self.activations):
-            for member in members:
-                z = self._activation_argument(member)
-                own = self.columns[z]
-                self.activation_of[member] = (
-                    k,
-                    Column(own.start - col.start, own.stop - col.start),
-                )
+        self.layout = Layout(plan)
+        self.columns = self.layout.columns
+        self.width = self.layout.width
+        self.block_deltas = self.layout.block_deltas
+        self.activations = self.layout.activations
+        self.activation_of = self.layout.activation_of
         self.stacks = 0
         self.outer_products: dict[str, tuple[str, Column]] = {}
         before, inside, after = plan.backward_phases
@@ -83,107 +57,17 @@ class VectorEmitter:
             if name in read_after and name not in self.block_deltas
         ]
 
-    # -- fused activations ---------------------------------------------------------
-    def _activation_argument(self, target: str) -> str:
-        eq = next(e for e in self.plan.recurrent if e.target == target)
-        return str(eq.pointwise.args[0])
-
-    def _activation_groups(self) -> list[tuple[list[str], Column]]:
-        """Runs of ``q = F(z)`` over adjacent block columns, computed by one call of F.
-
-        The group is computed where its last member stands; that is allowed when nothing
-        between its first and last member reads a member.
-        """
-        plan = self.plan
-        recurrent = list(plan.recurrent)
-
-        def candidate(eq: Equation) -> bool:
-            expr = eq.pointwise
-            return (
-                not eq.linear
-                and not eq.reduce
-                and eq.target not in plan.states
-                and isinstance(expr, sympy.Function)
-                and len(expr.args) == 1
-                and expr.args[0].is_Symbol
-                and expr.args[0].name in self.columns
-            )
-
-        groups: list[tuple[list[str], Column]] = []
-        current: list[int] = []
-
-        def close() -> None:
-            if len(current) > 1:
-                members = [recurrent[i].target for i in current]
-                first = self.columns[self._activation_argument(members[0])]
-                last = self.columns[self._activation_argument(members[-1])]
-                groups.append((members, Column(first.start, last.stop)))
-
-        for index, eq in enumerate(recurrent):
-            if not candidate(eq):
-                continue
-            if current:
-                previous = recurrent[current[-1]]
-                members = {recurrent[i].target for i in current}
-                between = recurrent[current[0] + 1 : index]
-                fits = (
-                    eq.pointwise.func == previous.pointwise.func
-                    and self.columns[str(eq.pointwise.args[0])].start
-                    == self.columns[str(previous.pointwise.args[0])].stop
-                    and not any(
-                        members & set(e.operands()) for e in between if e.target not in members
-                    )
-                )
-                if fits:
-                    current.append(index)
-                    continue
-                close()
-            current = [index]
-        close()
-        return groups
-
     # -- names -----------------------------------------------------------------------
     def _dim(self, name: str) -> sympy.Expr:
-        dim = self.plan.dim(name)
-        return sympy.S.One if dim == "1" else sympy.Symbol(dim)
+        return self.layout.dim(name)
 
     def history(self, name: str) -> str:
         """``name`` over every step: an array of shape (T, B, size)."""
-        plan = self.plan
-        if name in plan.params:
-            return local(name)
-        if name == plan.cell.input:
-            return "x_seq"
-        if name == plan.data:
-            return "y_seq"
-        if name in plan.states:
-            return f"{name}_seq[1:]"
-        if name in plan.prev:
-            return f"{plan.prev[name]}_seq[:-1]"
-        if name in self.columns:
-            return f"_block_seq[:, :, {self.columns[name].slice(self.width)}]"
-        if name in self.block_deltas:
-            return f"_dblock_seq[:, :, {self.block_deltas[name].slice(self.width)}]"
-        if name in self.activation_of:
-            k, col = self.activation_of[name]
-            return f"_act{k}_seq[:, :, {_size(col.start)}:{_size(col.stop)}]"
-        return f"{name}_seq"
+        return self.layout.history(name)
 
     def at_step(self, name: str) -> str:
-        """``name`` at step ``t`` (shape (B, size)), read from its history."""
-        plan = self.plan
-        if name in plan.states:
-            return f"{name}_seq[t + 1]"
-        if name in plan.prev:
-            return f"{plan.prev[name]}_seq[t]"
-        if name in self.columns:
-            return f"_block_seq[t, :, {self.columns[name].slice(self.width)}]"
-        if name in self.block_deltas:
-            return f"_dblock_seq[t, :, {self.block_deltas[name].slice(self.width)}]"
-        if name in self.activation_of:
-            k, col = self.activation_of[name]
-            return f"_act{k}_seq[t, :, {_size(col.start)}:{_size(col.stop)}]"
-        return f"{self.history(name)}[t]"
+        """``name`` at step ``t`` (shape (B, size))."""
+        return self.layout.at_step(name)
 
     def _print(self, expr: sympy.Expr, names: dict[str, str] | None = None) -> str:
         expr = expr.xreplace(self.plan.constants)
@@ -222,13 +106,6 @@ class VectorEmitter:
         out(f"{name} = np.ascontiguousarray({stacked}.T)" if transpose else f"{name} = {stacked}")
         return name
 
-    def _block_range(self, targets: list[str]) -> tuple[list[str], Column]:
-        """Affine targets from the first to the last of ``targets``, in block order."""
-        order = [eq.target for eq in self.plan.affine]
-        first, last = min(order.index(t) for t in targets), max(order.index(t) for t in targets)
-        span = order[first : last + 1]
-        return span, Column(self.columns[span[0]].start, self.columns[span[-1]].stop)
-
     def _assign(self, out: Lines, dest: str, expr: sympy.Expr, names: dict[str, str]) -> None:
         """``dest[...] = expr`` with the outermost operation writing into ``dest``."""
         ufuncs = {sympy.tanh: "np.tanh", sympy.exp: "np.exp", sympy.log: "np.log"}
@@ -250,7 +127,7 @@ class VectorEmitter:
         texts = []
         if blocked:
             targets = [term.vector.removeprefix("delta_") for term in blocked]
-            span, col = self._block_range(targets)
+            span, col = self.layout.block_range(targets)
             rows = [
                 (target, [term.matrix for term in blocked if term.vector == delta(target)])
                 for target in span
@@ -262,13 +139,13 @@ class VectorEmitter:
                 source = "_dblock" if cols_slice == ":" else f"_dblock[:, {cols_slice}]"
             else:
                 source = "_dblock_seq" if cols_slice == ":" else f"_dblock_seq[:, :, {cols_slice}]"
-            texts.append(f"{source} @ {stack}")
+            texts.append(_product(source, stack, where))
         for term in terms:
             if term in blocked:
                 continue
             vector = names.get(term.vector, term.vector)
             matrix = local(term.matrix)
-            texts.append(f"{vector} @ {matrix}" if term.transpose else f"{vector} @ {matrix}.T")
+            texts.append(_product(vector, matrix if term.transpose else f"{matrix}.T", where))
         return texts
 
     def _dim_of_cols(self, matrix: str) -> sympy.Expr:
@@ -324,7 +201,7 @@ class VectorEmitter:
                     for p in e.pairs
                     if p[1] == b and p[0] in self.block_deltas
                 ]
-                _, col = self._block_range(users)
+                _, col = self.layout.block_range(users)
                 name = f"_outer{len(self.outer_products)}"
                 cols = col.slice(self.width)
                 block = "_dblock_seq" if cols == ":" else f"_dblock_seq[:, :, {cols}]"
@@ -393,7 +270,7 @@ class VectorEmitter:
         ]
         if any(matrices for _, matrices in rows):
             stack = self._new_stack(out, rows, dim_var(plan.cell.input_size), transpose=True)
-            out(f"_block_seq = x_seq @ {stack}")
+            out(f"_block_seq = {_product('x_seq', stack, 'all')}")
         else:
             out(f"_block_seq = np.zeros((steps, batch, {_size(self.width)}), dtype)")
         biases = []
@@ -433,7 +310,7 @@ class VectorEmitter:
                         users.append(eq.target)
         groups: dict[str, list[tuple[str, Column]]] = {}
         for vector, users in by_vector.items():
-            span, col = self._block_range(users)
+            span, col = self.layout.block_range(users)
             rows = []
             for target in span:
                 eq = next(e for e in plan.affine if e.target == target)

@@ -85,7 +85,7 @@ def _forward(P, dims, x_seq, init):
     U_c = P['U_c']
     b_c = P['b_c']
     _stack0 = np.ascontiguousarray(np.concatenate([W_f, W_i, W_o, W_c]).T)
-    _block_seq = x_seq @ _stack0
+    _block_seq = (x_seq.reshape(steps * batch, -1) @ _stack0).reshape(steps, batch, -1)
     _block_seq += np.concatenate([b_f, b_i, b_o, b_c])
     h_seq = np.empty((steps + 1, batch, dim_n), dtype)
     h_seq[0] = init['h']
@@ -186,7 +186,7 @@ def _backward(P, dims, x_seq, y_seq, fw, seeds):
         delta_h_next = delta_h_prev
         delta_c_next = delta_c_prev
     _stack3 = np.concatenate([W_f, W_i, W_o, W_c])
-    delta_x_seq = _dblock_seq @ _stack3
+    delta_x_seq = (_dblock_seq.reshape(steps * batch, -1) @ _stack3).reshape(steps, batch, -1)
     _outer0 = _dblock_seq.reshape(steps * batch, -1).T @ x_seq.reshape(steps * batch, -1)
     grad_W_f = _outer0[0:dim_n]
     _outer1 = _dblock_seq.reshape(steps * batch, -1).T @ h_seq[:-1].reshape(steps * batch, -1)
