@@ -69,9 +69,11 @@ class ScalarModule:
             else:
                 out(
                     "try:",
-                    "    flat = [np.asarray(params[name]).tolist() for name in _SHAPES]",
+                    "    flat = [params[name].tolist() for name in _SHAPES]",
                     "except KeyError as error:",
                     '    raise ValueError(f"params: missing {error.args[0]}") from None',
+                    "except AttributeError:  # not all arrays",
+                    "    flat = [np.asarray(params[name]).tolist() for name in _SHAPES]",
                     "dtype = x.dtype if x.dtype.kind == 'f' else np.dtype(np.float64)",
                     "return dtype, flat, x.tolist(), x.shape[0], x.shape[1]",
                 )
@@ -96,7 +98,13 @@ class ScalarModule:
             out("if value is None:", f"    return [[{zero}] * size] * batch")
             conv = "[[_mpf(v) for v in row] for row in rows]" if self.mp else "rows"
             array = "np.asarray(value, dtype=object)" if self.mp else "np.asarray(value)"
-            out(f"rows = np.broadcast_to({array}, (batch, size)).tolist()", f"return {conv}")
+            out(
+                f"rows = {array}",
+                "if rows.shape != (batch, size):",
+                "    rows = np.broadcast_to(rows, (batch, size))",
+                "rows = rows.tolist()",
+                f"return {conv}",
+            )
         out("", "")
         out("def _scale(batch, steps):", '    """The loss scale for batch × steps targets."""')
         scale = plan.scale

@@ -84,9 +84,11 @@ def _prepare(params, x):
     if x.ndim != 3 or x.shape[2] != 2:
         raise ValueError(f"x: expected shape (batch, T, 2), got {x.shape}")
     try:
-        flat = [np.asarray(params[name]).tolist() for name in _SHAPES]
+        flat = [params[name].tolist() for name in _SHAPES]
     except KeyError as error:
         raise ValueError(f"params: missing {error.args[0]}") from None
+    except AttributeError:  # not all arrays
+        flat = [np.asarray(params[name]).tolist() for name in _SHAPES]
     dtype = x.dtype if x.dtype.kind == 'f' else np.dtype(np.float64)
     return dtype, flat, x.tolist(), x.shape[0], x.shape[1]
 
@@ -104,7 +106,10 @@ def _initial(value, batch, size):
     """An initial state as one row of numbers per sequence."""
     if value is None:
         return [[0.0] * size] * batch
-    rows = np.broadcast_to(np.asarray(value), (batch, size)).tolist()
+    rows = np.asarray(value)
+    if rows.shape != (batch, size):
+        rows = np.broadcast_to(rows, (batch, size))
+    rows = rows.tolist()
     return rows
 
 
