@@ -226,10 +226,14 @@ def fmt(seconds: float | None) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller time budget per measurement")
+    parser.add_argument(
+        "--sizes", type=int, nargs="*", default=None, metavar="K", help="only these sizes (0, 1, 2)"
+    )
     args = parser.parse_args()
     budget = 0.5 if args.quick else 3.0
     rows = []
-    for sizes in SIZES:
+    chosen_sizes = SIZES if args.sizes is None else tuple(SIZES[k] for k in args.sizes)
+    for sizes in chosen_sizes:
         case = data(*sizes)
         auto_fn, loss = bench_generated(case, sizes, "auto", budget)
         batch, _, d, n = sizes
