@@ -47,6 +47,7 @@ class VectorEmitter:
         self.activations = self.layout.activations
         self.activation_of = self.layout.activation_of
         self.stacks = 0
+        self.hoisted: list[str] = []
         self.outer_products: dict[str, tuple[str, Column]] = {}
         before, inside, after = plan.backward_phases
         self.before, self.inside, self.after = before, inside, after
@@ -438,6 +439,7 @@ class VectorEmitter:
                 )
             for state in plan.cell.states:
                 out(f"{local(plan.carried[delta(state.prev)])} = seeds[{state.name!r}]")
+            self._hoist_invariants(out)
             loop = Lines()
             loop.level = out.level + 1
             self._emit_backward_step(out, loop)
@@ -446,6 +448,49 @@ class VectorEmitter:
             for eq in self.after:
                 self._vectorised(out, eq)
             self._emit_grads(out)
+
+    def _hoist_invariants(self, out: Lines) -> None:
+        """Compute the parts of the loop's formulas that read no adjoint once, over histories.
+
+        ``delta_c := delta_c_next + delta_h*o*(1 - tanh(c)**2)``: the factor
+        ``o*(1 - tanh(c)**2)`` depends on forward values only, so it becomes one array
+        operation over all steps (``_pre0_seq``) instead of one per step.
+        """
+        plan = self.plan
+        varying = {eq.target for eq in self.inside} | set(plan.carried.values())
+        params = set(plan.params)
+
+        def reads(expr: sympy.Expr) -> set[str]:
+            return {sym.name for sym in expr.free_symbols}
+
+        def worth(expr: sympy.Expr) -> bool:
+            return not expr.is_Symbol and not expr.is_Number and bool(reads(expr) - params)
+
+        def hoisted(expr: sympy.Expr) -> sympy.Expr:
+            name = f"_pre{len(self.hoisted)}"
+            self.hoisted.append(name)
+            out(f"{name}_seq = {self._print(expr, self._history_names(expr))}")
+            return sympy.Symbol(name, real=True)
+
+        rewritten: list[Backward] = []
+        for eq in self.inside:
+            if isinstance(eq, Outer) or eq.reduce:
+                rewritten.append(eq)
+                continue
+            terms = sympy.Add.make_args(eq.pointwise.xreplace(plan.constants))
+            fixed = sympy.Add(*(t for t in terms if not reads(t) & varying))
+            kept = [hoisted(fixed)] if worth(fixed) else [fixed]
+            for term in terms:
+                if not reads(term) & varying:
+                    continue
+                if term.is_Mul:
+                    invariant = sympy.Mul(*(a for a in term.args if not reads(a) & varying))
+                    if worth(invariant):
+                        rest = (a for a in term.args if reads(a) & varying)
+                        term = sympy.Mul(hoisted(invariant), *rest)
+                kept.append(term)
+            rewritten.append(Equation(eq.target, eq.linear, sympy.Add(*kept), eq.reduce))
+        self.inside = tuple(rewritten)
 
     def _dim_of_name(self, name: str) -> sympy.Expr:
         if name in self.plan.template.dims:
