@@ -41,17 +41,17 @@ class Functions:
 
     @property
     def forward(self) -> Callable[..., Any]:
-        """``forward(params, x, h_0=None, c_0=None)`` → dict of (batch, T, size) arrays."""
+        """``forward(params, x, h0=None, c0=None)`` → dict of (batch, T, size) arrays."""
         return self.module.forward  # type: ignore[no-any-return]
 
     @property
     def loss(self) -> Callable[..., Any]:
-        """``loss(params, x, y, h_0=None, c_0=None)`` → L."""
+        """``loss(params, x, y, h0=None, c0=None)`` → L."""
         return self.module.loss  # type: ignore[no-any-return]
 
     @property
     def loss_and_grad(self) -> Callable[..., Any]:
-        """``loss_and_grad(params, x, y, h_0=None, c_0=None)`` → (L, {"dL_dW_f": …})."""
+        """``loss_and_grad(params, x, y, h0=None, c0=None)`` → (L, {"dL_dW_f": …})."""
         return self.module.loss_and_grad  # type: ignore[no-any-return]
 
     def write_module(self, path: str | Path) -> Path:

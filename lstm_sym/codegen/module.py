@@ -6,7 +6,6 @@ modules can be committed and compared.
 
 from __future__ import annotations
 
-from ..adjoint import delta
 from .plan import Plan
 from .printer import helper_source
 from .source import Lines, local
@@ -278,4 +277,4 @@ def assemble(
     return text.rstrip() + "\n"
 
 
-__all__ = ["PUBLIC", "assemble", "constants", "delta", "header", "vector_wrappers"]
+__all__ = ["PUBLIC", "assemble", "constants", "header", "vector_wrappers"]

@@ -171,9 +171,6 @@ class Plan:
         inside = tuple(eq for eq in loop_dependent if eq not in after)
         return before, inside, after
 
-    def initial_state_grad(self, state: str) -> str:
-        return delta(f"{state}_prev")
-
 
 def sizes_of(plan: Plan, sizes: Mapping[str, int]) -> dict[str, int]:
     """Check that ``sizes`` gives every dimension the plan needs."""

@@ -509,10 +509,7 @@ class VectorEmitter:
         for name in sorted(reads - targets - set(plan.params) - set(plan.carried.values())):
             if name in plan.template.constant:
                 continue
-            if name in self.block_deltas or any(name == eq.target for eq in self.before):
-                loop(f"{local(name)} = {self.at_step(name)}")
-            else:
-                loop(f"{local(name)} = {self.at_step(name)}")
+            loop(f"{local(name)} = {self.at_step(name)}")
         for eq in self.inside:
             if isinstance(eq, Outer):
                 raise ValueError(f"{eq.target}: an outer product inside the time loop")
