@@ -14,6 +14,7 @@ every printed digit certified; gradients come from symbolic reverse accumulation
 from .cells import CELLS, Cell, get_cell, register_cell, with_activations
 from .cellspec import parse_cell
 from .check import MISTAKES, AnswerCheck, CheckReport, MistakeFinding, check, register_mistake
+from .codegen import lambdify
 from .errors import InputError, LstmSymError, TooLargeError
 from .functions import sigma
 from .heads import with_head
@@ -51,6 +52,7 @@ __all__ = [
     "check",
     "get_cell",
     "get_loss",
+    "lambdify",
     "load_problem",
     "loads_problem",
     "parse_cell",

@@ -261,6 +261,45 @@ def _run_check(args: argparse.Namespace) -> int:
     return EXIT_OK if report.all_correct else EXIT_FAILED
 
 
+def _codegen_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = commands.add_parser(
+        "codegen",
+        help="a standalone NumPy module: forward pass, loss and every gradient",
+        description="Generate a Python module (importing only NumPy) with forward, loss and "
+        "loss_and_grad for the problem's cell and loss, from its symbolic step template. "
+        "See docs/codegen.md.",
+    )
+    _add_problem_options(parser)
+    parser.add_argument(
+        "-o",
+        "--output",
+        metavar="FILE",
+        help="write the module to FILE (atomically) instead of stdout",
+    )
+    parser.add_argument(
+        "--style",
+        choices=("auto", "vector", "scalar"),
+        default="auto",
+        help="vector: batched matrix code for any sizes; scalar: straight-line code for the "
+        "problem's sizes; auto (default): scalar when the sizes are tiny",
+    )
+    parser.add_argument(
+        "--backend",
+        choices=("numpy", "mpmath"),
+        default="numpy",
+        help="numbers: NumPy floats (default) or mpmath at any precision (scalar style)",
+    )
+    parser.set_defaults(run=_run_codegen)
+
+
+def _run_codegen(args: argparse.Namespace) -> int:
+    from .codegen import lambdify
+
+    functions = lambdify(_load(args), style=args.style, backend=args.backend, source=args.problem)
+    _emit(functions.source, args.output)
+    return EXIT_OK
+
+
 #: Subcommand builders, in the order ``--help`` lists them.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
     _solve_parser,
@@ -268,6 +307,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore
     _cells_parser,
     _convert_parser,
     _check_parser,
+    _codegen_parser,
 ]
 
 

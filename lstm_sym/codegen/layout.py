@@ -1,0 +1,173 @@
+"""Where the vector emitter keeps each quantity: the affine block, fused activations, histories.
+
+The recurrent affine equations share one (T, B, Σ rows) buffer ``_block_seq`` (their
+adjoints ``_dblock_seq``), in equation order; runs of ``q = F(z)`` over adjacent block
+columns share one buffer ``_act<k>_seq`` and one call of F. Every other quantity has its
+own history ``<name>_seq``; states have T + 1 rows (row 0 is the initial value).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from ..adjoint import delta
+from ..equations import Equation
+from .plan import Plan
+from .source import dim_var, local
+
+
+@dataclass(frozen=True)
+class Column:
+    """Where an affine quantity lives in the block buffer: columns ``start:stop``."""
+
+    start: sympy.Expr
+    stop: sympy.Expr
+
+    def slice(self, width: sympy.Expr) -> str:
+        if self.start == 0 and self.stop == width:
+            return ":"
+        return f"{size_text(self.start)}:{size_text(self.stop)}"
+
+
+def size_text(expr: sympy.Expr) -> str:
+    text: str = sympy.sstr(
+        expr.xreplace({s: sympy.Symbol(dim_var(s.name)) for s in expr.free_symbols})
+    )
+    return text
+
+
+class Layout:
+    """Buffers and columns of every quantity of a plan's vector code."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self.columns: dict[str, Column] = {}
+        offset: sympy.Expr = sympy.S.Zero
+        for eq in plan.affine:
+            rows = self.dim(eq.target)
+            self.columns[eq.target] = Column(offset, offset + rows)
+            offset += rows
+        self.width = offset
+        self.block_deltas = {delta(name): col for name, col in self.columns.items()}
+        self.activations = self._activation_groups()
+        #: member of a fused activation -> (group index, its columns within the group)
+        self.activation_of: dict[str, tuple[int, Column]] = {}
+        for k, (members, col) in enumerate(self.activations):
+            for member in members:
+                z = self._activation_argument(member)
+                own = self.columns[z]
+                self.activation_of[member] = (
+                    k,
+                    Column(own.start - col.start, own.stop - col.start),
+                )
+
+    # -- fused activations ---------------------------------------------------------
+    def _activation_argument(self, target: str) -> str:
+        eq = next(e for e in self.plan.recurrent if e.target == target)
+        return str(eq.pointwise.args[0])
+
+    def _activation_groups(self) -> list[tuple[list[str], Column]]:
+        """Runs of ``q = F(z)`` over adjacent block columns, computed by one call of F.
+
+        The group is computed where its last member stands; that is allowed when nothing
+        between its first and last member reads a member.
+        """
+        plan = self.plan
+        recurrent = list(plan.recurrent)
+
+        def candidate(eq: Equation) -> bool:
+            expr = eq.pointwise
+            return (
+                not eq.linear
+                and not eq.reduce
+                and eq.target not in plan.states
+                and isinstance(expr, sympy.Function)
+                and len(expr.args) == 1
+                and expr.args[0].is_Symbol
+                and expr.args[0].name in self.columns
+            )
+
+        groups: list[tuple[list[str], Column]] = []
+        current: list[int] = []
+
+        def close() -> None:
+            if len(current) > 1:
+                members = [recurrent[i].target for i in current]
+                first = self.columns[self._activation_argument(members[0])]
+                last = self.columns[self._activation_argument(members[-1])]
+                groups.append((members, Column(first.start, last.stop)))
+
+        for index, eq in enumerate(recurrent):
+            if not candidate(eq):
+                continue
+            if current:
+                previous = recurrent[current[-1]]
+                members = {recurrent[i].target for i in current}
+                between = recurrent[current[0] + 1 : index]
+                fits = (
+                    eq.pointwise.func == previous.pointwise.func
+                    and self.columns[str(eq.pointwise.args[0])].start
+                    == self.columns[str(previous.pointwise.args[0])].stop
+                    and not any(
+                        members & set(e.operands()) for e in between if e.target not in members
+                    )
+                )
+                if fits:
+                    current.append(index)
+                    continue
+                close()
+            current = [index]
+        close()
+        return groups
+
+    # -- names -----------------------------------------------------------------------
+    def dim(self, name: str) -> sympy.Expr:
+        dim = self.plan.dim(name)
+        return sympy.S.One if dim == "1" else sympy.Symbol(dim)
+
+    def history(self, name: str) -> str:
+        """``name`` over every step: an array of shape (T, B, size)."""
+        plan = self.plan
+        if name in plan.params:
+            return local(name)
+        if name == plan.cell.input:
+            return "x_seq"
+        if name == plan.data:
+            return "y_seq"
+        if name in plan.states:
+            return f"{name}_seq[1:]"
+        if name in plan.prev:
+            return f"{plan.prev[name]}_seq[:-1]"
+        if name in self.columns:
+            return f"_block_seq[:, :, {self.columns[name].slice(self.width)}]"
+        if name in self.block_deltas:
+            return f"_dblock_seq[:, :, {self.block_deltas[name].slice(self.width)}]"
+        if name in self.activation_of:
+            k, col = self.activation_of[name]
+            return f"_act{k}_seq[:, :, {size_text(col.start)}:{size_text(col.stop)}]"
+        return f"{name}_seq"
+
+    def at_step(self, name: str) -> str:
+        """``name`` at step ``t`` (shape (B, size)), read from its history."""
+        plan = self.plan
+        if name in plan.states:
+            return f"{name}_seq[t + 1]"
+        if name in plan.prev:
+            return f"{plan.prev[name]}_seq[t]"
+        if name in self.columns:
+            return f"_block_seq[t, :, {self.columns[name].slice(self.width)}]"
+        if name in self.block_deltas:
+            return f"_dblock_seq[t, :, {self.block_deltas[name].slice(self.width)}]"
+        if name in self.activation_of:
+            k, col = self.activation_of[name]
+            return f"_act{k}_seq[t, :, {size_text(col.start)}:{size_text(col.stop)}]"
+        return f"{self.history(name)}[t]"
+
+    def block_range(self, targets: list[str]) -> tuple[list[str], Column]:
+        """Affine targets from the first to the last of ``targets``, in block order."""
+        order = [eq.target for eq in self.plan.affine]
+        first, last = min(order.index(t) for t in targets), max(order.index(t) for t in targets)
+        span = order[first : last + 1]
+        return span, Column(self.columns[span[0]].start, self.columns[span[-1]].stop)
