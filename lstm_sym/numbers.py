@@ -8,7 +8,7 @@ User numbers are data, never code: a small regular grammar reads integers, decim
 from __future__ import annotations
 
 import re
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
 
 import gmpy2
@@ -96,6 +96,10 @@ def to_mpf(value: sympy.Rational) -> mpmath.mpf:
     return mpmath.mpf(int(value.p)) / int(value.q)
 
 
+#: Binary exponents up to this size are converted exactly (the digits stay cheap).
+EXACT_EXPONENT = 200_000
+
+
 def exact_decimal(value: mpmath.mpf) -> Decimal:
     """The binary value of ``value`` as an exact Decimal (no rounding at all)."""
     sign, man, exp, _bc = value._mpf_
@@ -112,13 +116,41 @@ def exact_decimal(value: mpmath.mpf) -> Decimal:
     return Decimal(("-" if sign else "") + text)
 
 
+def to_decimal(value: mpmath.mpf) -> Decimal:
+    """``value`` as a Decimal: exact for moderate exponents, else to 20 digits beyond its own.
+
+    A value such as ``2**-7213475204`` (a gradient through a gate with ``W_f = 1e10``) has
+    billions of exact decimal digits; its first ``bits·log10(2) + 20`` are as good for
+    rounding, since such a value is never a decimal rounding tie.
+    """
+    sign, man, exp, bc = value._mpf_
+    if not man or abs(exp) <= EXACT_EXPONENT:
+        return exact_decimal(value)
+    keep = int(bc * 0.30103) + 20  # significant decimal digits to produce
+    bits = bc + 4 * keep.bit_length() + 80 + abs(exp).bit_length()
+    with mpmath.workprec(bits):
+        magnitude = int(mpmath.floor(mpmath.log10(abs(value))))
+        scale = magnitude - keep + 1
+        scaled = int(mpmath.nint(abs(value) / mpmath.power(10, scale)))
+    return Decimal((sign, tuple(int(d) for d in str(scaled)), scale))
+
+
+# Decimal contexts here allow any exponent mpmath can produce (``1e-2171472410`` and beyond).
+
+
 def round_significant(value: Decimal, digits: int, *, truncate: bool = False) -> Decimal:
     """``value`` correctly rounded (half to even) or truncated to exactly ``digits`` significant digits."""
     if not value:
         return Decimal(0)
-    context = Context(prec=digits, rounding=ROUND_DOWN if truncate else ROUND_HALF_EVEN)
+    context = Context(
+        prec=digits,
+        rounding=ROUND_DOWN if truncate else ROUND_HALF_EVEN,
+        Emax=MAX_EMAX,
+        Emin=MIN_EMIN,
+    )
     rounded = context.plus(value)
-    return rounded.quantize(Decimal(1).scaleb(rounded.adjusted() - digits + 1), context=context)
+    quantum = Decimal(1).scaleb(rounded.adjusted() - digits + 1, context=context)
+    return rounded.quantize(quantum, context=context)
 
 
 def round_decimals(value: Decimal, decimals: int, *, truncate: bool = False) -> Decimal:
@@ -126,7 +158,9 @@ def round_decimals(value: Decimal, decimals: int, *, truncate: bool = False) -> 
     quantum = Decimal(1).scaleb(-decimals)
     rounding = ROUND_DOWN if truncate else ROUND_HALF_EVEN
     precision = max(value.adjusted(), 0) + decimals + 10
-    return value.quantize(quantum, rounding=rounding, context=Context(prec=precision))
+    return value.quantize(
+        quantum, rounding=rounding, context=Context(prec=precision, Emax=MAX_EMAX, Emin=MIN_EMIN)
+    )
 
 
 def format_decimal(value: Decimal) -> str:
