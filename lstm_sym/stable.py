@@ -81,7 +81,7 @@ def stable_form(expr: sympy.Expr, names: Saturating) -> sympy.Expr:
             if complement is not None:
                 rest = [a for j, a in enumerate(args) if j != k]
                 rest.remove(sympy.S.One)
-                return sympy.Add(complement, *rest, evaluate=False)
+                return sympy.Add(complement, *rest)
     if all(new is old for new, old in zip(args, expr.args, strict=True)):
         return expr
     return expr.func(*args)
