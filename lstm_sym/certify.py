@@ -48,6 +48,7 @@ def _rounded(value: Decimal, digits: int, decimals: bool) -> Decimal:
     return round_decimals(value, digits) if decimals else round_significant(value, digits)
 
 
+_LOG2_10 = 3.321928094887362
 #: For error estimates: a few digits, any exponent.
 _ESTIMATE = Context(prec=12, Emax=MAX_EMAX, Emin=MIN_EMIN)
 
@@ -70,15 +71,34 @@ class _Check:
 
     def rounded(self, old: mpmath.mpf, new: mpmath.mpf, dps_old: int) -> Decimal | None:
         """The certified rounding of ``new``, or None when the pair does not settle it."""
-        exact_new = to_decimal(new)
+        exact_new = to_decimal(new, self.digits)
         result = _rounded(exact_new, self.digits, self.decimals)
-        if old != new and _rounded(to_decimal(old), self.digits, self.decimals) != result:
+        if old != new and self._clear(old, new, exact_new, result):
+            return result  # the common case: far from a tie, tiny disagreement
+        exact_old = to_decimal(old, self.digits)
+        if old != new and _rounded(exact_old, self.digits, self.decimals) != result:
             return None
-        error = _ESTIMATE.copy_abs(_ESTIMATE.subtract(exact_new, to_decimal(old)))
+        error = _ESTIMATE.copy_abs(_ESTIMATE.subtract(exact_new, exact_old))
         if _tie_distance(exact_new, result) > _ESTIMATE.multiply(10, error):
             return result
         # on (or within the error of) a tie: trust only a value exactly representable
         return result if old == new and dps_old >= self.scale + self.digits else None
+
+    def _clear(self, old: mpmath.mpf, new: mpmath.mpf, exact: Decimal, result: Decimal) -> bool:
+        """Whether ``old`` and ``new`` differ by under 1/100 of the last digit and ``new``'s
+        first dropped digit is neither 4 nor 5 (so both are over 1/10 digit from a tie)."""
+        quantum = result.as_tuple().exponent
+        assert isinstance(quantum, int)
+        digits = exact.as_tuple()
+        dropped = digits.exponent
+        assert isinstance(dropped, int)
+        position = quantum - dropped - 1  # the first dropped digit, counted from the right
+        if position < 0:
+            return False
+        if position < len(digits.digits) and digits.digits[-1 - position] in (4, 5):
+            return False
+        # |new − old| < 2^(mag − 1), and 2^-7 < 1/100
+        return bool(mpmath.mag(new - old) + 7 < quantum * _LOG2_10)
 
 
 def certify(
@@ -161,7 +181,7 @@ def certify(
 
 
 def _snap(value: mpmath.mpf, digits: int, decimals: bool, reliable: int) -> Decimal:
-    exact = to_decimal(value)
+    exact = to_decimal(value, digits)
     if not exact or abs(exact) < Decimal(10) ** (-reliable):
         return Decimal(0)
     cleaned = Context(prec=reliable, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN).plus(

@@ -116,17 +116,17 @@ def exact_decimal(value: mpmath.mpf) -> Decimal:
     return Decimal(("-" if sign else "") + text)
 
 
-def to_decimal(value: mpmath.mpf) -> Decimal:
-    """``value`` as a Decimal: exact for moderate exponents, else to 20 digits beyond its own.
+def to_decimal(value: mpmath.mpf, digits: int = 0) -> Decimal:
+    """``value`` as a Decimal: exact for moderate exponents, else to 20 digits beyond need.
 
     A value such as ``2**-7213475204`` (a gradient through a gate with ``W_f = 1e10``) has
-    billions of exact decimal digits; its first ``bits·log10(2) + 20`` are as good for
-    rounding, since such a value is never a decimal rounding tie.
+    billions of exact decimal digits; its first ``max(bits·log10(2), digits) + 20`` are as
+    good for rounding to ``digits`` digits, since such a value is never a decimal tie.
     """
     sign, man, exp, bc = value._mpf_
     if not man or abs(exp) <= EXACT_EXPONENT:
         return exact_decimal(value)
-    keep = int(bc * 0.30103) + 20  # significant decimal digits to produce
+    keep = max(int(bc * 0.30103), digits) + 20  # significant decimal digits to produce
     bits = bc + 4 * keep.bit_length() + 80 + abs(exp).bit_length()
     with mpmath.workprec(bits):
         magnitude = int(mpmath.floor(mpmath.log10(abs(value))))

@@ -33,21 +33,22 @@ class ZeroBackend:
 
     def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
         symbols = [sympy.Symbol(a, real=True) for a in args]
-        memo: dict[tuple[bool, ...], int] = {}
+        memo: dict[tuple[Any, ...], int] = {}
 
         def flag(*values: Any) -> int:
-            key = tuple(bool(v) for v in values)
-            if key not in memo:
-                zeros = {
-                    s: sympy.S.Zero for s, nonzero in zip(symbols, key, strict=True) if not nonzero
-                }
-                memo[key] = int(expr.xreplace(zeros) != 0)
-            return memo[key]
+            found = memo.get(values)
+            if found is None:
+                zeros = {s: sympy.S.Zero for s, v in zip(symbols, values, strict=True) if not v}
+                found = memo[values] = int(expr.xreplace(zeros) != 0)
+            return found
 
         return flag
 
     def dot(self, pairs: Iterable[tuple[Any, Any]]) -> Any:
-        return int(any(a and b for a, b in pairs))
+        for a, b in pairs:
+            if a and b:
+                return 1
+        return 0
 
 
 ZERO = ZeroBackend()
