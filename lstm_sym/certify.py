@@ -166,14 +166,15 @@ def certify(
         previous, dps_old = current, dps
         if not pending:
             return {key: result[key] for key in previous}
-    if dps_old < scale + digits + guard:  # one final pair that holds every input digit
-        dps = scale + digits + guard
+    first_guard = guard_digits(digits)
+    if pending and dps_old < scale + digits + first_guard:  # a final pair past every input digit
+        dps = scale + digits + first_guard
         previous, dps_old = evaluate(dps), dps
-        dps += guard
+        dps += first_guard
         current = evaluate(dps)
         settle(current, dps)
         previous, dps_old = current, dps
-    # Last resort: the value agrees with a rounding tie (or with zero) to ~dps digits, which
+    # Last resort: the value agrees with a rounding tie to ~dps digits (or is 0 there), which
     # for the values of these programs means it is that rational number exactly.
     for key in pending:
         result[key] = _snap(previous[key], digits, decimals, dps_old - 5)
@@ -182,7 +183,7 @@ def certify(
 
 def _snap(value: mpmath.mpf, digits: int, decimals: bool, reliable: int) -> Decimal:
     exact = to_decimal(value, digits)
-    if not exact or abs(exact) < Decimal(10) ** (-reliable):
+    if not exact:  # 0 at the highest precision
         return Decimal(0)
     cleaned = Context(prec=reliable, rounding=ROUND_HALF_EVEN, Emax=MAX_EMAX, Emin=MIN_EMIN).plus(
         exact

@@ -219,3 +219,10 @@ def test_decimal_places_near_zero_and_ties(value: str, places: int, expected: st
     """Decimal-places mode: tiny values give 0.00; the decimal −2.675 is a tie (half to even)."""
     evaluate, _ = counting(lambda dps: mpmath.mpf(value))
     assert str(certify(evaluate, places, decimals=True)["a"]) == expected
+
+
+def test_tiny_value_on_a_tie_is_not_taken_for_zero() -> None:
+    """1.25e-201 (not a binary number) sits on a tie at every precision: 1.2e-201, not 0."""
+    evaluate, calls = counting(lambda dps: mpmath.mpf(1) / 8 * mpmath.mpf(10) ** -200)
+    assert certify(evaluate, 2) == {"a": Decimal("1.2E-201")}
+    assert len(calls) <= MAX_ROUNDS + 3
