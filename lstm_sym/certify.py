@@ -85,19 +85,13 @@ class _Check:
         return result if old == new and dps_old >= self.scale + self.digits else None
 
     def _clear(self, old: mpmath.mpf, new: mpmath.mpf, exact: Decimal, result: Decimal) -> bool:
-        """Whether ``old`` and ``new`` differ by under 1/100 of the last digit and ``new``'s
-        first dropped digit is neither 4 nor 5 (so both are over 1/10 digit from a tie)."""
-        quantum = result.as_tuple().exponent
-        assert isinstance(quantum, int)
-        digits = exact.as_tuple()
-        dropped = digits.exponent
-        assert isinstance(dropped, int)
-        position = quantum - dropped - 1  # the first dropped digit, counted from the right
-        if position < 0:
+        """Whether ``old`` and ``new`` differ by under 1/100 of the last digit and ``new`` is
+        over 1/10 of it from a tie (rounded to one more digit, it does not end in 4, 5 or 6)."""
+        finer = _rounded(exact, self.digits + 1, self.decimals)
+        if finer and finer.as_tuple().digits[-1] in (4, 5, 6):
             return False
-        if position < len(digits.digits) and digits.digits[-1 - position] in (4, 5):
-            return False
-        # |new − old| < 2^(mag − 1), and 2^-7 < 1/100
+        quantum = -self.digits if self.decimals else result.adjusted() - self.digits + 1
+        # |new − old| < 2^mag, and 2^-7 < 1/100
         return bool(mpmath.mag(new - old) + 7 < quantum * _LOG2_10)
 
 

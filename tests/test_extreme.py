@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import time
-from decimal import Decimal
+from decimal import Context, Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -225,4 +225,30 @@ def test_tiny_value_on_a_tie_is_not_taken_for_zero() -> None:
     """1.25e-201 (not a binary number) sits on a tie at every precision: 1.2e-201, not 0."""
     evaluate, calls = counting(lambda dps: mpmath.mpf(1) / 8 * mpmath.mpf(10) ** -200)
     assert certify(evaluate, 2) == {"a": Decimal("1.2E-201")}
+    assert len(calls) <= MAX_ROUNDS + 3
+
+
+def half_even(x: Fraction, digits: int) -> Decimal:
+    """``x`` rounded half to even to ``digits`` significant digits, in exact integer arithmetic."""
+    exponent = Context(prec=60).divide(Decimal(x.numerator), Decimal(x.denominator)).adjusted()
+    scale = digits - 1 - exponent
+    scaled = abs(x) * Fraction(10) ** scale
+    n, rest = divmod(scaled.numerator, scaled.denominator)
+    if 2 * rest > scaled.denominator or (2 * rest == scaled.denominator and n % 2):
+        n += 1
+    return Decimal(-n if x < 0 else n).scaleb(-scale)
+
+
+@settings(max_examples=60)
+@given(
+    p=st.integers(-(10**6), 10**6).filter(bool),
+    q=st.sampled_from([1, 2, 4, 8, 16, 10, 20, 40, 3, 7]),
+    digits=st.integers(1, 6),
+)
+def test_certified_rounding_of_rationals(p: int, q: int, digits: int) -> None:
+    """Hypothesis: p/q (many on ties, binary or not) certifies to its half-even rounding."""
+    evaluate, calls = counting(lambda dps: mpmath.mpf(p) / q)
+    value = certify(evaluate, digits, scale=14)["a"]
+    assert value == half_even(Fraction(p, q), digits)
+    assert len(value.as_tuple().digits) == digits
     assert len(calls) <= MAX_ROUNDS + 3
