@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from decimal import MAX_EMAX, MIN_EMIN, ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 import gmpy2
 import mpmath
@@ -138,16 +139,17 @@ def to_decimal(value: mpmath.mpf, digits: int = 0) -> Decimal:
 # Decimal contexts here allow any exponent mpmath can produce (``1e-2171472410`` and beyond).
 
 
+@lru_cache(maxsize=64)
+def _context(digits: int, rounding: str) -> Context:
+    """A decimal context for ``digits`` digits (cached: building one costs more than rounding)."""
+    return Context(prec=digits, rounding=rounding, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
 def round_significant(value: Decimal, digits: int, *, truncate: bool = False) -> Decimal:
     """``value`` correctly rounded (half to even) or truncated to exactly ``digits`` significant digits."""
     if not value:
         return Decimal(0)
-    context = Context(
-        prec=digits,
-        rounding=ROUND_DOWN if truncate else ROUND_HALF_EVEN,
-        Emax=MAX_EMAX,
-        Emin=MIN_EMIN,
-    )
+    context = _context(digits, ROUND_DOWN if truncate else ROUND_HALF_EVEN)
     rounded = context.plus(value)
     quantum = Decimal(1).scaleb(rounded.adjusted() - digits + 1, context=context)
     return rounded.quantize(quantum, context=context)
