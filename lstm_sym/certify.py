@@ -72,10 +72,9 @@ class _Check:
     def rounded(self, old: mpmath.mpf, new: mpmath.mpf, dps_old: int) -> Decimal | None:
         """The certified rounding of ``new``, or None when the pair does not settle it."""
         exact_new = to_decimal(new, self.digits)
-        if old != new:  # the common case: far from a tie, tiny disagreement
-            result = self._clear(old, new, exact_new)
-            if result is not None:
-                return result
+        result = self._clear(old, new, exact_new)  # the common case
+        if result is not None:
+            return result
         result = _rounded(exact_new, self.digits, self.decimals)
         exact_old = to_decimal(old, self.digits)
         if old != new and _rounded(exact_old, self.digits, self.decimals) != result:
@@ -87,19 +86,20 @@ class _Check:
         return result if old == new and dps_old >= self.scale + self.digits else None
 
     def _clear(self, old: mpmath.mpf, new: mpmath.mpf, exact: Decimal) -> Decimal | None:
-        """``exact`` rounded, when ``old`` and ``new`` differ by under 1/100 of the last digit
-        and ``new`` is over 1/10 of it from a tie; else None.
+        """``exact`` rounded, when ``old`` and ``new`` differ by under 1/10,000 of the last
+        digit (or not at all) and ``new`` is over 1/1,000 of it from a tie; else None.
 
-        Rounded to one more digit first: when that digit is not 4, 5 or 6 the value is over
-        1/10 of a unit from the tie, and rounding again gives the correct rounding.
+        Rounded to three more digits first: unless those end in 499, 500 or 501 the value is
+        over 1/1,000 of a unit from the tie, and rounding again gives the correct rounding.
         """
-        finer = _rounded(exact, self.digits + 1, self.decimals)
-        if finer and finer.as_tuple().digits[-1] in (4, 5, 6):
+        finer = _rounded(exact, self.digits + 3, self.decimals)
+        tail = finer.as_tuple().digits[-3:]
+        if abs(int("".join(map(str, tail))) - 500) < 2:  # digits are right-aligned
             return None
         result = _rounded(finer, self.digits, self.decimals)
         quantum = -self.digits if self.decimals else result.adjusted() - self.digits + 1
-        # |new − old| < 2^mag, and 2^-7 < 1/100
-        return result if mpmath.mag(new - old) + 7 < quantum * _LOG2_10 else None
+        # |new − old| < 2^mag, and 2^-14 < 1/10,000
+        return result if old == new or mpmath.mag(new - old) + 14 < quantum * _LOG2_10 else None
 
 
 def certify(
