@@ -68,9 +68,14 @@ class _Check:
 
     def __init__(self, digits: int, decimals: bool, scale: int):
         self.digits, self.decimals, self.scale = digits, decimals, scale
+        #: binary magnitude below which a value is under 10^-(digits + 20)
+        self._negligible = -(digits + 20) * _LOG2_10
 
     def rounded(self, old: mpmath.mpf, new: mpmath.mpf, dps_old: int) -> Decimal | None:
         """The certified rounding of ``new``, or None when the pair does not settle it."""
+        if self.decimals and max(mpmath.mag(old), mpmath.mag(new)) < self._negligible:
+            # far below the last decimal place: rounds to a signed 0 (whatever its exponent)
+            return _rounded(Decimal((int(new < 0), (1,), -self.digits - 20)), self.digits, True)
         exact_new = to_decimal(new, self.digits)
         result = self._clear(old, new, exact_new)  # the common case
         if result is not None:

@@ -16,7 +16,7 @@ import gmpy2
 import mpmath
 import sympy
 
-from .errors import InputError
+from .errors import InputError, TooLargeError
 
 #: Largest decimal exponent accepted in an input number (``1e999999`` is refused).
 MAX_EXPONENT = 1000
@@ -127,6 +127,11 @@ def to_decimal(value: mpmath.mpf, digits: int = 0) -> Decimal:
     sign, man, exp, bc = value._mpf_
     if not man or abs(exp) <= EXACT_EXPONENT:
         return exact_decimal(value)
+    if abs(exp + bc) > 3 * MAX_EMAX:  # 2^(3·10^18) > 10^(MAX_EMAX): no Decimal can hold it
+        raise TooLargeError(
+            f"a value of magnitude 2^({'-' if exp < 0 else ''}{_size(exp + bc)}) is beyond "
+            "the range of decimal exponents (±10^18)"
+        )
     keep = max(int(bc * 0.30103), digits) + 20  # significant decimal digits to produce
     bits = bc + 4 * keep.bit_length() + 80 + abs(exp).bit_length()
     with mpmath.workprec(bits):
@@ -143,6 +148,16 @@ def to_decimal(value: mpmath.mpf, digits: int = 0) -> Decimal:
 def _context(digits: int, rounding: str) -> Context:
     """A decimal context for ``digits`` digits (cached: building one costs more than rounding)."""
     return Context(prec=digits, rounding=rounding, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def _size(exponent: int) -> str:
+    """``|exponent|`` in a few characters (``1.4e+1000`` for a 1,001-digit integer)."""
+    magnitude = abs(exponent)
+    digits = len(str(magnitude)) if magnitude.bit_length() < 10_000 else 0
+    if 0 < digits <= 6:
+        return str(magnitude)
+    scale = magnitude.bit_length() * 0.30103
+    return f"10^{scale:.4g}"
 
 
 def round_significant(value: Decimal, digits: int, *, truncate: bool = False) -> Decimal:

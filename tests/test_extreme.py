@@ -252,3 +252,13 @@ def test_certified_rounding_of_rationals(p: int, q: int, digits: int) -> None:
     assert value == half_even(Fraction(p, q), digits)
     assert len(value.as_tuple().digits) == digits
     assert len(calls) <= MAX_ROUNDS + 3
+
+
+def test_beyond_decimal_exponents_is_a_clear_error() -> None:
+    """W_f = 1e1000: gradients near 2^(-10^1000) cannot be decimals; one clear error, or 0 places."""
+    case = homework(W_f=[[Fraction(10**1000), Fraction(2)]])
+    with pytest.raises(TooLargeError, match="range of decimal exponents"):
+        solve(case, 15, gradients=True)
+    solution = solve(case, 3, gradients=True, decimals=True)
+    assert solution["dL_db_f"] == 0
+    assert str(solution["z_f_1"]) == "1" + "0" * 1000 + ".200"
