@@ -21,6 +21,7 @@ from .functions import MPMATH_FUNCTIONS
 from .names import Name
 from .numbers import to_mpf
 from .problem import Problem
+from .stable import Saturating, saturating_names, stable_form
 from .template import StepTemplate, loss_template, plain_template, terminal_template
 
 Env = dict[str, Any]
@@ -30,6 +31,8 @@ class Backend(Protocol):
     """How numbers are represented: mpmath floats or exact SymPy numbers."""
 
     def number(self, value: sympy.Rational) -> Any: ...
+
+    def form(self, expr: sympy.Expr, names: Saturating) -> sympy.Expr: ...
 
     def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]: ...
 
@@ -41,6 +44,10 @@ class MpmathBackend:
 
     def number(self, value: sympy.Rational) -> Any:
         return to_mpf(value)
+
+    def form(self, expr: sympy.Expr, names: Saturating) -> sympy.Expr:
+        """The cancellation-free form of ``expr`` (saturated gates keep full precision)."""
+        return stable_form(expr, names)
 
     def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
         symbols = [sympy.Symbol(a, real=True) for a in args]
@@ -56,6 +63,9 @@ class ExactBackend:
 
     def number(self, value: sympy.Rational) -> Any:
         return value
+
+    def form(self, expr: sympy.Expr, names: Saturating) -> sympy.Expr:
+        return expr
 
     def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
         symbols = [sympy.Symbol(a, real=True) for a in args]
@@ -122,8 +132,9 @@ def _compile_new(
 
         return outer
 
-    args = eq.pointwise_operands()
-    fn = backend.compile(eq.pointwise, args) if args else None
+    pointwise = backend.form(eq.pointwise, saturating_names(template.forward))
+    args = tuple(sorted(s.name for s in pointwise.free_symbols))
+    fn = backend.compile(pointwise, args) if args else None
     constant = (
         None
         if args

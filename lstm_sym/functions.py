@@ -56,6 +56,44 @@ def _mp_sigma(a: mpmath.mpf) -> mpmath.mpf:
     return 1 / (1 + mpmath.exp(-a))
 
 
+class sigma_complement(sympy.Function):
+    """``1 − s`` for ``s = σ(a)``, written ``sigma_complement(s, a)``: an evaluation form.
+
+    The derived expressions keep the textbook ``s·(1 − s)``; the mpmath backend rewrites
+    ``1 − s`` to this (:mod:`lstm_sym.stable`) so that a saturated gate (``s`` within the
+    working precision of 1) still gets its tiny complement σ(−a) to full relative precision.
+    """
+
+    nargs = 2
+
+    def _eval_evalf(self, prec: int) -> sympy.Expr:
+        return sigma(-self.args[1])._eval_evalf(prec)
+
+
+class tanh_complement(sympy.Function):
+    """``1 − t²`` for ``t = tanh(a)``, written ``tanh_complement(t, a)``: equal to sech²(a)."""
+
+    nargs = 2
+
+    def _eval_evalf(self, prec: int) -> sympy.Expr:
+        return (sympy.sech(self.args[1]) ** 2)._eval_evalf(prec)
+
+
+#: Below this, ``1 − s`` or ``1 − t²`` has lost more than 16 bits to cancellation and is
+#: recomputed from the argument instead.
+_CANCELLATION = mpmath.mpf(2) ** -16
+
+
+def _mp_sigma_complement(s: mpmath.mpf, a: mpmath.mpf) -> mpmath.mpf:
+    rest = 1 - s
+    return rest if rest > _CANCELLATION else _mp_sigma(-a)
+
+
+def _mp_tanh_complement(t: mpmath.mpf, a: mpmath.mpf) -> mpmath.mpf:
+    rest = 1 - t * t
+    return rest if rest > _CANCELLATION else mpmath.sech(a) ** 2
+
+
 class ClippedLinear(sympy.Function):
     """``min(high, max(low, slope·a + offset))``: a piecewise-linear activation.
 
@@ -271,7 +309,11 @@ ACTIVATION_DESCRIPTIONS: dict[str, str] = {
 }
 
 #: Implementations handed to ``sympy.lambdify`` for the mpmath backend.
-MPMATH_FUNCTIONS: dict[str, Any] = {"sigma": _mp_sigma}
+MPMATH_FUNCTIONS: dict[str, Any] = {
+    "sigma": _mp_sigma,
+    "sigma_complement": _mp_sigma_complement,
+    "tanh_complement": _mp_tanh_complement,
+}
 for _function in CLIPPED_LINEAR:
     MPMATH_FUNCTIONS[_function.__name__] = _mp_clipped(_function)
     MPMATH_FUNCTIONS[_function.prime.__name__] = _mp_clipped_prime(_function)

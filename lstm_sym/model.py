@@ -18,6 +18,7 @@ from .names import Name
 from .problem import Problem, load_problem
 from .program import MAX_CLOSED_FORM_NODES, Program
 from .solution import Solution
+from .structure import structural_zeros
 
 #: Documented range of significant digits for values.
 MIN_DIGITS, MAX_DIGITS = 1, 10_000
@@ -124,10 +125,35 @@ class Model:
                     values[name] = +value if isinstance(value, mpmath.mpf) else mpmath.mpf(value)
                 return values
 
-        values: dict[Name, Decimal] = certify(evaluate, digits, decimals=decimals)
+        values: dict[Name, Decimal] = certify(
+            evaluate,
+            digits,
+            decimals=decimals,
+            zeros=lambda: structural_zeros(self.problem, gradients=gradients),
+            scale=input_digits(self.problem),
+        )
         return Solution(
             self.problem, values, sections, digits=digits, decimals=decimals, gradients=gradients
         )
+
+
+def input_digits(problem: Problem) -> int:
+    """Decimal digits that hold every number of ``problem`` exactly (numerator and denominator)."""
+    numbers: list[sympy.Rational] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, (tuple, list)):
+            for item in value:
+                collect(item)
+        elif isinstance(value, sympy.Rational):
+            numbers.append(value)
+
+    collect(list(problem.params.values()))
+    for seq in problem.sequences:
+        collect([seq.x, [t for t in seq.targets if t is not None]])
+        collect([list(seq.initial.values()), list(seq.terminal.values())])
+    bits = max((abs(int(v.p)).bit_length() + int(v.q).bit_length() for v in numbers), default=1)
+    return int(bits * 0.30103) + 2
 
 
 def solve(

@@ -8,14 +8,15 @@ User numbers are data, never code: a small regular grammar reads integers, decim
 from __future__ import annotations
 
 import re
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal
+from decimal import MAX_EMAX, MIN_EMIN, ROUND_DOWN, ROUND_HALF_EVEN, Context, Decimal
 from fractions import Fraction
+from functools import lru_cache
 
 import gmpy2
 import mpmath
 import sympy
 
-from .errors import InputError
+from .errors import InputError, TooLargeError
 
 #: Largest decimal exponent accepted in an input number (``1e999999`` is refused).
 MAX_EXPONENT = 1000
@@ -96,6 +97,10 @@ def to_mpf(value: sympy.Rational) -> mpmath.mpf:
     return mpmath.mpf(int(value.p)) / int(value.q)
 
 
+#: Binary exponents up to this size are converted exactly (the digits stay cheap).
+EXACT_EXPONENT = 200_000
+
+
 def exact_decimal(value: mpmath.mpf) -> Decimal:
     """The binary value of ``value`` as an exact Decimal (no rounding at all)."""
     sign, man, exp, _bc = value._mpf_
@@ -112,13 +117,57 @@ def exact_decimal(value: mpmath.mpf) -> Decimal:
     return Decimal(("-" if sign else "") + text)
 
 
+def to_decimal(value: mpmath.mpf, digits: int = 0) -> Decimal:
+    """``value`` as a Decimal: exact for moderate exponents, else to 20 digits beyond need.
+
+    A value such as ``2**-7213475204`` (a gradient through a gate with ``W_f = 1e10``) has
+    billions of exact decimal digits; its first ``max(bits·log10(2), digits) + 20`` are as
+    good for rounding to ``digits`` digits, since such a value is never a decimal tie.
+    """
+    sign, man, exp, bc = value._mpf_
+    if not man or abs(exp) <= EXACT_EXPONENT:
+        return exact_decimal(value)
+    if abs(exp + bc) > 3 * MAX_EMAX:  # 2^(3·10^18) > 10^(MAX_EMAX): no Decimal can hold it
+        raise TooLargeError(
+            f"a value of magnitude 2^({'-' if exp < 0 else ''}{_size(exp + bc)}) is beyond "
+            "the range of decimal exponents (±10^18)"
+        )
+    keep = max(int(bc * 0.30103), digits) + 20  # significant decimal digits to produce
+    bits = bc + 4 * keep.bit_length() + 80 + abs(exp).bit_length()
+    with mpmath.workprec(bits):
+        magnitude = int(mpmath.floor(mpmath.log10(abs(value))))
+        scale = magnitude - keep + 1
+        scaled = int(mpmath.nint(abs(value) / mpmath.power(10, scale)))
+    return Decimal((sign, tuple(int(d) for d in str(scaled)), scale))
+
+
+# Decimal contexts here allow any exponent mpmath can produce (``1e-2171472410`` and beyond).
+
+
+@lru_cache(maxsize=64)
+def _context(digits: int, rounding: str) -> Context:
+    """A decimal context for ``digits`` digits (cached: building one costs more than rounding)."""
+    return Context(prec=digits, rounding=rounding, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
+
+def _size(exponent: int) -> str:
+    """``|exponent|`` in a few characters (``1.4e+1000`` for a 1,001-digit integer)."""
+    magnitude = abs(exponent)
+    digits = len(str(magnitude)) if magnitude.bit_length() < 10_000 else 0
+    if 0 < digits <= 6:
+        return str(magnitude)
+    scale = magnitude.bit_length() * 0.30103
+    return f"10^{scale:.4g}"
+
+
 def round_significant(value: Decimal, digits: int, *, truncate: bool = False) -> Decimal:
     """``value`` correctly rounded (half to even) or truncated to exactly ``digits`` significant digits."""
     if not value:
         return Decimal(0)
-    context = Context(prec=digits, rounding=ROUND_DOWN if truncate else ROUND_HALF_EVEN)
+    context = _context(digits, ROUND_DOWN if truncate else ROUND_HALF_EVEN)
     rounded = context.plus(value)
-    return rounded.quantize(Decimal(1).scaleb(rounded.adjusted() - digits + 1), context=context)
+    quantum = Decimal(1).scaleb(rounded.adjusted() - digits + 1, context=context)
+    return rounded.quantize(quantum, context=context)
 
 
 def round_decimals(value: Decimal, decimals: int, *, truncate: bool = False) -> Decimal:
@@ -126,7 +175,9 @@ def round_decimals(value: Decimal, decimals: int, *, truncate: bool = False) -> 
     quantum = Decimal(1).scaleb(-decimals)
     rounding = ROUND_DOWN if truncate else ROUND_HALF_EVEN
     precision = max(value.adjusted(), 0) + decimals + 10
-    return value.quantize(quantum, rounding=rounding, context=Context(prec=precision))
+    return value.quantize(
+        quantum, rounding=rounding, context=Context(prec=precision, Emax=MAX_EMAX, Emin=MIN_EMIN)
+    )
 
 
 def format_decimal(value: Decimal) -> str:
