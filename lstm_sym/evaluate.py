@@ -100,8 +100,13 @@ def _compile_equation(
     """A function that computes ``eq.target`` from the names already in ``env`` (memoized)."""
     if isinstance(eq, Outer):
         return _compile_new(eq, template, sizes, backend)
-    shapes = tuple(template.shape(name, sizes) for name in (eq.target, *eq.pointwise_operands()))
-    key = (eq, shapes, id(backend))
+    operands = eq.pointwise_operands()
+    shapes = tuple(template.shape(name, sizes) for name in (eq.target, *operands))
+    # The evaluation form depends on which operands are σ or tanh of what in this template
+    # (one GRU's ``1 − z`` cancels, the same equation under a hard sigmoid does not).
+    names = saturating_names(template.forward)
+    activations = tuple((name, names[name]) for name in operands if name in names)
+    key = (eq, shapes, activations, id(backend))
     if key not in _EQUATIONS:
         if len(_EQUATIONS) >= _MAX_EQUATIONS:
             _EQUATIONS.clear()
@@ -232,9 +237,12 @@ _COMPILED: dict[tuple[int, tuple[tuple[str, int], ...], int], CompiledTemplate] 
 def compiled(template: StepTemplate, sizes: dict[str, int], backend: Backend) -> CompiledTemplate:
     """``template`` compiled for ``sizes`` and ``backend``, reusing earlier compilations."""
     key = (id(template), tuple(sorted(sizes.items())), id(backend))
-    if key not in _COMPILED:
-        _COMPILED[key] = CompiledTemplate.build(template, sizes, backend)
-    return _COMPILED[key]
+    entry = _COMPILED.get(key)
+    if entry is None or entry.template is not template:  # an id can be reused once freed
+        if len(_COMPILED) >= _MAX_EQUATIONS:
+            _COMPILED.clear()
+        entry = _COMPILED[key] = CompiledTemplate.build(template, sizes, backend)
+    return entry
 
 
 @dataclass

@@ -137,6 +137,14 @@ def test_activation_choice_matches_reference(cell: str, choice: dict[str, str]) 
     check()
 
 
+def test_activation_choice_after_the_default_cell_in_one_process() -> None:
+    """A chosen activation is evaluated as itself even after the default cell was compiled."""
+    case = random_case("gru", 3, steps=3)
+    lstm_sym.solve(lstm_sym.problem_from_dict(case.to_dict()), 17)
+    case.activations = {"gate": "hard_sigmoid"}
+    _compare(case, lstm_sym.solve(lstm_sym.problem_from_dict(case.to_dict()), 17))
+
+
 def test_activation_variants_are_cached_cells() -> None:
     """The same choice gives the same cell object; the default choice gives the cell itself."""
     lstm = CELLS["lstm"]
