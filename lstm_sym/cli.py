@@ -101,7 +101,8 @@ def _run_solve(args: argparse.Namespace) -> int:
 
 
 def _sheet_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from .latex.sheet import MAX_DIGITS, MIN_DIGITS, PARTS
+    from .latex.sheet import MIN_DIGITS, PARTS
+    from .limits import limit
 
     parser = commands.add_parser(
         "sheet",
@@ -127,7 +128,7 @@ def _sheet_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
         type=int,
         default=5,
         metavar="N",
-        help=f"decimal places of displayed values, {MIN_DIGITS} to {MAX_DIGITS} (default 5)",
+        help=f"decimal places of displayed values, {MIN_DIGITS} to {limit('sheet_digits')} (default 5)",
     )
     parser.add_argument(
         "--view",

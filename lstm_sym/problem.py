@@ -23,6 +23,7 @@ from .cellspec import parse_cell
 from .errors import InputError
 from .heads import HEAD_BIAS, HEAD_WEIGHT, with_head
 from .layouts import FRAMEWORKS, NATIVE, describe_layout
+from .limits import check, limit
 from .losses import Loss, get_loss
 from .numbers import parse_number
 from .weights import LAYOUT_KEY, framework_parameters
@@ -33,8 +34,6 @@ Matrix = tuple[Vector, ...]
 #: The string that marks a step without a target (no loss term at that step).
 NO_TARGET = "none"
 
-#: Documented limits; larger requests are refused before any work starts.
-LIMITS = {"size": 1024, "steps": 100_000, "sequences": 10_000}
 
 #: Keys of a custom cell's ``[cell]`` table.
 _CELL_KEYS = ("name", "description", "equations", "input", "output", "dims")
@@ -369,8 +368,9 @@ class _Reader:
     def _set_size(self, dim: str, value: int, source: str) -> None:
         if dim == "1" or dim in self.sizes:
             return
-        if not 1 <= value <= LIMITS["size"]:
-            raise InputError(source, f"a size between 1 and {LIMITS['size']}", str(value))
+        if value < 1:
+            raise InputError(source, f"a size between 1 and {limit('size')}", str(value))
+        check("size", value, source, "a size between 1 and {limit}")
         self.sizes[dim] = value
         self.size_source[dim] = source
 
@@ -474,8 +474,7 @@ class _Reader:
             raise InputError(field, "a list with one entry per time step", _describe(raw))
         if not raw:
             raise InputError(field, "at least one time step", "an empty list")
-        if len(raw) > LIMITS["steps"]:
-            raise InputError(field, f"at most {LIMITS['steps']} time steps", f"{len(raw)}")
+        check("steps", len(raw), field, "at most {limit} time steps")
         if steps is not None and len(raw) != steps:
             raise InputError(
                 field, f"{steps} entries (one per time step of x)", f"{len(raw)} entries"
@@ -502,10 +501,7 @@ class _Reader:
                 "a [sequence] table or [[sequence]] tables",
                 _describe(seq_raw) if seq_raw is not None else "nothing",
             )
-        if len(seq_list) > LIMITS["sequences"]:
-            raise InputError(
-                "sequence", f"at most {LIMITS['sequences']} sequences", str(len(seq_list))
-            )
+        check("sequences", len(seq_list), "sequence", "at most {limit} sequences")
         params = self.parameters(seq_list)
         sequences = tuple(self._sequence(seq, b) for b, seq in enumerate(seq_list))
         for key in ("title", "course", "author", "description"):

@@ -34,12 +34,11 @@ from .layouts import (
     normalize_keys,
     route,
 )
+from .limits import check
 from .numbers import parse_number
 
 #: Keys of a ``[parameters]`` table that are not parameters.
 LAYOUT_KEY, FILE_KEY = "layout", "file"
-#: Largest number of values read from one parameter file.
-MAX_VALUES = 4_000_000
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
 
 
@@ -111,8 +110,7 @@ def read_arrays(path: str | Path, *, field: str = "file") -> dict[str, Values]:
     else:
         raise InputError(field, "a file ending in .npz, .pt, .pth or .bin", repr(path.name))
     total = sum(getattr(a, "size", 0) for a in arrays.values())
-    if total > MAX_VALUES:
-        raise InputError(field, f"at most {MAX_VALUES:,} numbers", f"{total:,}")
+    check("parameter_values", total, field, "at most {limit} numbers")
     return {key: _from_numpy(value, f"{field}:{key}") for key, value in arrays.items()}
 
 

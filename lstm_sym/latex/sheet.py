@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..files import write_atomic
+from ..limits import check, limit
 from ..model import Model
 from ..names import Name
 from ..problem import Problem, load_problem
@@ -37,8 +38,8 @@ from .printer import SheetPrinter
 #: The parts of a sheet, in reading order.
 PARTS = ("forward", "loss", "backward", "summary")
 VIEWS = ("scalar", "vector")
-#: Decimal places a sheet may display.
-MIN_DIGITS, MAX_DIGITS = 1, 12
+#: Fewest decimal places a sheet may display (the most is the ``sheet_digits`` limit).
+MIN_DIGITS = 1
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,10 @@ class SheetOptions:
         if self.view not in VIEWS:
             raise InputError("view", "'scalar' or 'vector'", repr(self.view))
         digits = self.digits
-        if isinstance(digits, bool) or not isinstance(digits, int):
-            raise InputError(
-                "digits", f"an integer from {MIN_DIGITS} to {MAX_DIGITS}", repr(digits)
-            )
-        if not MIN_DIGITS <= digits <= MAX_DIGITS:
-            raise InputError(
-                "digits", f"an integer from {MIN_DIGITS} to {MAX_DIGITS}", repr(digits)
-            )
+        expected = f"an integer from {MIN_DIGITS} to {{limit}}"
+        if isinstance(digits, bool) or not isinstance(digits, int) or digits < MIN_DIGITS:
+            raise InputError("digits", expected.format(limit=limit("sheet_digits")), repr(digits))
+        check("sheet_digits", digits, "digits", expected)
         for key in ("title", "course", "author"):
             value = getattr(self, key)
             if value is not None and not isinstance(value, str):
