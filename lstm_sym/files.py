@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -21,8 +22,10 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
             "output", "a file in an existing directory", f"no directory {str(directory)!r}"
         )
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    mode = _mode(path)
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
+        os.fchmod(fd, mode)  # mkstemp makes 0600; the output gets an ordinary file's mode
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
@@ -33,3 +36,13 @@ def write_atomic(path: str | Path, data: str | bytes) -> Path:
             os.unlink(temporary)
         raise
     return path
+
+
+def _mode(path: Path) -> int:
+    """The permissions of the file being replaced, or a new file's (0666 less the umask)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask

@@ -45,10 +45,10 @@ LIMITS: dict[str, Limit] = {
         Limit("sequences", 10_000, "sequences (batch size) of one problem"),
         Limit(
             "work",
-            20_000_000,
+            10_000_000,
             "multiply-adds of one pass: T × batch × (parameter numbers of the cell)",
         ),
-        Limit("sheet_lines", 20_000, "scalar lines of a sheet (quantities × steps × batch)"),
+        Limit("sheet_lines", 5_000, "scalar lines of a sheet (quantities × steps × batch)"),
         Limit("closed_form_nodes", 200_000, "nodes of one closed form (Model.closed_form)"),
         Limit("exact_nodes", 20_000, "nodes of the largest exact value (Model.exact)"),
         Limit("number_digits", 3000, "significant digits of one input number"),

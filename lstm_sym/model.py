@@ -18,6 +18,7 @@ from .limits import check, limit
 from .names import Name
 from .problem import Problem, load_problem
 from .program import Program
+from .progress import task
 from .solution import Solution
 
 #: Fewest significant digits of values (the most is the ``digits`` limit). Exact values
@@ -112,17 +113,22 @@ class Model:
             raise InputError("digits", expected.format(limit=limit("digits")), repr(digits))
         check("digits", digits, "digits", expected)
         sections: dict[Name, str] = {}
+        # usually two passes: one at digits + guard digits, one to confirm every rounding
+        bar = task("solving", 3 if decimals else 2)
 
         def evaluate(dps: int) -> Mapping[Name, mpmath.mpf]:
+            bar.note = f"pass {bar.done + 1} at {dps} digits"
             with mpmath.workdps(dps):
                 trace = self._evaluator.run(gradients=gradients)
                 values = {}
                 for section, name, value in scalar_values(self.problem, trace, gradients=gradients):
                     sections[name] = section
                     values[name] = +value if isinstance(value, mpmath.mpf) else mpmath.mpf(value)
-                return values
+            bar.advance()
+            return values
 
-        values: dict[Name, Decimal] = certify(evaluate, digits, decimals=decimals)
+        with bar:
+            values: dict[Name, Decimal] = certify(evaluate, digits, decimals=decimals)
         return Solution(
             self.problem, values, sections, digits=digits, decimals=decimals, gradients=gradients
         )

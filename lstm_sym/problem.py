@@ -23,13 +23,17 @@ from .cellspec import parse_cell
 from .errors import InputError
 from .heads import HEAD_BIAS, HEAD_WEIGHT, with_head
 from .layouts import FRAMEWORKS, NATIVE, describe_layout
-from .limits import check, limit
+from .limits import LimitError, check, limit
 from .losses import Loss, get_loss
 from .numbers import parse_number
 from .weights import LAYOUT_KEY, framework_parameters
 
 Vector = tuple[sympy.Rational, ...]
 Matrix = tuple[Vector, ...]
+
+#: What one step costs beyond its multiply-adds, in multiply-adds (measured: a step of a
+#: one-unit LSTM costs about as much as 32 more parameter numbers), for the ``work`` limit.
+STEP_OVERHEAD = 32
 
 #: The string that marks a step without a target (no loss term at that step).
 NO_TARGET = "none"
@@ -136,8 +140,15 @@ class Problem:
 def read_toml(path: str | Path) -> dict[str, Any]:
     """The data of a TOML file, every float kept as an exact ``Decimal``."""
     path = Path(path)
+    most = limit("file_bytes")
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:  # bounded read: also safe for /dev/zero or a FIFO
+            data = handle.read(most + 1)
+        if len(data) > most:
+            raise LimitError(
+                "file_bytes", "file", f"a file of at most {most} bytes", "a larger file"
+            ).located(str(path))
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as error:
         found = f"{type(error).__name__}: {getattr(error, 'strerror', None) or error}"
         raise InputError("file", "a readable UTF-8 text file", found, source=str(path)) from None
@@ -504,6 +515,15 @@ class _Reader:
         check("sequences", len(seq_list), "sequence", "at most {limit} sequences")
         params = self.parameters(seq_list)
         sequences = tuple(self._sequence(seq, b) for b, seq in enumerate(seq_list))
+        steps = sum(seq.steps for seq in sequences)
+        per_step = sum(_count(value) for value in params.values()) + STEP_OVERHEAD
+        check(
+            "work",
+            steps * per_step,
+            "problem",
+            "at most {limit} multiply-adds per pass (steps × parameter numbers)",
+            found=f"{steps:,} steps × {per_step:,} = {steps * per_step:,}",
+        )
         for key in ("title", "course", "author", "description"):
             if not isinstance(self.data.get(key, ""), str):
                 raise InputError(key, "a string", _describe(self.data[key]))
@@ -640,6 +660,11 @@ class _Reader:
 
     def _size(self, dim: str) -> int:
         return 1 if dim == "1" else self.sizes[dim]
+
+
+def _count(value: Matrix | Vector) -> int:
+    """How many numbers a parameter holds."""
+    return sum(len(row) if isinstance(row, tuple) else 1 for row in value)
 
 
 def _raw_shape(raw: Any) -> tuple[int, ...]:

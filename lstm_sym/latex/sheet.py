@@ -95,11 +95,30 @@ class Sheet:
         self.model = problem if isinstance(problem, Model) else Model(problem)
         self.problem = self.model.problem
         self.options = replace(options or SheetOptions(), **changes)
+        self._check_size()
         self.names = NameStyle(self.problem.cell)
         self.gradients = "backward" in self.options.parts
         self._matrices = {p.name for p in self.problem.cell.params if p.is_matrix}
         ranks = {p.name: i for i, p in enumerate(self.problem.cell.params)}
         self._rank = lambda base: ranks.get(base, -1)
+
+    def _check_size(self) -> None:
+        """Refuse, before any work, a sheet of more lines than the ``sheet_lines`` limit."""
+        problem = self.problem
+        dims = problem.cell.quantity_dims()
+        per_step = sum(
+            1 if self.options.view == "vector" else problem.sizes.get(dims[eq.target], 1)
+            for eq in problem.cell.equations
+        )
+        steps = sum(seq.steps for seq in problem.sequences)
+        lines = steps * per_step * (2 if "backward" in self.options.parts else 1)
+        check(
+            "sheet_lines",
+            lines,
+            "sheet",
+            "at most {limit} lines (use --view vector, fewer --parts, or solve)",
+            found=f"about {lines:,} lines",
+        )
 
     @classmethod
     def load(cls, path: str | Path, **options: Any) -> Sheet:
