@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
-from .errors import LstmSymError
+from .errors import LstmSymError, one_line
 from .files import write_atomic
 
 if TYPE_CHECKING:
@@ -46,7 +46,7 @@ def _emit(text: str, output: str | None, source: str | None = None) -> None:
 def _same_file(a: str, b: str) -> bool:
     try:
         return os.path.samefile(a, b)
-    except OSError:
+    except (OSError, ValueError):
         return False
 
 
@@ -294,10 +294,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         with raised(dict(parse_assignment(text) for text in args.limit)), reporting():
             return int(args.run(args))
     except LstmSymError as error:
-        print(f"lstm-sym: error: {error}", file=sys.stderr)
+        print(f"lstm-sym: error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("lstm-sym: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except SystemExit as done:  # --help and --version: argparse has printed and exits 0
+        return done.code if isinstance(done.code, int) else EXIT_OK

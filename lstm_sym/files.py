@@ -13,6 +13,8 @@ from .errors import InputError
 
 def write_atomic(path: str | Path, data: str | bytes) -> Path:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one, never a part."""
+    if "\0" in str(path):
+        raise InputError("output", "a file name", f"a name with a NUL character: {str(path)!r}")
     path = Path(path)
     if path.is_dir():
         raise InputError("output", "a file name", f"the directory {str(path)!r}")

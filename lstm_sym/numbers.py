@@ -19,9 +19,10 @@ from .errors import InputError
 from .limits import LimitError, check, limit
 
 _DECIMAL = re.compile(
-    r"(?P<sign>[+-]?)(?:(?P<int>\d+)(?:\.(?P<frac>\d*))?|\.(?P<frac2>\d+))(?:[eE](?P<exp>[+-]?\d+))?"
+    r"(?P<sign>[+-]?)(?:(?P<int>\d+)(?:\.(?P<frac>\d*))?|\.(?P<frac2>\d+))(?:[eE](?P<exp>[+-]?\d+))?",
+    re.ASCII,  # ASCII digits only: "١٢" is not a number
 )
-_FRACTION = re.compile(r"(?P<num>[+-]?\d+)\s*/\s*(?P<den>\d+)")
+_FRACTION = re.compile(r"(?P<num>[+-]?\d+)\s*/\s*(?P<den>\d+)", re.ASCII)
 
 
 def _describe(value: object) -> str:

@@ -149,8 +149,8 @@ def read_toml(path: str | Path) -> dict[str, Any]:
                 "file_bytes", "file", f"a file of at most {most} bytes", "a larger file"
             ).located(str(path))
         text = data.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        found = f"{type(error).__name__}: {getattr(error, 'strerror', None) or error}"
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the name, or not UTF-8
+        found = f"{type(error).__name__}: {getattr(error, 'strerror', None) or error}"[:200]
         raise InputError("file", "a readable UTF-8 text file", found, source=str(path)) from None
     return parse_toml(text, source=str(path))
 
