@@ -158,11 +158,22 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 def parse_toml(text: str, *, source: str | None = None) -> dict[str, Any]:
     """Parse TOML text, floats as exact ``Decimal`` s; errors become :class:`InputError`."""
     try:
-        return tomllib.loads(text, parse_float=Decimal)
+        return tomllib.loads(text, parse_float=_toml_float)
     except tomllib.TOMLDecodeError as error:
         raise InputError("TOML", "valid TOML", str(error), source=source) from None
     except (RecursionError, ValueError) as error:  # pathological nesting or numbers
-        raise InputError("TOML", "valid TOML", type(error).__name__, source=source) from None
+        found = str(error) if isinstance(error, ValueError) else type(error).__name__
+        raise InputError("TOML", "valid TOML", found, source=source) from None
+
+
+def _toml_float(text: str) -> Decimal:
+    """A TOML float as an exact Decimal (an exponent Decimal cannot hold is a ValueError)."""
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # decimal.InvalidOperation: 1e99999999999999999999
+        raise ValueError(
+            f"the number {text[:40]} (beyond the limit number_exponent={limit('number_exponent')})"
+        ) from None
 
 
 def load_problem(path: str | Path, *, cell: str | None = None) -> Problem:
