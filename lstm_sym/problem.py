@@ -144,14 +144,14 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:  # bounded read: also safe for /dev/zero or a FIFO
             data = handle.read(most + 1)
-        if len(data) > most:
-            raise LimitError(
-                "file_bytes", "file", f"a file of at most {most} bytes", "a larger file"
-            ).located(str(path))
-        text = data.decode("utf-8")
+        text = data[:most].decode("utf-8")
     except (OSError, ValueError) as error:  # ValueError: a NUL in the name, or not UTF-8
         found = f"{type(error).__name__}: {getattr(error, 'strerror', None) or error}"[:200]
         raise InputError("file", "a readable UTF-8 text file", found, source=str(path)) from None
+    if len(data) > most:
+        raise LimitError(
+            "file_bytes", "file", f"a file of at most {most} bytes", "a larger file"
+        ).located(str(path))
     return parse_toml(text, source=str(path))
 
 
