@@ -90,7 +90,7 @@ def test_pdf_needs_a_tex_name(tmp_path: Path) -> None:
     assert code == 2 and "--pdf needs -o FILE.tex" in err
     assert list(tmp_path.iterdir()) == []
     (tmp_path / "notes.txt").write_text("mine")
-    with pytest.raises(LatexError, match="must be a .tex file"):
+    with pytest.raises(LatexError, match=r"must be a \.tex file"):
         build_pdf(tmp_path / "notes.txt")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
@@ -164,9 +164,9 @@ def test_ctrl_c_exits_130_with_one_line_and_no_files(tmp_path: Path) -> None:
     problem = _long_problem(tmp_path / "long.toml", 1000)
     out_dir = tmp_path / "out"
     out_dir.mkdir()
+    target = str(out_dir / "values.txt")
     child = subprocess.Popen(
-        [sys.executable, "-m", "lstm_sym", "solve", str(problem), "--grad"]
-        + ["-o", str(out_dir / "values.txt")],
+        [sys.executable, "-m", "lstm_sym", "solve", str(problem), "--grad", "-o", target],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,

@@ -159,7 +159,7 @@ def test_npz_member_that_is_not_an_array_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "text.npz"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("W_f.npy", "not an array")
-    with pytest.raises(InputError, match="a NumPy .npz archive"):
+    with pytest.raises(InputError, match=r"a NumPy \.npz archive"):
         load(path)
 
 
@@ -188,7 +188,7 @@ def test_exponents_beyond_decimal_are_refused() -> None:
         with pytest.raises(LimitError, match="number_exponent"):
             parse_number(text, "x")
     toml = HW6.read_text().replace("b_f = 0.2", "b_f = 1e99999999999999999999")
-    with pytest.raises(InputError, match="TOML: .*number_exponent"):
+    with pytest.raises(InputError, match=r"TOML: .*number_exponent"):
         from lstm_sym import loads_problem
 
         loads_problem(toml)
