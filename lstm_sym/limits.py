@@ -46,7 +46,7 @@ LIMITS: dict[str, Limit] = {
         Limit(
             "work",
             10_000_000,
-            "multiply-adds of one pass: T × batch × (parameter numbers of the cell)",
+            "multiply-adds of one pass: all steps of all sequences × (parameter numbers + 32)",
         ),
         Limit("sheet_lines", 5_000, "scalar lines of a sheet (quantities × steps × batch)"),
         Limit("closed_form_nodes", 200_000, "nodes of one closed form (Model.closed_form)"),
@@ -135,3 +135,10 @@ def parse_assignment(text: str) -> tuple[str, int]:
         raise InputError("--limit", "NAME=N with a positive integer N", repr(text))
     _known(name)
     return name, int(number)
+
+
+def limits_table() -> str:
+    """The limits as a Markdown table (``docs/guarantees.md`` holds exactly this table)."""
+    rows = ["| limit | default | what it bounds |", "|---|---:|---|"]
+    rows += [f"| `{lim.name}` | {lim.default:,} | {lim.what} |" for lim in LIMITS.values()]
+    return "\n".join(rows) + "\n"

@@ -101,7 +101,11 @@ def _from_numpy(array: Any, field: str) -> Values:
 def read_arrays(path: str | Path, *, field: str = "file") -> dict[str, Values]:
     """The arrays of an ``.npz`` or ``torch.save`` file, as exact nested lists, by key."""
     path = Path(path)
-    if not path.is_file():
+    try:
+        regular = path.is_file()
+    except OSError:  # a name too long for the file system, for example
+        regular = False
+    if not regular:
         raise InputError(field, "an existing parameter file (.npz, .pt)", repr(str(path)))
     suffix = path.suffix.lower()
     if suffix == ".npz":

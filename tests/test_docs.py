@@ -68,6 +68,7 @@ def _commands(page: Path) -> list[tuple[list[str], str]]:
 
 
 CORE_PAGES = [ROOT / "docs" / name for name in ("solving.md", "gradients.md", "problem-files.md")]
+CORE_PAGES += [ROOT / "docs" / "guarantees.md"]
 
 
 @pytest.mark.parametrize("page", CORE_PAGES, ids=lambda p: p.name)

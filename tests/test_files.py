@@ -179,3 +179,17 @@ def test_ctrl_c_exits_130_with_one_line_and_no_files(tmp_path: Path) -> None:
     assert child.returncode == 130
     assert err.decode() == "lstm-sym: interrupted\n"
     assert list(out_dir.iterdir()) == []
+
+
+def test_unwritable_outputs_are_one_line_errors(tmp_path: Path) -> None:
+    """Names too long, in unwritable places or at the length limit are exit 2, no temp file."""
+    longest = "x" * 250 + ".txt"  # valid, but a temporary name built from it would not be
+    for name in ("9" * 5000, "/proc/version/x.txt", "/proc/x.txt", str(tmp_path / longest)):
+        code, _, err = _cli(["solve", str(HW6), "-o", name])
+        if name.endswith(longest):
+            assert code == 0 and (tmp_path / longest).is_file()
+        else:
+            assert code == 2 and err.count("\n") == 1 and "output" in err, (name, err)
+    code, _, err = _cli(["convert", "9" * 5000 + ".npz", "--to", "pytorch"])
+    assert code == 2 and err.count("\n") == 1
+    assert [p.name for p in tmp_path.iterdir()] == [longest]
