@@ -38,6 +38,9 @@ def fuzz(reader: Reader, examples: int) -> dict[str, float]:
         stats["slowest"] = max(stats["slowest"], time.perf_counter() - start)
         stats["examples"] += 1
         stats["accepted" if accepted else "refused"] += 1
+        if stats["examples"] % 5000 == 0:  # partial results survive a stopped run
+            print(f"{reader.name}: {stats['examples']:,.0f} examples, no failure", file=sys.stderr)
+            sys.stderr.flush()
 
     start = time.perf_counter()
     try:
