@@ -157,6 +157,10 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
 def parse_toml(text: str, *, source: str | None = None) -> dict[str, Any]:
     """Parse TOML text, floats as exact ``Decimal`` s; errors become :class:`InputError`."""
+    if len(text) > limit("file_bytes"):
+        raise LimitError(
+            "file_bytes", "TOML", f"at most {limit('file_bytes')} characters", f"{len(text):,}"
+        ).located(source or "text")
     try:
         return tomllib.loads(text, parse_float=_toml_float)
     except tomllib.TOMLDecodeError as error:

@@ -430,22 +430,33 @@ def argument_lists(draw: st.DrawFn) -> list[str]:
     return [start, *rest] if start else rest
 
 
+def _beside(folder: Path) -> list[Path]:
+    """Files next to the CLI's folder that are not the fuzzer's own."""
+    return [p for p in folder.parent.iterdir() if p.name not in ("cli", "params.npz")]
+
+
 def _read_cli(argv: list[str]) -> bool:
     folder = WORK / "cli"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir()
-    (WORK / "up.txt").unlink(missing_ok=True)
+    for stray in _beside(folder):  # outputs named "../x" land beside the folder
+        stray.unlink()
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
+    here = os.getcwd()
+    os.chdir(folder)  # relative output names land in the checked folder, nowhere else
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(argv)
+    finally:
+        os.chdir(here)
     lines = err.getvalue().splitlines()
     assert code in (0, 2), (argv, code)
     if code == 2:
         assert len(lines) == 1 and lines[0].startswith("lstm-sym: error: "), (argv, lines)
     else:
         assert lines == [], (argv, lines)
-    named = {os.path.normpath(a) for a in argv}
-    for written in [*folder.rglob("*"), *WORK.glob("up.txt")]:
+    named = {os.path.normpath(os.path.join(folder, a)) for a in argv if "\0" not in a}
+    for written in [*folder.rglob("*"), *_beside(folder)]:
         base = os.path.normpath(str(written.with_suffix(".tex")))
         assert (
             str(written) in named

@@ -211,8 +211,11 @@ def _cli(argv: list[str]) -> tuple[int, str, str]:
 
 
 @pytest.mark.usefixtures("no_evaluation")
-def test_code_in_command_line_arguments_never_runs(canary: Path, tmp_path: Path) -> None:
+def test_code_in_command_line_arguments_never_runs(
+    canary: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Payloads as every CLI argument value are refused (or printed as text), never run."""
+    monkeypatch.chdir(tmp_path)  # a payload used as an output name is just a file name
     for payload in code_payloads(canary):
         for argv in (
             ["solve", str(HW6), "--digits", payload],
@@ -230,6 +233,9 @@ def test_code_in_command_line_arguments_never_runs(canary: Path, tmp_path: Path)
                 "-o",
                 str(tmp_path / "t.tex"),
             ],
+            ["sheet", str(HW6), "--problem-only", "--course", payload, "--author", payload],
+            ["sheet", str(HW6), "--view", payload],
+            ["solve", str(HW6), "-o", payload],
             ["cells", payload],
             ["convert", str(HW6), "--to", payload],
             ["convert", str(HW6), "--to", "pytorch", "--cell", payload],
