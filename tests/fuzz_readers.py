@@ -382,7 +382,20 @@ def _read_npz(value: tuple[bytes, str | None]) -> None:
 
 # -- the command line ----------------------------------------------------------------------
 
+#: Copies of the examples the command lines read: an output name may replace them.
+INPUTS = WORK / "inputs"
+EXAMPLES = {name: INPUTS / name for name in ("hw6.toml", "gru.toml")}
+CLI_HW6 = EXAMPLES["hw6.toml"]
 OUTPUTS = [str(WORK / "cli" / name) for name in ("out.txt", "out.tex", "out.toml", "out.npz")]
+
+
+def _restore_inputs() -> None:
+    INPUTS.mkdir(exist_ok=True)
+    for name, copy_path in EXAMPLES.items():
+        shutil.copyfile(ROOT / "examples" / name, copy_path)
+
+
+_restore_inputs()
 ARGS = [
     *("solve", "sheet", "cells", "convert", "--help", "--version"),
     *("--digits", "--decimals", "--grad", "--format", "json", "text", "-o", "--output"),
@@ -390,7 +403,7 @@ ARGS = [
     *("vector", "scalar", "--problem-only", "--title", "--course", "--author", "--limit"),
     *("digits=20", "steps=0", "bogus=1", "work=x", "-", "--", "-x", "--nope"),
     *("1", "3", "0", "-1", "12", "13", "99999999999999999999", "1e3", "lstm", "gru"),
-    *(str(HW6), str(ROOT / "examples" / "gru.toml"), str(ROOT / "examples"), "missing.toml"),
+    *(str(CLI_HW6), str(EXAMPLES["gru.toml"]), str(INPUTS), "missing.toml"),
     *(str(WORK / "params.npz"), "/dev/null", *OUTPUTS, str(WORK / "cli")),
     *(str(WORK / "cli" / "no" / "such" / "dir.txt"), str(WORK / "cli" / ".." / "up.txt")),
     *HOSTILE,
@@ -398,15 +411,15 @@ ARGS = [
 
 
 COMMANDS = [
-    ["solve", str(HW6)],
-    ["solve", "--grad", str(HW6), "--format", "json"],
-    ["solve", str(HW6), "--decimals", "4", "-o", OUTPUTS[0]],
-    ["sheet", str(HW6), "--digits", "3", "--parts", "forward"],
-    ["sheet", "--problem-only", str(HW6), "-o", OUTPUTS[1], "--title", "T"],
+    ["solve", str(CLI_HW6)],
+    ["solve", "--grad", str(CLI_HW6), "--format", "json"],
+    ["solve", str(CLI_HW6), "--decimals", "4", "-o", OUTPUTS[0]],
+    ["sheet", str(CLI_HW6), "--digits", "3", "--parts", "forward"],
+    ["sheet", "--problem-only", str(CLI_HW6), "-o", OUTPUTS[1], "--title", "T"],
     ["cells", "lstm", "--format", "json"],
-    ["convert", str(HW6), "--to", "pytorch"],
-    ["convert", str(HW6), "--to", "keras", "-o", OUTPUTS[3]],
-    ["solve", str(HW6), "--limit", "steps=10"],
+    ["convert", str(CLI_HW6), "--to", "pytorch"],
+    ["convert", str(CLI_HW6), "--to", "keras", "-o", OUTPUTS[3]],
+    ["solve", str(CLI_HW6), "--limit", "steps=10"],
 ]
 
 
@@ -432,7 +445,7 @@ def argument_lists(draw: st.DrawFn) -> list[str]:
 
 def _beside(folder: Path) -> list[Path]:
     """Files next to the CLI's folder that are not the fuzzer's own."""
-    return [p for p in folder.parent.iterdir() if p.name not in ("cli", "params.npz")]
+    return [p for p in folder.parent.iterdir() if p.name not in ("cli", "params.npz", "inputs")]
 
 
 def _read_cli(argv: list[str]) -> bool:
@@ -441,6 +454,7 @@ def _read_cli(argv: list[str]) -> bool:
     folder.mkdir()
     for stray in _beside(folder):  # outputs named "../x" land beside the folder
         stray.unlink()
+    _restore_inputs()
     out, err = io.StringIO(), io.StringIO()
     here = os.getcwd()
     os.chdir(folder)  # relative output names land in the checked folder, nowhere else
