@@ -165,17 +165,21 @@ def test_ctrl_c_exits_130_with_one_line_and_no_files(tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     target = str(out_dir / "values.txt")
+    ready = "import sys, lstm_sym.cli as cli; print('ready', file=sys.stderr, flush=True); "
+    command = [sys.executable, "-c", ready + "sys.exit(cli.main())"]
     child = subprocess.Popen(
-        [sys.executable, "-m", "lstm_sym", "solve", str(problem), "--grad", "-o", target],
+        [*command, "solve", str(problem), "--grad", "-o", target],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    time.sleep(4)  # imports done, well inside the solve (which takes over 10 s)
+    assert child.stderr is not None
+    assert child.stderr.readline() == b"ready\n"  # imports done: the solve is starting
+    time.sleep(1.5)  # well inside the solve (which takes over 10 s)
     assert child.poll() is None, "the solve finished before the interrupt"
     child.send_signal(signal.SIGINT)
-    _, err = child.communicate(timeout=60)
+    _, err = child.communicate(timeout=120)
     assert child.returncode == 130
     assert err.decode() == "lstm-sym: interrupted\n"
     assert list(out_dir.iterdir()) == []
