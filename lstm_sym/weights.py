@@ -134,7 +134,7 @@ def _read_npz(path: Path, field: str) -> dict[str, Any]:
         raise
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as error:
         raise InputError(field, expected, f"{type(error).__name__}: {error}"[:200]) from None
-    except NotImplementedError as error:  # a zip method numpy cannot read
+    except (NotImplementedError, RuntimeError) as error:  # a zip method or encryption
         raise InputError(field, expected, f"{type(error).__name__}: {error}"[:200]) from None
 
 

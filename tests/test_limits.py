@@ -208,3 +208,16 @@ def test_refusals_quote_at_most_a_short_piece_of_the_input() -> None:
     with pytest.raises(LimitError) as error:
         parse_number("9" * 2000, "x")
     assert len(str(error.value)) < 300
+
+
+def test_encrypted_npz_members_are_refused(tmp_path: Path) -> None:
+    """An archive whose member is flagged encrypted is one InputError (not zipfile's RuntimeError)."""
+    path = tmp_path / "locked.npz"
+    np.savez(path, W_f=np.ones(2))
+    data = bytearray(path.read_bytes())
+    for signature, offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        at = data.index(signature) + offset
+        data[at] |= 1  # the "encrypted" flag
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="encrypted"):
+        load(path)
