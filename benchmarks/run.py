@@ -11,7 +11,11 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-QUICK_FLAGS = {"bench_solve.py": ["--quick"], "bench_codegen.py": ["--quick"]}
+QUICK_FLAGS = {
+    "bench_solve.py": ["--quick"],
+    "bench_codegen.py": ["--quick"],
+    "fuzz.py": ["--quick"],
+}
 
 
 def main() -> int:

@@ -22,10 +22,10 @@ from .cells import Cell, Param, State
 from .equations import Equation, MatVec
 from .errors import InputError
 from .functions import ACTIVATIONS, MPMATH_FUNCTIONS, NUMPY_SOURCE
+from .limits import check
 from .names import template_symbol
 from .syntax import (
     IDENTIFIER,
-    MAX_IDENTIFIER,
     Bin,
     Call,
     MatMul,
@@ -37,9 +37,6 @@ from .syntax import (
     parse_equation,
 )
 
-#: Most equations a custom cell may have, and the longest description.
-MAX_EQUATIONS = 200
-MAX_DESCRIPTION = 300
 PREV = "_prev"
 
 _CELL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
@@ -57,13 +54,14 @@ _RESERVED = (
 
 def check_identifier(name: str, field: str, what: str = "a name") -> None:
     """Refuse names that could be misread in program names, generated code or LaTeX."""
-    if not isinstance(name, str) or len(name) > MAX_IDENTIFIER or not IDENTIFIER.fullmatch(name):
+    if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
         raise InputError(
             field,
             f"{what}: letters and digits in parts joined by single underscores, each part "
-            f"starting with a letter, at most {MAX_IDENTIFIER} characters (such as W_f or c_tilde)",
-            repr(name),
+            "starting with a letter (such as W_f or c_tilde)",
+            repr(name)[:60],
         )
+    check("identifier", len(name), field, what + " of at most {limit} characters")
     if name in _RESERVED or name.startswith(_RESERVED_PREFIXES):
         raise InputError(field, f"{what} that is not reserved", f"the reserved name {name!r}")
 
@@ -261,23 +259,20 @@ def parse_cell(
     """
     if not isinstance(name, str) or not _CELL_NAME.fullmatch(name):
         raise InputError(f"{field}.name", "a cell name of letters, digits and '_'", repr(name))
-    if not isinstance(description, str) or len(description) > MAX_DESCRIPTION:
-        raise InputError(
-            f"{field}.description",
-            f"a string of at most {MAX_DESCRIPTION} characters",
-            type(description).__name__
-            if not isinstance(description, str)
-            else f"{len(description)} characters",
-        )
+    if not isinstance(description, str):
+        raise InputError(f"{field}.description", "a string", type(description).__name__)
+    check(
+        "description",
+        len(description),
+        f"{field}.description",
+        "a string of at most {limit} characters",
+    )
     check_identifier(input, f"{field}.input", "an input name")
     if isinstance(equations, str) or not isinstance(equations, Sequence) or not equations:
         raise InputError(
             f"{field}.equations", "a non-empty list of equations (strings)", repr(equations)[:40]
         )
-    if len(equations) > MAX_EQUATIONS:
-        raise InputError(
-            f"{field}.equations", f"at most {MAX_EQUATIONS} equations", str(len(equations))
-        )
+    check("equations", len(equations), f"{field}.equations", "at most {limit} equations")
     sources = [
         _Source(parse_equation(text, f"{field}.equations[{k + 1}]"), f"{field}.equations[{k + 1}]")
         for k, text in enumerate(equations)

@@ -7,12 +7,13 @@ never a traceback), 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
-from .errors import LstmSymError
+from .errors import LstmSymError, one_line
 from .files import write_atomic
 
 if TYPE_CHECKING:
@@ -32,11 +33,21 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
-def _emit(text: str, output: str | None) -> None:
+def _emit(text: str, output: str | None, source: str | None = None) -> None:
+    """Print ``text`` or write it atomically to ``output`` (never over the input ``source``)."""
     if output and output != "-":
+        if source is not None and _same_file(output, source):
+            raise UsageError(f"-o {output} is the input file; choose another output")
         write_atomic(output, text)
     else:
         sys.stdout.write(text)
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 # -- commands ----------------------------------------------------------------------------
@@ -96,12 +107,14 @@ def _run_solve(args: argparse.Namespace) -> int:
     decimals = args.decimals is not None
     digits = args.decimals if decimals else args.digits
     solution = model.solve(digits, gradients=args.grad, decimals=decimals)
-    _emit(solution.to_json() if args.format == "json" else solution.to_text(), args.output)
+    text = solution.to_json() if args.format == "json" else solution.to_text()
+    _emit(text, args.output, args.problem)
     return EXIT_OK
 
 
 def _sheet_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from .latex.sheet import MAX_DIGITS, MIN_DIGITS, PARTS
+    from .latex.sheet import MIN_DIGITS, PARTS
+    from .limits import limit
 
     parser = commands.add_parser(
         "sheet",
@@ -127,7 +140,7 @@ def _sheet_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
         type=int,
         default=5,
         metavar="N",
-        help=f"decimal places of displayed values, {MIN_DIGITS} to {MAX_DIGITS} (default 5)",
+        help=f"decimal places of displayed values, {MIN_DIGITS} to {limit('sheet_digits')} (default 5)",
     )
     parser.add_argument(
         "--view",
@@ -151,6 +164,9 @@ def _run_sheet(args: argparse.Namespace) -> int:
 
     if args.pdf and (not args.output or args.output == "-"):
         raise UsageError("lstm-sym sheet: --pdf needs -o FILE.tex (see --help)")
+    if args.pdf and not args.output.endswith(".tex"):
+        # FILE.pdf and FILE.log are written beside FILE.tex: only for a name ending in .tex
+        raise UsageError(f"lstm-sym sheet: --pdf needs -o FILE.tex, found -o {args.output}")
     parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
     sheet = Sheet(
         _load(args),
@@ -163,7 +179,7 @@ def _run_sheet(args: argparse.Namespace) -> int:
         author=args.author,
     )
     text = sheet.to_latex()
-    _emit(text, args.output)
+    _emit(text, args.output, args.problem)
     if args.pdf:
         from .latex import build_pdf
 
@@ -324,19 +340,40 @@ def build_parser() -> argparse.ArgumentParser:
     )
     for add in COMMANDS:
         add(commands)
+    for subparser in commands.choices.values():
+        _add_limit_option(subparser)
     return parser
+
+
+def _add_limit_option(parser: argparse.ArgumentParser) -> None:
+    """``--limit NAME=N`` (repeatable) raises one of the limits of docs/guarantees.md."""
+    from .limits import LIMITS
+
+    parser.add_argument(
+        "--limit",
+        action="append",
+        default=[],
+        metavar="NAME=N",
+        help="raise a limit for this run (repeatable); names: " + ", ".join(LIMITS),
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
     try:
         args = build_parser().parse_args(argv)
-        return int(args.run(args))
+        from .limits import parse_assignment, raised
+        from .progress import reporting
+
+        with raised(dict(parse_assignment(text) for text in args.limit)), reporting():
+            return int(args.run(args))
     except LstmSymError as error:
-        print(f"lstm-sym: error: {error}", file=sys.stderr)
+        print(f"lstm-sym: error: {one_line(str(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("lstm-sym: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
+    except SystemExit as done:  # --help and --version: argparse has printed and exits 0
+        return done.code if isinstance(done.code, int) else EXIT_OK

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def one_line(text: str) -> str:
+    """``text`` with every control character escaped, so that a message stays one line."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 class LstmSymError(Exception):
     """Base class of every error lstm_sym raises on purpose."""
 
@@ -23,7 +28,7 @@ class InputError(LstmSymError, ValueError):
 
     def _message(self) -> str:
         where = f"{self.source}: " if self.source else ""
-        return f"{where}{self.field}: expected {self.expected}, found {self.found}"
+        return one_line(f"{where}{self.field}: expected {self.expected}, found {self.found}")
 
     def located(self, source: str) -> InputError:
         """The same error, naming the file it came from."""

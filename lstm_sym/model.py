@@ -12,19 +12,20 @@ import mpmath
 import sympy
 
 from .certify import certify
-from .errors import InputError, TooLargeError
+from .errors import InputError
 from .evaluate import EXACT, MPMATH, Evaluator, Trace, scalar_values
+from .limits import check, limit
 from .names import Name
 from .problem import Problem, load_problem
-from .program import MAX_CLOSED_FORM_NODES, Program
+from .program import Program
+from .progress import task
 from .solution import Solution
 from .structure import structural_zeros
 
-#: Documented range of significant digits for values.
-MIN_DIGITS, MAX_DIGITS = 1, 10_000
-#: Exact values whose closed form would exceed this many nodes are refused (the homework's
-#: largest gradient has about 15,000 and takes about 2 s).
-MAX_EXACT_NODES = 20_000
+#: Fewest significant digits of values (the most is the ``digits`` limit). Exact values
+#: are refused beyond the ``exact_nodes`` limit (the homework's largest gradient has about
+#: 15,000 nodes and takes about 2 s).
+MIN_DIGITS = 1
 
 
 class Model:
@@ -60,7 +61,7 @@ class Model:
         """The defining expression of ``name`` over earlier names (the named form)."""
         return self._scalar_program[name].expr
 
-    def closed_form(self, name: str | Name, *, max_nodes: int = MAX_CLOSED_FORM_NODES) -> Any:
+    def closed_form(self, name: str | Name, *, max_nodes: int | None = None) -> Any:
         """``name`` in parameters and data only; refused at once when it would be too large."""
         return self._scalar_program.closed_form(name, max_nodes=max_nodes)
 
@@ -87,11 +88,13 @@ class Model:
         """Every scalar exactly (rationals and closed forms such as ``σ(6/5)``); small problems only."""
         program = self._scalar_program if gradients else self.program(gradients=False)
         size = max(program.closed_form_sizes().values())
-        if size > MAX_EXACT_NODES:
-            raise TooLargeError(
-                f"exact values would have about {size:,} nodes (limit {MAX_EXACT_NODES:,}): "
-                "use solve(digits=...) for certified decimals"
-            )
+        check(
+            "exact_nodes",
+            size,
+            "exact",
+            "closed forms of at most {limit} nodes (use solve(digits=...) for certified decimals)",
+            found=f"about {size:,} nodes",
+        )
         trace = Evaluator(self.problem, EXACT).run(gradients=gradients)
         return {
             name: value
@@ -106,32 +109,33 @@ class Model:
         Each digit is certified: values are recomputed at higher precision until the
         rounded results agree.
         """
-        if (
-            isinstance(digits, bool)
-            or not isinstance(digits, int)
-            or not MIN_DIGITS <= digits <= MAX_DIGITS
-        ):
-            raise InputError(
-                "digits", f"an integer from {MIN_DIGITS} to {MAX_DIGITS}", repr(digits)
-            )
+        expected = f"an integer from {MIN_DIGITS} to {{limit}}"
+        if isinstance(digits, bool) or not isinstance(digits, int) or digits < MIN_DIGITS:
+            raise InputError("digits", expected.format(limit=limit("digits")), repr(digits))
+        check("digits", digits, "digits", expected)
         sections: dict[Name, str] = {}
+        # usually two passes: one at digits + guard digits, one to confirm every rounding
+        bar = task("solving", 3 if decimals else 2)
 
         def evaluate(dps: int) -> Mapping[Name, mpmath.mpf]:
+            bar.note = f"pass {bar.done + 1} at {dps} digits"
             with mpmath.workdps(dps):
                 trace = self._evaluator.run(gradients=gradients)
                 values = {}
                 for section, name, value in scalar_values(self.problem, trace, gradients=gradients):
                     sections[name] = section
                     values[name] = +value if isinstance(value, mpmath.mpf) else mpmath.mpf(value)
-                return values
+            bar.advance()
+            return values
 
-        values: dict[Name, Decimal] = certify(
-            evaluate,
-            digits,
-            decimals=decimals,
-            zeros=lambda: structural_zeros(self.problem, gradients=gradients),
-            scale=input_digits(self.problem),
-        )
+        with bar:
+            values: dict[Name, Decimal] = certify(
+                evaluate,
+                digits,
+                decimals=decimals,
+                zeros=lambda: structural_zeros(self.problem, gradients=gradients),
+                scale=input_digits(self.problem),
+            )
         return Solution(
             self.problem, values, sections, digits=digits, decimals=decimals, gradients=gradients
         )

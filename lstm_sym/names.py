@@ -15,7 +15,8 @@ import sympy
 
 _CANONICAL = re.compile(
     r"(?P<base>[A-Za-z][A-Za-z0-9_]*?)(?:_(?P<step>\d+))?"
-    r"(?:\[(?P<index>\d+(?:,\d+)*)\])?(?:\^\((?P<seq>\d+)\))?"
+    r"(?:\[(?P<index>\d+(?:,\d+)*)\])?(?:\^\((?P<seq>\d+)\))?",
+    re.ASCII,
 )
 
 

@@ -17,14 +17,13 @@ import mpmath
 import sympy
 
 from .errors import InputError, TooLargeError
+from .limits import LimitError, check, limit
 
-#: Largest decimal exponent accepted in an input number (``1e999999`` is refused).
-MAX_EXPONENT = 1000
-#: Longest digit string accepted in an input number.
-MAX_DIGITS = 10_000
-
-_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_FRACTION = re.compile(r"(?P<num>[+-]?\d+)\s*/\s*(?P<den>\d+)")
+_DECIMAL = re.compile(
+    r"(?P<sign>[+-]?)(?:(?P<int>\d+)(?:\.(?P<frac>\d*))?|\.(?P<frac2>\d+))(?:[eE](?P<exp>[+-]?\d+))?",
+    re.ASCII,  # ASCII digits only: "١٢" is not a number
+)
+_FRACTION = re.compile(r"(?P<num>[+-]?\d+)\s*/\s*(?P<den>\d+)", re.ASCII)
 
 
 def _describe(value: object) -> str:
@@ -32,19 +31,72 @@ def _describe(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _integer(digits: str) -> int:
+    """A digit string as an int (gmpy2: no cap on the length of the string)."""
+    return int(gmpy2.mpz(digits, 10)) if digits else 0
+
+
+def _digits(value: int) -> str:
+    """The decimal digits of ``abs(value)`` (gmpy2: no cap on the number of digits)."""
+    return str(gmpy2.mpz(abs(value)).digits(10))
+
+
+def _check_size(field: str, digits: str, exponent: int, found: object) -> None:
+    """Refuse a number ``0.DIGITS × 10**exponent``-like mantissa of too many digits or too large an exponent."""
+    significant = digits.lstrip("0")
+    check(
+        "number_digits",
+        len(significant),
+        field,
+        "a number of at most {limit} significant digits",
+        found=f"{len(significant)} digits",
+    )
+    if significant:
+        adjusted = exponent + len(digits) - 1
+        bound = limit("number_exponent")
+        if abs(adjusted) > bound:
+            raise LimitError(
+                "number_exponent",
+                field,
+                f"a number between 1e-{bound} and 1e{bound} in size",
+                _describe(found),
+            )
+
+
+def _decimal_value(
+    sign: str, whole: str, frac: str, exponent: str, field: str, found: object
+) -> sympy.Rational:
+    """The exact value of a decimal literal's parts, refused before any big arithmetic."""
+    digits = (whole + frac).lstrip("0") or "0"
+    if len(exponent.lstrip("+-").lstrip("0")) > 18:
+        raise LimitError(
+            "number_exponent",
+            field,
+            f"a number between 1e-{limit('number_exponent')} and "
+            f"1e{limit('number_exponent')} in size",
+            _describe(found),
+        )
+    power = (int(exponent) if exponent else 0) - len(frac)
+    _check_size(field, digits, power, found)
+    mantissa = _integer(digits) * (-1 if sign == "-" else 1)
+    if power >= 0:
+        return sympy.Rational(mantissa * 10**power)
+    return sympy.Rational(mantissa, 10**-power)
+
+
 def _from_decimal(value: Decimal, field: str) -> sympy.Rational:
     if not value.is_finite():
         raise InputError(field, "a finite number", str(value))
-    _sign, digits, exponent = value.as_tuple()
+    sign, digit_tuple, exponent = value.as_tuple()
     assert isinstance(exponent, int)
-    if len(digits) > MAX_DIGITS:
-        raise InputError(field, f"a number of at most {MAX_DIGITS} digits", f"{len(digits)} digits")
-    if value and abs(value.adjusted()) > MAX_EXPONENT:
-        raise InputError(
-            field, f"a number between 1e-{MAX_EXPONENT} and 1e{MAX_EXPONENT} in size", str(value)
-        )
-    frac = Fraction(value)
-    return sympy.Rational(frac.numerator, frac.denominator)
+    digits = "".join(map(str, digit_tuple)).lstrip("0")
+    _check_size(field, digits, exponent, value)
+    if not digits:
+        return sympy.Rational(0)
+    mantissa = _integer(digits) * (-1 if sign else 1)
+    if exponent >= 0:
+        return sympy.Rational(mantissa * 10**exponent)
+    return sympy.Rational(mantissa, 10**-exponent)
 
 
 def parse_number(value: object, field: str) -> sympy.Rational:
@@ -58,32 +110,44 @@ def parse_number(value: object, field: str) -> sympy.Rational:
     if isinstance(value, bool):
         raise InputError(field, "a number", _describe(value))
     if isinstance(value, int):
-        if abs(value) > 10**MAX_EXPONENT:
-            raise InputError(
-                field, f"a number at most 1e{MAX_EXPONENT} in size", "a larger integer"
-            )
+        _check_size(field, _digits(value), 0, value)
         return sympy.Rational(value)
     if isinstance(value, Decimal):
         return _from_decimal(value, field)
     if isinstance(value, Fraction):
+        _check_size(field, _digits(value.numerator), 0, value)
+        _check_size(field, _digits(value.denominator), 0, value)
         return sympy.Rational(value.numerator, value.denominator)
     if isinstance(value, sympy.Rational):
         return value
     if isinstance(value, str):
         text = value.strip()
-        if len(text) > MAX_DIGITS + 20:
-            raise InputError(field, "a number", f"a string of {len(text)} characters")
-        if _DECIMAL.fullmatch(text):
-            return _from_decimal(Decimal(text), field)
+        if len(text) > 2 * limit("number_digits") + 40:
+            raise LimitError(
+                "number_digits",
+                field,
+                f"a number of at most {limit('number_digits')} significant digits",
+                f"a string of {len(text)} characters",
+            )
+        match = _DECIMAL.fullmatch(text)
+        if match:
+            return _decimal_value(
+                match["sign"],
+                match["int"] or "",
+                match["frac"] or match["frac2"] or "",
+                match["exp"] or "",
+                field,
+                value,
+            )
         match = _FRACTION.fullmatch(text)
         if match:
-            den = int(match["den"])
-            if den == 0:
+            num, den = match["num"].lstrip("+-"), match["den"]
+            for part in (num, den):
+                _check_size(field, part, 0, value)
+            if not den.strip("0"):
                 raise InputError(field, "a fraction with a nonzero denominator", _describe(value))
-            num = int(match["num"])
-            if max(abs(num), den) > 10**MAX_EXPONENT:
-                raise InputError(field, "a fraction of moderate size", "huge integers")
-            return sympy.Rational(num, den)
+            sign = -1 if match["num"].startswith("-") else 1
+            return sympy.Rational(sign * _integer(num), _integer(den))
         raise InputError(field, 'a number (such as 0.2, -3, 1e-4 or "1/3")', _describe(value))
     if isinstance(value, float):
         raise InputError(field, "an exact number (a decimal literal or a string)", "a binary float")

@@ -23,6 +23,7 @@ from .cellspec import parse_cell
 from .errors import InputError
 from .heads import HEAD_BIAS, HEAD_WEIGHT, with_head
 from .layouts import FRAMEWORKS, NATIVE, describe_layout
+from .limits import LimitError, check, limit
 from .losses import Loss, get_loss
 from .numbers import parse_number
 from .weights import LAYOUT_KEY, framework_parameters
@@ -30,11 +31,13 @@ from .weights import LAYOUT_KEY, framework_parameters
 Vector = tuple[sympy.Rational, ...]
 Matrix = tuple[Vector, ...]
 
+#: What one step costs beyond its multiply-adds, in multiply-adds (measured: a step of a
+#: one-unit LSTM costs about as much as 32 more parameter numbers), for the ``work`` limit.
+STEP_OVERHEAD = 32
+
 #: The string that marks a step without a target (no loss term at that step).
 NO_TARGET = "none"
 
-#: Documented limits; larger requests are refused before any work starts.
-LIMITS = {"size": 1024, "steps": 100_000, "sequences": 10_000}
 
 #: Keys of a custom cell's ``[cell]`` table.
 _CELL_KEYS = ("name", "description", "equations", "input", "output", "dims")
@@ -137,22 +140,44 @@ class Problem:
 def read_toml(path: str | Path) -> dict[str, Any]:
     """The data of a TOML file, every float kept as an exact ``Decimal``."""
     path = Path(path)
+    most = limit("file_bytes")
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        found = f"{type(error).__name__}: {getattr(error, 'strerror', None) or error}"
+        with path.open("rb") as handle:  # bounded read: also safe for /dev/zero or a FIFO
+            data = handle.read(most + 1)
+        text = data[:most].decode("utf-8")
+    except (OSError, ValueError) as error:  # ValueError: a NUL in the name, or not UTF-8
+        found = f"{type(error).__name__}: {getattr(error, 'strerror', None) or error}"[:200]
         raise InputError("file", "a readable UTF-8 text file", found, source=str(path)) from None
+    if len(data) > most:
+        raise LimitError(
+            "file_bytes", "file", f"a file of at most {most} bytes", "a larger file"
+        ).located(str(path))
     return parse_toml(text, source=str(path))
 
 
 def parse_toml(text: str, *, source: str | None = None) -> dict[str, Any]:
     """Parse TOML text, floats as exact ``Decimal`` s; errors become :class:`InputError`."""
+    if len(text) > limit("file_bytes"):
+        raise LimitError(
+            "file_bytes", "TOML", f"at most {limit('file_bytes')} characters", f"{len(text):,}"
+        ).located(source or "text")
     try:
-        return tomllib.loads(text, parse_float=Decimal)
+        return tomllib.loads(text, parse_float=_toml_float)
     except tomllib.TOMLDecodeError as error:
         raise InputError("TOML", "valid TOML", str(error), source=source) from None
     except (RecursionError, ValueError) as error:  # pathological nesting or numbers
-        raise InputError("TOML", "valid TOML", type(error).__name__, source=source) from None
+        found = str(error) if isinstance(error, ValueError) else type(error).__name__
+        raise InputError("TOML", "valid TOML", found, source=source) from None
+
+
+def _toml_float(text: str) -> Decimal:
+    """A TOML float as an exact Decimal (an exponent Decimal cannot hold is a ValueError)."""
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # decimal.InvalidOperation: 1e99999999999999999999
+        raise ValueError(
+            f"the number {text[:40]} (beyond the limit number_exponent={limit('number_exponent')})"
+        ) from None
 
 
 def load_problem(path: str | Path, *, cell: str | None = None) -> Problem:
@@ -369,8 +394,9 @@ class _Reader:
     def _set_size(self, dim: str, value: int, source: str) -> None:
         if dim == "1" or dim in self.sizes:
             return
-        if not 1 <= value <= LIMITS["size"]:
-            raise InputError(source, f"a size between 1 and {LIMITS['size']}", str(value))
+        if value < 1:
+            raise InputError(source, f"a size between 1 and {limit('size')}", str(value))
+        check("size", value, source, "a size between 1 and {limit}")
         self.sizes[dim] = value
         self.size_source[dim] = source
 
@@ -474,8 +500,7 @@ class _Reader:
             raise InputError(field, "a list with one entry per time step", _describe(raw))
         if not raw:
             raise InputError(field, "at least one time step", "an empty list")
-        if len(raw) > LIMITS["steps"]:
-            raise InputError(field, f"at most {LIMITS['steps']} time steps", f"{len(raw)}")
+        check("steps", len(raw), field, "at most {limit} time steps")
         if steps is not None and len(raw) != steps:
             raise InputError(
                 field, f"{steps} entries (one per time step of x)", f"{len(raw)} entries"
@@ -502,12 +527,18 @@ class _Reader:
                 "a [sequence] table or [[sequence]] tables",
                 _describe(seq_raw) if seq_raw is not None else "nothing",
             )
-        if len(seq_list) > LIMITS["sequences"]:
-            raise InputError(
-                "sequence", f"at most {LIMITS['sequences']} sequences", str(len(seq_list))
-            )
+        check("sequences", len(seq_list), "sequence", "at most {limit} sequences")
         params = self.parameters(seq_list)
         sequences = tuple(self._sequence(seq, b) for b, seq in enumerate(seq_list))
+        steps = sum(seq.steps for seq in sequences)
+        per_step = sum(_count(value) for value in params.values()) + STEP_OVERHEAD
+        check(
+            "work",
+            steps * per_step,
+            "problem",
+            "at most {limit} multiply-adds per pass (steps × parameter numbers)",
+            found=f"{steps:,} steps × {per_step:,} = {steps * per_step:,}",
+        )
         for key in ("title", "course", "author", "description"):
             if not isinstance(self.data.get(key, ""), str):
                 raise InputError(key, "a string", _describe(self.data[key]))
@@ -644,6 +675,11 @@ class _Reader:
 
     def _size(self, dim: str) -> int:
         return 1 if dim == "1" else self.sizes[dim]
+
+
+def _count(value: Matrix | Vector) -> int:
+    """How many numbers a parameter holds."""
+    return sum(len(row) if isinstance(row, tuple) else 1 for row in value)
 
 
 def _raw_shape(raw: Any) -> tuple[int, ...]:

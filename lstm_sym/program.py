@@ -27,14 +27,12 @@ from .adjoint import delta, grad
 from .equations import Equation, Outer
 from .errors import InputError, TooLargeError
 from .evaluate import problem_templates
+from .limits import check
 from .names import Name, name_of, symbol
 from .problem import Problem
 from .template import StepTemplate, terminal_template
 
 FORWARD, LOSS, BACKWARD, GRADIENT = "forward", "loss", "backward", "gradient"
-
-#: Default largest closed form (in expression-tree nodes) built without being asked to.
-MAX_CLOSED_FORM_NODES = 200_000
 
 
 @dataclass(frozen=True)
@@ -465,16 +463,24 @@ class Program:
 
         return size(self[key].symbol)
 
-    def closed_form(self, key: str | Name, *, max_nodes: int = MAX_CLOSED_FORM_NODES) -> Any:
+    def closed_form(self, key: str | Name, *, max_nodes: int | None = None) -> Any:
         """``key``'s expression with every named quantity substituted back (parameters and data only)."""
         if self.view != "scalar":
             raise InputError("view", "the scalar view for closed forms", repr(self.view))
         target = self[key]
         size = self.closed_form_size(target.name)
-        if size > max_nodes:
+        if max_nodes is None:
+            check(
+                "closed_form_nodes",
+                size,
+                f"closed form of {target.name}",
+                "at most {limit} nodes (or use the named form)",
+                found=f"about {size:,} nodes",
+            )
+        elif size > max_nodes:
             raise TooLargeError(
                 f"the closed form of {target.name} would have about {size:,} nodes "
-                f"(limit {max_nodes:,}; pass max_nodes= to raise it): use the named form instead"
+                f"(max_nodes={max_nodes:,}): use the named form instead"
             )
         cache: dict[sympy.Basic, sympy.Expr] = {}
 

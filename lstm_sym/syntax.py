@@ -28,21 +28,18 @@ import sympy
 from .equations import Equation
 from .errors import InputError
 from .functions import ACTIVATIONS, sigma
+from .limits import check
 from .numbers import parse_number
-
-#: Longest equation accepted, and deepest nesting of parentheses and calls.
-MAX_LENGTH = 2000
-MAX_DEPTH = 40
 
 #: A valid name: letters and digits, parts joined by single underscores, each part starting
 #: with a letter (so ``W_2`` cannot be mistaken for ``W`` at step 2).
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z][A-Za-z0-9]*)*")
-MAX_IDENTIFIER = 40
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
-    r"|(?P<op>\*\*|[-+*/^@()=]))"
+    r"|(?P<op>\*\*|[-+*/^@()=]))",
+    re.ASCII,
 )
 
 
@@ -179,10 +176,19 @@ class _Parser:
             raise self.fail("an operator or the end of the equation")
         return ParsedEquation(target.text, expr, self.text)
 
-    def sum(self) -> Node:
+    def deeper(self) -> None:
+        """One more level of nesting; refused beyond the ``equation_depth`` limit."""
         self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.fail(f"at most {MAX_DEPTH} levels of nesting")
+        check(
+            "equation_depth",
+            self.depth,
+            self.field,
+            "at most {limit} levels of nesting",
+            found=f"deeper nesting at column {self.peek().column}",
+        )
+
+    def sum(self) -> Node:
+        self.deeper()
         node = self.product()
         while (op := self.accept("+", "-")) is not None:
             node = Bin(op, node, self.product())
@@ -197,9 +203,7 @@ class _Parser:
 
     def unary(self) -> Node:
         if self.accept("-") is not None:
-            self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise self.fail(f"at most {MAX_DEPTH} levels of nesting")
+            self.deeper()
             node: Node = Neg(self.unary())
             self.depth -= 1
             return node
@@ -236,8 +240,7 @@ def parse_equation(text: str, field: str) -> ParsedEquation:
     """Parse one equation; syntax errors are :class:`InputError` s naming ``field`` and the column."""
     if not isinstance(text, str):
         raise InputError(field, "an equation written as a string", type(text).__name__)
-    if len(text) > MAX_LENGTH:
-        raise InputError(field, f"an equation of at most {MAX_LENGTH} characters", f"{len(text)}")
+    check("equation_length", len(text), field, "an equation of at most {limit} characters")
     return _Parser(text, field).equation()
 
 

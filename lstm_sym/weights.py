@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -34,12 +35,11 @@ from .layouts import (
     normalize_keys,
     route,
 )
+from .limits import LimitError, check
 from .numbers import parse_number
 
 #: Keys of a ``[parameters]`` table that are not parameters.
 LAYOUT_KEY, FILE_KEY = "layout", "file"
-#: Largest number of values read from one parameter file.
-MAX_VALUES = 4_000_000
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
 
 
@@ -101,7 +101,11 @@ def _from_numpy(array: Any, field: str) -> Values:
 def read_arrays(path: str | Path, *, field: str = "file") -> dict[str, Values]:
     """The arrays of an ``.npz`` or ``torch.save`` file, as exact nested lists, by key."""
     path = Path(path)
-    if not path.is_file():
+    try:
+        regular = path.is_file()
+    except OSError:  # a name too long for the file system, for example
+        regular = False
+    if not regular:
         raise InputError(field, "an existing parameter file (.npz, .pt)", repr(str(path)))
     suffix = path.suffix.lower()
     if suffix == ".npz":
@@ -111,8 +115,7 @@ def read_arrays(path: str | Path, *, field: str = "file") -> dict[str, Values]:
     else:
         raise InputError(field, "a file ending in .npz, .pt, .pth or .bin", repr(path.name))
     total = sum(getattr(a, "size", 0) for a in arrays.values())
-    if total > MAX_VALUES:
-        raise InputError(field, f"at most {MAX_VALUES:,} numbers", f"{total:,}")
+    check("parameter_values", total, field, "at most {limit} numbers")
     return {key: _from_numpy(value, f"{field}:{key}") for key, value in arrays.items()}
 
 
@@ -121,13 +124,41 @@ def _read_npz(path: Path, field: str) -> dict[str, Any]:
 
     import numpy as np
 
+    expected = "a NumPy .npz archive of numeric arrays"
     try:
+        # Sizes come from the headers, before any array is decompressed (no zip bombs).
+        _check_npz_sizes(path, field)
         with np.load(path, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
-    except (OSError, ValueError, zipfile.BadZipFile) as error:
-        raise InputError(
-            field, "a NumPy .npz archive of numeric arrays", f"{type(error).__name__}: {error}"
-        ) from None
+    except LimitError:
+        raise
+    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as error:
+        raise InputError(field, expected, f"{type(error).__name__}: {error}"[:200]) from None
+    except (NotImplementedError, RuntimeError) as error:  # a zip method or encryption
+        raise InputError(field, expected, f"{type(error).__name__}: {error}"[:200]) from None
+
+
+def _check_npz_sizes(path: Path, field: str) -> None:
+    """Refuse an archive whose arrays (by their headers) hold more numbers than the limit."""
+    import zipfile
+
+    import numpy as np
+
+    total = 0
+    with zipfile.ZipFile(path) as archive:
+        for info in archive.infolist():
+            with archive.open(info) as member:
+                version = np.lib.format.read_magic(member)
+                if version == (1, 0):
+                    header = np.lib.format.read_array_header_1_0(member)
+                else:
+                    header = np.lib.format.read_array_header_2_0(member)
+                shape = header[0]
+                count = 1
+                for extent in shape:
+                    count *= extent
+                total += count
+            check("parameter_values", total, field, "at most {limit} numbers")
 
 
 def _read_torch(path: Path, field: str) -> dict[str, Any]:

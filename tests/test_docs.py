@@ -77,6 +77,7 @@ CORE_PAGES = [
         "troubleshooting.md",
     )
 ]
+CORE_PAGES += [ROOT / "docs" / "guarantees.md"]
 
 
 @pytest.mark.parametrize("page", CORE_PAGES, ids=lambda p: p.name)

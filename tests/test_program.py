@@ -151,7 +151,7 @@ def test_closed_form_refused_at_once_when_too_large() -> None:
     """A closed form beyond the limit is refused quickly, naming its size and the limit."""
     model = Model(loads_problem(long_problem(30, 2)))
     start = time.perf_counter()
-    with pytest.raises(TooLargeError, match=r"closed form of h_30\[1\] would have about .* nodes"):
+    with pytest.raises(TooLargeError, match=r"closed form of h_30\[1\].* about .* nodes"):
         model.closed_form("h_30[1]")
     assert time.perf_counter() - start < 2
     assert model.closed_form("h_1[1]").free_symbols

@@ -54,6 +54,8 @@ def build_pdf(tex: str | Path, *, timeout: float = TIMEOUT, keep_log: bool = Fal
     with ``keep_log`` (to look for overfull boxes, for example).
     """
     tex = Path(tex)
+    if tex.suffix != ".tex":  # the PDF and log are named after it: never clobber other files
+        raise LatexError(f"cannot build a PDF from {tex}: the source must be a .tex file")
     latexmk = latexmk_path()
     if latexmk is None:
         raise LatexError(

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..files import write_atomic
+from ..limits import check, limit
 from ..model import Model
 from ..names import Name
 from ..problem import Problem, load_problem
@@ -37,8 +38,8 @@ from .printer import SheetPrinter
 #: The parts of a sheet, in reading order.
 PARTS = ("forward", "loss", "backward", "summary")
 VIEWS = ("scalar", "vector")
-#: Decimal places a sheet may display.
-MIN_DIGITS, MAX_DIGITS = 1, 12
+#: Fewest decimal places a sheet may display (the most is the ``sheet_digits`` limit).
+MIN_DIGITS = 1
 
 
 @dataclass(frozen=True)
@@ -65,14 +66,10 @@ class SheetOptions:
         if self.view not in VIEWS:
             raise InputError("view", "'scalar' or 'vector'", repr(self.view))
         digits = self.digits
-        if isinstance(digits, bool) or not isinstance(digits, int):
-            raise InputError(
-                "digits", f"an integer from {MIN_DIGITS} to {MAX_DIGITS}", repr(digits)
-            )
-        if not MIN_DIGITS <= digits <= MAX_DIGITS:
-            raise InputError(
-                "digits", f"an integer from {MIN_DIGITS} to {MAX_DIGITS}", repr(digits)
-            )
+        expected = f"an integer from {MIN_DIGITS} to {{limit}}"
+        if isinstance(digits, bool) or not isinstance(digits, int) or digits < MIN_DIGITS:
+            raise InputError("digits", expected.format(limit=limit("sheet_digits")), repr(digits))
+        check("sheet_digits", digits, "digits", expected)
         for key in ("title", "course", "author"):
             value = getattr(self, key)
             if value is not None and not isinstance(value, str):
@@ -98,11 +95,30 @@ class Sheet:
         self.model = problem if isinstance(problem, Model) else Model(problem)
         self.problem = self.model.problem
         self.options = replace(options or SheetOptions(), **changes)
+        self._check_size()
         self.names = NameStyle(self.problem.cell)
         self.gradients = "backward" in self.options.parts
         self._matrices = {p.name for p in self.problem.cell.params if p.is_matrix}
         ranks = {p.name: i for i, p in enumerate(self.problem.cell.params)}
         self._rank = lambda base: ranks.get(base, -1)
+
+    def _check_size(self) -> None:
+        """Refuse, before any work, a sheet of more lines than the ``sheet_lines`` limit."""
+        problem = self.problem
+        dims = problem.cell.quantity_dims()
+        per_step = sum(
+            1 if self.options.view == "vector" else problem.sizes.get(dims[eq.target], 1)
+            for eq in problem.cell.equations
+        )
+        steps = sum(seq.steps for seq in problem.sequences)
+        lines = steps * per_step * (2 if "backward" in self.options.parts else 1)
+        check(
+            "sheet_lines",
+            lines,
+            "sheet",
+            "at most {limit} lines (use --view vector, fewer --parts, or solve)",
+            found=f"about {lines:,} lines",
+        )
 
     @classmethod
     def load(cls, path: str | Path, **options: Any) -> Sheet:
