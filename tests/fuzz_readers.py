@@ -34,13 +34,16 @@ from hypothesis import strategies as st
 
 from lstm_sym.cells import CELLS
 from lstm_sym.cellspec import parse_cell
+from lstm_sym.check.answers import answers_from_dict, loads_answers
+from lstm_sym.check.checker import _entries
+from lstm_sym.check.quantities import Catalogue
 from lstm_sym.cli import main
 from lstm_sym.convert import load
 from lstm_sym.errors import LstmSymError
 from lstm_sym.functions import ACTIVATIONS
 from lstm_sym.losses import LOSSES
 from lstm_sym.numbers import parse_number
-from lstm_sym.problem import loads_problem, problem_from_dict, read_toml
+from lstm_sym.problem import load_problem, loads_problem, problem_from_dict, read_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 HW6 = ROOT / "examples" / "hw6.toml"
@@ -380,6 +383,41 @@ def _read_npz(value: tuple[bytes, str | None]) -> None:
     load(path, cell=cell)
 
 
+# -- answers files -------------------------------------------------------------------------
+
+ANSWERS_TEXT = (ROOT / "examples" / "hw6_answers.toml").read_text()
+#: Every name the homework's answers may use, resolved once (the reader under test is the
+#: file grammar and the forgiving name resolution, not the certified evaluation after it).
+HW6_CATALOGUE = Catalogue(load_problem(HW6))
+ANSWER_KEYS = [
+    *("h_1", "h1", "h[2]", "c~_2", "ctilde_1", "c_tilde_2", "dL/dW_f", "dL_dW_f[1,2]"),
+    *("delta_h_1", "loss", "L", "MSE", "(y_2-h_2)^2", "se_1", "W_f", "x_1", "z_f_3"),
+    *("h_0", "dL_dx_2", "f_", "_1", "ℓ_1", "h_1_1", "dL/d", *HOSTILE),
+]
+
+
+@st.composite
+def answer_files(draw: st.DrawFn) -> Any:
+    """The homework's answers file with a piece inserted or cut, or answers as data."""
+    if draw(st.booleans()):
+        text = ANSWERS_TEXT
+        at = draw(st.integers(0, len(text)))
+        if draw(st.booleans()):
+            piece = draw(st.text(max_size=30) | st.sampled_from(HOSTILE))
+            return text[:at] + piece + text[at:]
+        return text[:at] + text[at + draw(st.integers(1, 40)) :]
+    keys = st.sampled_from(ANSWER_KEYS) | st.text(max_size=12)
+    return draw(st.dictionaries(keys, VALUES, max_size=4))
+
+
+def _read_answers(value: Any) -> None:
+    if isinstance(value, str):
+        answers = loads_answers(value, source="answers.toml")
+    else:
+        answers = answers_from_dict(value, source="answers.toml")
+    _entries(answers, HW6_CATALOGUE)
+
+
 # -- the command line ----------------------------------------------------------------------
 
 #: Copies of the examples the command lines read: an output name may replace them.
@@ -502,5 +540,6 @@ READERS: list[Reader] = [
         ),
         _read_npz,
     ),
+    Reader("answers", answer_files(), _read_answers),
     Reader("cli", argument_lists(), _read_cli),
 ]

@@ -9,6 +9,7 @@ grammar (never ``eval``); fractions are refused, since they claim no digits.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -45,10 +46,15 @@ def written_decimal(value: object, field: str) -> Decimal:
     Decimal('-0.18988')
     >>> written_decimal(3, "U_f")
     Decimal('3')
+    >>> written_decimal(0.5298, "L")  # a Python float: the digits of its shortest repr
+    Decimal('0.5298')
     """
     expected = "a decimal number (such as 0.5298 or -3) with the digits as written"
-    if isinstance(value, str) and "/" in value:
-        raise InputError(field, expected, repr(value))
+    if isinstance(value, float) and math.isfinite(value):
+        value = repr(value)  # a Python float's shortest repr: the digits as typed
+    if (isinstance(value, str) and "/" in value) or not isinstance(value, str | Decimal | int):
+        # fractions claim no digits as written
+        raise InputError(field, expected, repr(value)[:40])
     try:
         parse_number(value, field)  # the grammar and size limits of problem files
     except InputError as error:
@@ -60,7 +66,6 @@ def written_decimal(value: object, field: str) -> Decimal:
         return Decimal(value.strip())
     if isinstance(value, Decimal):
         return value
-    assert isinstance(value, int)
     return Decimal(value)
 
 
