@@ -16,10 +16,13 @@ return batch-major arrays.
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy
 
 from ..adjoint import delta, grad
 from ..equations import Equation, MatVec, Outer
+from ..functions import sigma
 from .layout import Column, Layout
 from .layout import size_text as _size
 from .plan import Backward, Plan
@@ -57,6 +60,80 @@ class VectorEmitter:
             for name in [*(eq.target for eq in inside), *plan.carried.values()]
             if name in read_after and name not in self.block_deltas
         ]
+        #: function values of the forward step the backward reads again -> their history name
+        self.kept = self._kept_functions()
+        self.before, self.inside, self.after = (
+            tuple(self._reuse_kept(eq) for eq in phase) for phase in (before, inside, after)
+        )
+        self.inside = self._inline_single_use(self.inside)
+
+    def _kept_functions(self) -> dict[sympy.Expr, str]:
+        """Calls like ``tanh(c)`` in forward formulas that backward formulas contain too.
+
+        The forward pass stores their values (``_keep0_seq``) so the backward reads them
+        instead of evaluating the transcendental function again over every history.
+        """
+        plan = self.plan
+        backward = [
+            eq.pointwise.xreplace(plan.constants)
+            for eq in (*self.before, *self.inside, *self.after)
+            if isinstance(eq, Equation)
+        ]
+        wanted: set[sympy.Expr] = set().union(*(e.atoms(sympy.Function) for e in backward))
+        kept: dict[sympy.Expr, str] = {}
+        for eq in plan.recurrent:
+            if eq.linear or eq.reduce or eq.target in self.activation_of:
+                continue
+            pointwise = eq.pointwise.xreplace(plan.constants)
+            for call in sorted(pointwise.atoms(sympy.Function), key=sympy.default_sort_key):
+                same_shape = all(
+                    s.name not in plan.params and plan.dim(s.name) == plan.dim(eq.target)
+                    for s in call.free_symbols
+                )
+                if call != pointwise and call in wanted and call not in kept and same_shape:
+                    kept[call] = f"_keep{len(kept)}"
+        return kept
+
+    def _reuse_kept(self, eq: Backward) -> Backward:
+        """``eq`` reading the stored forward values of :attr:`kept` instead of recomputing."""
+        if isinstance(eq, Outer) or not self.kept:
+            return eq
+        symbols = {call: sympy.Symbol(name, real=True) for call, name in self.kept.items()}
+        pointwise = eq.pointwise.xreplace(self.plan.constants).xreplace(symbols)
+        return dataclasses.replace(eq, pointwise=pointwise)
+
+    def _inline_single_use(self, inside: tuple[Backward, ...]) -> tuple[Backward, ...]:
+        """Substitute loop adjoints read once, pointwise only, into the formula reading them.
+
+        ``delta_c_tilde := delta_c*i`` then ``d z_c := (1 - c_tilde**2)*delta_c_tilde``
+        becomes ``(1 - c_tilde**2)*i*delta_c``, whose forward-only factor the hoisting below
+        computes once over all steps: one array operation per step instead of two.
+        """
+        plan = self.plan
+        keep = {*self.block_deltas, *self.stored, *plan.carried, *plan.carried.values()}
+        keep |= {name for eq in (*self.before, *self.after) for name in eq.operands()}
+        equations = list(inside)
+        for target in [eq.target for eq in inside]:
+            eq = next(e for e in equations if e.target == target)
+            if (
+                isinstance(eq, Outer)
+                or eq.linear
+                or eq.reduce
+                or eq.target in keep
+                or eq.target in plan.template.constant
+            ):
+                continue
+            readers = [e for e in equations if eq.target in e.operands()]
+            if len(readers) != 1 or isinstance(readers[0], Outer) or readers[0].reduce:
+                continue
+            reader = readers[0]
+            value = eq.pointwise.xreplace(plan.constants)
+            pointwise = reader.pointwise.xreplace({sympy.Symbol(eq.target, real=True): value})
+            if pointwise == reader.pointwise:
+                continue
+            equations[equations.index(reader)] = dataclasses.replace(reader, pointwise=pointwise)
+            equations.remove(eq)
+        return tuple(equations)
 
     # -- names -----------------------------------------------------------------------
     def _dim(self, name: str) -> sympy.Expr:
@@ -111,8 +188,11 @@ class VectorEmitter:
         """``dest[...] = expr`` with the outermost operation writing into ``dest``."""
         ufuncs = {sympy.tanh: "np.tanh", sympy.exp: "np.exp", sympy.log: "np.log"}
         expr = expr.xreplace(self.plan.constants)
-        if expr.func in ufuncs and not expr.args[0].is_Atom:
+        if expr.func in ufuncs and not expr.args[0].is_Number:
             out(f"{ufuncs[expr.func]}({self._print(expr.args[0], names)}, out={dest})")
+        elif expr.func == sigma:
+            self.helpers.add("sigma")
+            out(f"sigma({self._print(expr.args[0], names)}, out={dest})")
         elif (expr.is_Add or expr.is_Mul) and len(expr.args) >= 2:
             first, rest = expr.args[0], expr.func(*expr.args[1:])
             op = "np.add" if expr.is_Add else "np.multiply"
@@ -242,6 +322,11 @@ class VectorEmitter:
                     out(
                         f"{eq.target}_seq = np.empty((steps, batch, {_size(self._dim(eq.target))}), dtype)"
                     )
+            for call, name in self.kept.items():
+                owner = next(eq for eq in plan.recurrent if eq.pointwise.has(call))
+                out(
+                    f"{name}_seq = np.empty((steps, batch, {_size(self._dim(owner.target))}), dtype)"
+                )
             groups = self._recurrent_groups(out)
             out("for t in range(steps):")
             with out.indent():
@@ -255,6 +340,8 @@ class VectorEmitter:
                 histories["_block_seq"] = "_block_seq"
             for k in range(len(self.activations)):
                 histories[f"_act{k}_seq"] = f"_act{k}_seq"
+            for name in self.kept.values():
+                histories[f"{name}_seq"] = f"{name}_seq"
             out("return {")
             with out.indent():
                 for name, text in histories.items():
@@ -362,12 +449,19 @@ class VectorEmitter:
             dest = local(eq.target)
             out(f"{dest} = {self.at_step(eq.target)}")
             names = self._local_names(eq.pointwise)
+            pointwise = eq.pointwise.xreplace(plan.constants)
+            for call, name in self.kept.items():
+                if pointwise.has(call):
+                    out(f"{name} = {name}_seq[t]")
+                    self._assign(out, name, call, names)
+                    pointwise = pointwise.xreplace({call: sympy.Symbol(name, real=True)})
+                    names[name] = name
             if eq.reduce:
                 out(
                     f"{dest}[...] = np.sum({self._print(eq.pointwise, names)}, axis=-1, keepdims=True)"
                 )
             else:
-                self._assign(out, dest, eq.pointwise, names)
+                self._assign(out, dest, pointwise, names)
 
     # -- _loss_terms -------------------------------------------------------------------
     def emit_loss(self, out: Lines) -> None:
@@ -409,6 +503,8 @@ class VectorEmitter:
                 if "_block" not in bound:
                     out("_block_seq = fw['_block_seq']")
                     bound.add("_block")
+            elif name in self.kept.values():
+                out(f"{name}_seq = fw[{name + '_seq'!r}]")
             elif name in {eq.target for eq in plan.template.forward}:
                 out(f"{name}_seq = fw[{name!r}]")
 
