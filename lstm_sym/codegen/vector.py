@@ -51,7 +51,7 @@ class VectorEmitter:
         self.activation_of = self.layout.activation_of
         self.stacks = 0
         self.hoisted: list[str] = []
-        self.outer_products: dict[str, tuple[str, Column]] = {}
+        self.outer_products: dict[str, tuple[str, Column, str]] = {}
         before, inside, after = plan.backward_phases
         self.before, self.inside, self.after = before, inside, after
         read_after = {name for eq in after for name in eq.operands()}
@@ -266,7 +266,12 @@ class VectorEmitter:
             out(f"{target} = {value}")
 
     def _outer(self, out: Lines, eq: Outer) -> None:
-        """``Σ_t Σ_b a bᵀ``: one product per vector over all the block adjoints that pair with it."""
+        """``Σ_t Σ_b a bᵀ``: one product per vector over all the block adjoints that pair with it.
+
+        Vectors that pair with the same block columns (``x`` and ``h_prev`` in the LSTM) share
+        one product against their concatenated histories: one matrix product for ``∂L/∂W``
+        and ``∂L/∂U`` of every gate.
+        """
         terms = []
         for a, b in eq.pairs:
             right = f"{self.history(b)}.reshape(steps * batch, -1)"
@@ -275,24 +280,39 @@ class VectorEmitter:
                 terms.append(f"{left}.T @ {right}")
                 continue
             if b not in self.outer_products:
-                users = [
-                    p[0].removeprefix("delta_")
-                    for e in self.after
-                    if isinstance(e, Outer)
-                    for p in e.pairs
-                    if p[1] == b and p[0] in self.block_deltas
-                ]
-                _, col = self.layout.block_range(users)
-                name = f"_outer{len(self.outer_products)}"
-                cols = col.slice(self.width)
-                block = "_dblock_seq" if cols == ":" else f"_dblock_seq[:, :, {cols}]"
-                out(f"{name} = {block}.reshape(steps * batch, -1).T @ {right}")
-                self.outer_products[b] = (name, col)
-            name, col = self.outer_products[b]
+                self._emit_outer_product(out, b)
+            name, col, cols = self.outer_products[b]
             own = self.block_deltas[a]
             rows = f"{_size(own.start - col.start)}:{_size(own.stop - col.start)}"
-            terms.append(f"{name}[{rows}]")
+            terms.append(f"{name}[{rows}{cols}]")
         out(f"{local(eq.target)} = {' + '.join(terms)}")
+
+    def _block_users(self) -> dict[str, Column]:
+        """Each vector paired with block adjoints in a weight gradient -> the block columns."""
+        users: dict[str, list[str]] = {}
+        for e in self.after:
+            if isinstance(e, Outer):
+                for a, b in e.pairs:
+                    if a in self.block_deltas:
+                        users.setdefault(b, []).append(a.removeprefix("delta_"))
+        return {b: self.layout.block_range(targets)[1] for b, targets in users.items()}
+
+    def _emit_outer_product(self, out: Lines, b: str) -> None:
+        columns = self._block_users()
+        col = columns[b]
+        group = [v for v, c in columns.items() if c == col and v not in self.outer_products]
+        name = f"_outer{len({entry[0] for entry in self.outer_products.values()})}"
+        cols = col.slice(self.width)
+        block = "_dblock_seq" if cols == ":" else f"_dblock_seq[:, :, {cols}]"
+        flat = [f"{self.history(v)}.reshape(steps * batch, -1)" for v in group]
+        right = flat[0] if len(group) == 1 else f"np.concatenate([{', '.join(flat)}], axis=1)"
+        out(f"{name} = {block}.reshape(steps * batch, -1).T @ {right}")
+        offset: sympy.Expr = sympy.S.Zero
+        for v in group:
+            size = self._dim(v)
+            part = "" if len(group) == 1 else f", {_size(offset)}:{_size(offset + size)}"
+            self.outer_products[v] = (name, col, part)
+            offset += size
 
     # -- _forward --------------------------------------------------------------------
     def emit_forward(self, out: Lines) -> None:
@@ -386,8 +406,11 @@ class VectorEmitter:
             (fixed if {s.name for s in term.free_symbols} <= params else rest).append(term)
         return sympy.Add(*fixed), sympy.Add(*rest)
 
-    def _recurrent_groups(self, out: Lines) -> dict[str, list[tuple[str, Column]]]:
-        """Fused recurrent products, emitted before the loop; by the equation that runs them."""
+    def _recurrent_groups(self, out: Lines) -> dict[str, list[tuple[str, str, Column]]]:
+        """Fused recurrent products, emitted before the loop; by the equation that runs them.
+
+        Each writes into a preallocated buffer (``_rec0``), added into the block in place.
+        """
         plan = self.plan
         by_vector: dict[str, list[str]] = {}
         for eq in plan.affine:
@@ -396,7 +419,7 @@ class VectorEmitter:
                     users = by_vector.setdefault(term.vector, [])
                     if eq.target not in users:
                         users.append(eq.target)
-        groups: dict[str, list[tuple[str, Column]]] = {}
+        groups: dict[str, list[tuple[str, str, Column]]] = {}
         for vector, users in by_vector.items():
             span, col = self.layout.block_range(users)
             rows = []
@@ -405,10 +428,15 @@ class VectorEmitter:
                 rows.append((target, [t.matrix for t in eq.linear if t.vector == vector]))
             cols = _size(self._dim(vector))
             stack = self._new_stack(out, rows, cols, transpose=True)
-            groups.setdefault(users[0], []).append((f"{local(vector)} @ {stack}", col))
+            buffer = f"_rec{sum(len(g) for g in groups.values())}"
+            out(f"{buffer} = np.empty((batch, {_size(col.stop - col.start)}), dtype)")
+            product = f"np.matmul({local(vector)}, {stack}, out={buffer})"
+            groups.setdefault(users[0], []).append((product, buffer, col))
         return groups
 
-    def _emit_forward_step(self, out: Lines, groups: dict[str, list[tuple[str, Column]]]) -> None:
+    def _emit_forward_step(
+        self, out: Lines, groups: dict[str, list[tuple[str, str, Column]]]
+    ) -> None:
         plan = self.plan
         for state in plan.cell.states:
             out(f"{local(state.prev)} = {state.name}_seq[t]")
@@ -423,11 +451,10 @@ class VectorEmitter:
         for eq in plan.recurrent:
             if eq.linear:
                 col = self.columns[eq.target]
-                for product, group_col in groups.get(eq.target, []):
+                for product, buffer, group_col in groups.get(eq.target, []):
                     cols = group_col.slice(self.width)
-                    out(
-                        f"_block += {product}" if cols == ":" else f"_block[:, {cols}] += {product}"
-                    )
+                    out(product)
+                    out(f"_block += {buffer}" if cols == ":" else f"_block[:, {cols}] += {buffer}")
                 _, rest = self._split_pointwise(eq)
                 view = f"_block[:, {col.slice(self.width)}]"
                 if rest != 0:

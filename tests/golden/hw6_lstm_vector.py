@@ -106,11 +106,13 @@ def _forward(P, dims, x_seq, init):
     c_tilde_seq = np.empty((steps, batch, dim_n), dtype)
     _keep0_seq = np.empty((steps, batch, dim_n), dtype)
     _stack1 = np.ascontiguousarray(np.concatenate([U_f, U_i, U_o, U_c]).T)
+    _rec0 = np.empty((batch, 4*dim_n), dtype)
     for t in range(steps):
         h_prev = h_seq[t]
         c_prev = c_seq[t]
         _block = _block_seq[t]
-        _block += h_prev @ _stack1
+        np.matmul(h_prev, _stack1, out=_rec0)
+        _block += _rec0
         _act0 = _act0_seq[t]
         sigma(_block[:, 0:3*dim_n], out=_act0)
         f = _act0[:, 0:dim_n]
@@ -159,6 +161,7 @@ def _backward(P, dims, x_seq, y_seq, fw, seeds):
     """Backpropagation through time: the adjoint equations step by step, from the last."""
     steps, batch = x_seq.shape[0], x_seq.shape[1]
     dtype = x_seq.dtype
+    dim_d = dims['d']
     dim_n = dims['n']
     W_f = P['W_f']
     U_f = P['U_f']
@@ -204,19 +207,18 @@ def _backward(P, dims, x_seq, y_seq, fw, seeds):
         delta_c_next = delta_c_prev
     _stack3 = np.concatenate([W_f, W_i, W_o, W_c])
     delta_x_seq = (_dblock_seq.reshape(steps * batch, -1) @ _stack3).reshape(steps, batch, -1)
-    _outer0 = _dblock_seq.reshape(steps * batch, -1).T @ x_seq.reshape(steps * batch, -1)
-    grad_W_f = _outer0[0:dim_n]
-    _outer1 = _dblock_seq.reshape(steps * batch, -1).T @ h_seq[:-1].reshape(steps * batch, -1)
-    grad_U_f = _outer1[0:dim_n]
+    _outer0 = _dblock_seq.reshape(steps * batch, -1).T @ np.concatenate([x_seq.reshape(steps * batch, -1), h_seq[:-1].reshape(steps * batch, -1)], axis=1)
+    grad_W_f = _outer0[0:dim_n, 0:dim_d]
+    grad_U_f = _outer0[0:dim_n, dim_d:dim_d + dim_n]
     grad_b_f = np.sum(np.broadcast_to(_dblock_seq[:, :, 0:dim_n], (steps, batch, dim_n)), axis=(0, 1))
-    grad_W_i = _outer0[dim_n:2*dim_n]
-    grad_U_i = _outer1[dim_n:2*dim_n]
+    grad_W_i = _outer0[dim_n:2*dim_n, 0:dim_d]
+    grad_U_i = _outer0[dim_n:2*dim_n, dim_d:dim_d + dim_n]
     grad_b_i = np.sum(np.broadcast_to(_dblock_seq[:, :, dim_n:2*dim_n], (steps, batch, dim_n)), axis=(0, 1))
-    grad_W_o = _outer0[2*dim_n:3*dim_n]
-    grad_U_o = _outer1[2*dim_n:3*dim_n]
+    grad_W_o = _outer0[2*dim_n:3*dim_n, 0:dim_d]
+    grad_U_o = _outer0[2*dim_n:3*dim_n, dim_d:dim_d + dim_n]
     grad_b_o = np.sum(np.broadcast_to(_dblock_seq[:, :, 2*dim_n:3*dim_n], (steps, batch, dim_n)), axis=(0, 1))
-    grad_W_c = _outer0[3*dim_n:4*dim_n]
-    grad_U_c = _outer1[3*dim_n:4*dim_n]
+    grad_W_c = _outer0[3*dim_n:4*dim_n, 0:dim_d]
+    grad_U_c = _outer0[3*dim_n:4*dim_n, dim_d:dim_d + dim_n]
     grad_b_c = np.sum(np.broadcast_to(_dblock_seq[:, :, 3*dim_n:4*dim_n], (steps, batch, dim_n)), axis=(0, 1))
     return {
         'dL_dW_f': grad_W_f,
