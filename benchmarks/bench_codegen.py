@@ -24,6 +24,7 @@ The sympy.lambdify baseline takes and returns plain floats (no arrays), the othe
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -86,13 +87,20 @@ def data(batch: int, steps: int, d: int, n: int, seed: int = 0) -> dict[str, Any
     }
 
 
+def as_float32(case: dict[str, Any]) -> dict[str, Any]:
+    """The same problem in float32 (parameters and arrays)."""
+    params = {name: value.astype(np.float32) for name, value in case["params"].items()}
+    return {"params": params, **{k: v.astype(np.float32) for k, v in case.items() if k != "params"}}
+
+
 def bench_generated(
     case: dict[str, Any], sizes: tuple[int, ...], style: str, budget: float
 ) -> tuple[Callable[[], Any], float]:
     batch, _, d, n = sizes
     fns = lambdify(cell="lstm", loss="half_sse", sizes={"n": n, "d": d}, batch=batch, style=style)
     p, x, y, h0, c0 = case["params"], case["x"], case["y"], case["h0"], case["c0"]
-    loss, _ = fns.loss_and_grad(p, x, y, h0, c0)
+    loss, grads = fns.loss_and_grad(p, x, y, h0, c0)
+    assert all(g.dtype == x.dtype for g in grads.values()), "gradients in the inputs' dtype"
     return (lambda: fns.loss_and_grad(p, x, y, h0, c0)), float(loss)
 
 
@@ -230,6 +238,8 @@ def main() -> int:
         "--sizes", type=int, nargs="*", default=None, metavar="K", help="only these sizes (0, 1, 2)"
     )
     args = parser.parse_args()
+    threads = {v: os.environ.get(v, "unset") for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    print(f"threads: {threads}; os.cpu_count() = {os.cpu_count()}", flush=True)
     budget = 0.5 if args.quick else 3.0
     rows = []
     chosen_sizes = SIZES if args.sizes is None else tuple(SIZES[k] for k in args.sizes)
@@ -239,6 +249,8 @@ def main() -> int:
         batch, _, d, n = sizes
         chosen = lambdify(cell="lstm", sizes={"n": n, "d": d}, batch=batch).style
         calls: dict[str, Callable[[], Any]] = {"generated": auto_fn}
+        calls["generated_f32"], loss32 = bench_generated(as_float32(case), sizes, "auto", budget)
+        assert abs(loss32 - loss) <= 1e-4 * max(1.0, abs(loss)), (loss32, loss)
         if chosen != "vector":
             calls["vector"] = bench_generated(case, sizes, "vector", budget)[0]
         calls["hand"], hand_loss = bench_numpy(case, budget)
@@ -260,15 +272,17 @@ def main() -> int:
             calls["sympy"], sym_build, _ = sym_found
         best = interleaved(calls, budget=budget)
         auto = best["generated"]
+        auto32 = best["generated_f32"]
         vector = best.get("vector", auto)
         hand = best["hand"]
         torch64 = (best["torch_float64"], 0.0) if "torch_float64" in best else None
         torch32 = (best["torch_float32"], 0.0) if "torch_float32" in best else None
         jax_result = (best["jax"], jax_compile, 0.0) if "jax" in best else None
         sym = (best["sympy"], sym_build, 0.0) if "sympy" in best else None
-        rows.append((sizes, auto, vector, hand, torch64, torch32, jax_result, sym))
+        rows.append((sizes, auto, vector, auto32, hand, torch64, torch32, jax_result, sym))
         print(
-            f"{sizes}: generated {fmt(auto)} (vector {fmt(vector)}), hand NumPy {fmt(hand)}, "
+            f"{sizes}: generated {fmt(auto)} (vector {fmt(vector)}, f32 {fmt(auto32)}), "
+            f"hand NumPy {fmt(hand)}, "
             f"torch64 {fmt(torch64 and torch64[0])}, torch32 {fmt(torch32 and torch32[0])}, "
             f"JAX {fmt(jax_result and jax_result[0])} (compile {fmt(jax_result and jax_result[1])}), "
             f"sympy.lambdify {fmt(sym and sym[0])}",
@@ -276,30 +290,30 @@ def main() -> int:
         )
     print()
     print(
-        "| (batch, T, d, n) | generated | generated, vector style | hand NumPy | torch f64 | torch f32 | JAX jit (compile) | sympy.lambdify cse |"
+        "| (batch, T, d, n) | generated | generated, vector style | generated f32 | hand NumPy | torch f64 | torch f32 | JAX jit (compile) | sympy.lambdify cse |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for sizes, auto, vector, hand, t64, t32, jx, sym in rows:
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for sizes, auto, vector, auto32, hand, t64, t32, jx, sym in rows:
         jax_text = f"{fmt(jx[0])} ({fmt(jx[1])})" if jx else "not installed"
         sym_text = (
             f"{fmt(sym[0])} (build {fmt(sym[1])})" if sym else "closed form refused (too large)"
         )
         print(
-            f"| {sizes} | {fmt(auto)} | {fmt(vector)} | {fmt(hand)} | {fmt(t64 and t64[0])} | "
+            f"| {sizes} | {fmt(auto)} | {fmt(vector)} | {fmt(auto32)} | {fmt(hand)} | {fmt(t64 and t64[0])} | "
             f"{fmt(t32 and t32[0])} | {jax_text} | {sym_text} |"
         )
     print()
     print(
-        "| (batch, T, d, n) | hand NumPy / generated | torch f64 / generated | torch f32 / generated | JAX / generated |"
+        "| (batch, T, d, n) | hand NumPy / generated | torch f64 / generated | torch f32 / generated f32 | JAX / generated |"
     )
     print("|---|---:|---:|---:|---:|")
-    for sizes, auto, _, hand, t64, t32, jx, _ in rows:
+    for sizes, auto, _, auto32, hand, t64, t32, jx, _ in rows:
 
-        def ratio(other: float | None, auto: float = auto) -> str:
-            return "—" if other is None else f"{other / auto:.1f}×"
+        def ratio(other: float | None, mine: float = auto) -> str:
+            return "—" if other is None else f"{other / mine:.1f}×"
 
         print(
-            f"| {sizes} | {ratio(hand)} | {ratio(t64 and t64[0])} | {ratio(t32 and t32[0])} | {ratio(jx and jx[0])} |"
+            f"| {sizes} | {ratio(hand)} | {ratio(t64 and t64[0])} | {ratio(t32 and t32[0], auto32)} | {ratio(jx and jx[0])} |"
         )
     return 0
 

@@ -16,10 +16,13 @@ return batch-major arrays.
 
 from __future__ import annotations
 
+import dataclasses
+
 import sympy
 
 from ..adjoint import delta, grad
 from ..equations import Equation, MatVec, Outer
+from ..functions import sigma
 from .layout import Column, Layout
 from .layout import size_text as _size
 from .plan import Backward, Plan
@@ -48,7 +51,7 @@ class VectorEmitter:
         self.activation_of = self.layout.activation_of
         self.stacks = 0
         self.hoisted: list[str] = []
-        self.outer_products: dict[str, tuple[str, Column]] = {}
+        self.outer_products: dict[str, tuple[str, Column, str]] = {}
         before, inside, after = plan.backward_phases
         self.before, self.inside, self.after = before, inside, after
         read_after = {name for eq in after for name in eq.operands()}
@@ -57,6 +60,80 @@ class VectorEmitter:
             for name in [*(eq.target for eq in inside), *plan.carried.values()]
             if name in read_after and name not in self.block_deltas
         ]
+        #: function values of the forward step the backward reads again -> their history name
+        self.kept = self._kept_functions()
+        self.before, self.inside, self.after = (
+            tuple(self._reuse_kept(eq) for eq in phase) for phase in (before, inside, after)
+        )
+        self.inside = self._inline_single_use(self.inside)
+
+    def _kept_functions(self) -> dict[sympy.Expr, str]:
+        """Calls like ``tanh(c)`` in forward formulas that backward formulas contain too.
+
+        The forward pass stores their values (``_keep0_seq``) so the backward reads them
+        instead of evaluating the transcendental function again over every history.
+        """
+        plan = self.plan
+        backward = [
+            eq.pointwise.xreplace(plan.constants)
+            for eq in (*self.before, *self.inside, *self.after)
+            if isinstance(eq, Equation)
+        ]
+        wanted: set[sympy.Expr] = set().union(*(e.atoms(sympy.Function) for e in backward))
+        kept: dict[sympy.Expr, str] = {}
+        for eq in plan.recurrent:
+            if eq.linear or eq.reduce or eq.target in self.activation_of:
+                continue
+            pointwise = eq.pointwise.xreplace(plan.constants)
+            for call in sorted(pointwise.atoms(sympy.Function), key=sympy.default_sort_key):
+                same_shape = all(
+                    s.name not in plan.params and plan.dim(s.name) == plan.dim(eq.target)
+                    for s in call.free_symbols
+                )
+                if call != pointwise and call in wanted and call not in kept and same_shape:
+                    kept[call] = f"_keep{len(kept)}"
+        return kept
+
+    def _reuse_kept(self, eq: Backward) -> Backward:
+        """``eq`` reading the stored forward values of :attr:`kept` instead of recomputing."""
+        if isinstance(eq, Outer) or not self.kept:
+            return eq
+        symbols = {call: sympy.Symbol(name, real=True) for call, name in self.kept.items()}
+        pointwise = eq.pointwise.xreplace(self.plan.constants).xreplace(symbols)
+        return dataclasses.replace(eq, pointwise=pointwise)
+
+    def _inline_single_use(self, inside: tuple[Backward, ...]) -> tuple[Backward, ...]:
+        """Substitute loop adjoints read once, pointwise only, into the formula reading them.
+
+        ``delta_c_tilde := delta_c*i`` then ``d z_c := (1 - c_tilde**2)*delta_c_tilde``
+        becomes ``(1 - c_tilde**2)*i*delta_c``, whose forward-only factor the hoisting below
+        computes once over all steps: one array operation per step instead of two.
+        """
+        plan = self.plan
+        keep = {*self.block_deltas, *self.stored, *plan.carried, *plan.carried.values()}
+        keep |= {name for eq in (*self.before, *self.after) for name in eq.operands()}
+        equations = list(inside)
+        for target in [eq.target for eq in inside]:
+            eq = next(e for e in equations if e.target == target)
+            if (
+                isinstance(eq, Outer)
+                or eq.linear
+                or eq.reduce
+                or eq.target in keep
+                or eq.target in plan.template.constant
+            ):
+                continue
+            readers = [e for e in equations if eq.target in e.operands()]
+            if len(readers) != 1 or isinstance(readers[0], Outer) or readers[0].reduce:
+                continue
+            reader = readers[0]
+            value = eq.pointwise.xreplace(plan.constants)
+            pointwise = reader.pointwise.xreplace({sympy.Symbol(eq.target, real=True): value})
+            if pointwise == reader.pointwise:
+                continue
+            equations[equations.index(reader)] = dataclasses.replace(reader, pointwise=pointwise)
+            equations.remove(eq)
+        return tuple(equations)
 
     # -- names -----------------------------------------------------------------------
     def _dim(self, name: str) -> sympy.Expr:
@@ -111,8 +188,11 @@ class VectorEmitter:
         """``dest[...] = expr`` with the outermost operation writing into ``dest``."""
         ufuncs = {sympy.tanh: "np.tanh", sympy.exp: "np.exp", sympy.log: "np.log"}
         expr = expr.xreplace(self.plan.constants)
-        if expr.func in ufuncs and not expr.args[0].is_Atom:
+        if expr.func in ufuncs and not expr.args[0].is_Number:
             out(f"{ufuncs[expr.func]}({self._print(expr.args[0], names)}, out={dest})")
+        elif expr.func == sigma:
+            self.helpers.add("sigma")
+            out(f"sigma({self._print(expr.args[0], names)}, out={dest})")
         elif (expr.is_Add or expr.is_Mul) and len(expr.args) >= 2:
             first, rest = expr.args[0], expr.func(*expr.args[1:])
             op = "np.add" if expr.is_Add else "np.multiply"
@@ -186,7 +266,12 @@ class VectorEmitter:
             out(f"{target} = {value}")
 
     def _outer(self, out: Lines, eq: Outer) -> None:
-        """``Σ_t Σ_b a bᵀ``: one product per vector over all the block adjoints that pair with it."""
+        """``Σ_t Σ_b a bᵀ``: one product per vector over all the block adjoints that pair with it.
+
+        Vectors that pair with the same block columns (``x`` and ``h_prev`` in the LSTM) share
+        one product against their concatenated histories: one matrix product for ``∂L/∂W``
+        and ``∂L/∂U`` of every gate.
+        """
         terms = []
         for a, b in eq.pairs:
             right = f"{self.history(b)}.reshape(steps * batch, -1)"
@@ -195,24 +280,39 @@ class VectorEmitter:
                 terms.append(f"{left}.T @ {right}")
                 continue
             if b not in self.outer_products:
-                users = [
-                    p[0].removeprefix("delta_")
-                    for e in self.after
-                    if isinstance(e, Outer)
-                    for p in e.pairs
-                    if p[1] == b and p[0] in self.block_deltas
-                ]
-                _, col = self.layout.block_range(users)
-                name = f"_outer{len(self.outer_products)}"
-                cols = col.slice(self.width)
-                block = "_dblock_seq" if cols == ":" else f"_dblock_seq[:, :, {cols}]"
-                out(f"{name} = {block}.reshape(steps * batch, -1).T @ {right}")
-                self.outer_products[b] = (name, col)
-            name, col = self.outer_products[b]
+                self._emit_outer_product(out, b)
+            name, col, cols = self.outer_products[b]
             own = self.block_deltas[a]
             rows = f"{_size(own.start - col.start)}:{_size(own.stop - col.start)}"
-            terms.append(f"{name}[{rows}]")
+            terms.append(f"{name}[{rows}{cols}]")
         out(f"{local(eq.target)} = {' + '.join(terms)}")
+
+    def _block_users(self) -> dict[str, Column]:
+        """Each vector paired with block adjoints in a weight gradient -> the block columns."""
+        users: dict[str, list[str]] = {}
+        for e in self.after:
+            if isinstance(e, Outer):
+                for a, b in e.pairs:
+                    if a in self.block_deltas:
+                        users.setdefault(b, []).append(a.removeprefix("delta_"))
+        return {b: self.layout.block_range(targets)[1] for b, targets in users.items()}
+
+    def _emit_outer_product(self, out: Lines, b: str) -> None:
+        columns = self._block_users()
+        col = columns[b]
+        group = [v for v, c in columns.items() if c == col and v not in self.outer_products]
+        name = f"_outer{len({entry[0] for entry in self.outer_products.values()})}"
+        cols = col.slice(self.width)
+        block = "_dblock_seq" if cols == ":" else f"_dblock_seq[:, :, {cols}]"
+        flat = [f"{self.history(v)}.reshape(steps * batch, -1)" for v in group]
+        right = flat[0] if len(group) == 1 else f"np.concatenate([{', '.join(flat)}], axis=1)"
+        out(f"{name} = {block}.reshape(steps * batch, -1).T @ {right}")
+        offset: sympy.Expr = sympy.S.Zero
+        for v in group:
+            size = self._dim(v)
+            part = "" if len(group) == 1 else f", {_size(offset)}:{_size(offset + size)}"
+            self.outer_products[v] = (name, col, part)
+            offset += size
 
     # -- _forward --------------------------------------------------------------------
     def emit_forward(self, out: Lines) -> None:
@@ -242,6 +342,11 @@ class VectorEmitter:
                     out(
                         f"{eq.target}_seq = np.empty((steps, batch, {_size(self._dim(eq.target))}), dtype)"
                     )
+            for call, name in self.kept.items():
+                owner = next(eq for eq in plan.recurrent if eq.pointwise.has(call))
+                out(
+                    f"{name}_seq = np.empty((steps, batch, {_size(self._dim(owner.target))}), dtype)"
+                )
             groups = self._recurrent_groups(out)
             out("for t in range(steps):")
             with out.indent():
@@ -255,6 +360,8 @@ class VectorEmitter:
                 histories["_block_seq"] = "_block_seq"
             for k in range(len(self.activations)):
                 histories[f"_act{k}_seq"] = f"_act{k}_seq"
+            for name in self.kept.values():
+                histories[f"{name}_seq"] = f"{name}_seq"
             out("return {")
             with out.indent():
                 for name, text in histories.items():
@@ -299,8 +406,11 @@ class VectorEmitter:
             (fixed if {s.name for s in term.free_symbols} <= params else rest).append(term)
         return sympy.Add(*fixed), sympy.Add(*rest)
 
-    def _recurrent_groups(self, out: Lines) -> dict[str, list[tuple[str, Column]]]:
-        """Fused recurrent products, emitted before the loop; by the equation that runs them."""
+    def _recurrent_groups(self, out: Lines) -> dict[str, list[tuple[str, str, Column]]]:
+        """Fused recurrent products, emitted before the loop; by the equation that runs them.
+
+        Each writes into a preallocated buffer (``_rec0``), added into the block in place.
+        """
         plan = self.plan
         by_vector: dict[str, list[str]] = {}
         for eq in plan.affine:
@@ -309,7 +419,7 @@ class VectorEmitter:
                     users = by_vector.setdefault(term.vector, [])
                     if eq.target not in users:
                         users.append(eq.target)
-        groups: dict[str, list[tuple[str, Column]]] = {}
+        groups: dict[str, list[tuple[str, str, Column]]] = {}
         for vector, users in by_vector.items():
             span, col = self.layout.block_range(users)
             rows = []
@@ -318,10 +428,15 @@ class VectorEmitter:
                 rows.append((target, [t.matrix for t in eq.linear if t.vector == vector]))
             cols = _size(self._dim(vector))
             stack = self._new_stack(out, rows, cols, transpose=True)
-            groups.setdefault(users[0], []).append((f"{local(vector)} @ {stack}", col))
+            buffer = f"_rec{sum(len(g) for g in groups.values())}"
+            out(f"{buffer} = np.empty((batch, {_size(col.stop - col.start)}), dtype)")
+            product = f"np.matmul({local(vector)}, {stack}, out={buffer})"
+            groups.setdefault(users[0], []).append((product, buffer, col))
         return groups
 
-    def _emit_forward_step(self, out: Lines, groups: dict[str, list[tuple[str, Column]]]) -> None:
+    def _emit_forward_step(
+        self, out: Lines, groups: dict[str, list[tuple[str, str, Column]]]
+    ) -> None:
         plan = self.plan
         for state in plan.cell.states:
             out(f"{local(state.prev)} = {state.name}_seq[t]")
@@ -336,11 +451,10 @@ class VectorEmitter:
         for eq in plan.recurrent:
             if eq.linear:
                 col = self.columns[eq.target]
-                for product, group_col in groups.get(eq.target, []):
+                for product, buffer, group_col in groups.get(eq.target, []):
                     cols = group_col.slice(self.width)
-                    out(
-                        f"_block += {product}" if cols == ":" else f"_block[:, {cols}] += {product}"
-                    )
+                    out(product)
+                    out(f"_block += {buffer}" if cols == ":" else f"_block[:, {cols}] += {buffer}")
                 _, rest = self._split_pointwise(eq)
                 view = f"_block[:, {col.slice(self.width)}]"
                 if rest != 0:
@@ -362,12 +476,19 @@ class VectorEmitter:
             dest = local(eq.target)
             out(f"{dest} = {self.at_step(eq.target)}")
             names = self._local_names(eq.pointwise)
+            pointwise = eq.pointwise.xreplace(plan.constants)
+            for call, name in self.kept.items():
+                if pointwise.has(call):
+                    out(f"{name} = {name}_seq[t]")
+                    self._assign(out, name, call, names)
+                    pointwise = pointwise.xreplace({call: sympy.Symbol(name, real=True)})
+                    names[name] = name
             if eq.reduce:
                 out(
                     f"{dest}[...] = np.sum({self._print(eq.pointwise, names)}, axis=-1, keepdims=True)"
                 )
             else:
-                self._assign(out, dest, eq.pointwise, names)
+                self._assign(out, dest, pointwise, names)
 
     # -- _loss_terms -------------------------------------------------------------------
     def emit_loss(self, out: Lines) -> None:
@@ -409,6 +530,8 @@ class VectorEmitter:
                 if "_block" not in bound:
                     out("_block_seq = fw['_block_seq']")
                     bound.add("_block")
+            elif name in self.kept.values():
+                out(f"{name}_seq = fw[{name + '_seq'!r}]")
             elif name in {eq.target for eq in plan.template.forward}:
                 out(f"{name}_seq = fw[{name!r}]")
 

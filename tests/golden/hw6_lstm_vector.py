@@ -61,10 +61,21 @@ OUTPUT_SIZE = 'n'
 LOSS_SCALE = 0.5
 
 
-def sigma(a):
-    """The logistic sigmoid 1/(1 + exp(-a)), without overflow for any finite a."""
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1.0, e) / (1.0 + e)
+def sigma(a, out=None):
+    """The logistic sigmoid 1/(1 + exp(-a)), into ``out`` if given.
+
+    Four in-place passes, accurate to a few ulp relative; exp(-a) is capped below the
+    dtype's overflow (709 in float64, 88 in float32), so there is no overflow for any
+    finite a (below the cap the result is the tiny 1/(1 + exp(cap)) instead of 0).
+    """
+    a = np.asarray(a)
+    if out is None:
+        out = np.empty(a.shape, np.result_type(a, 0.0))
+    np.negative(a, out=out)
+    np.minimum(out, 88.0 if out.dtype.itemsize <= 4 else 709.0, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
 
 
 def _forward(P, dims, x_seq, init):
@@ -93,24 +104,29 @@ def _forward(P, dims, x_seq, init):
     c_seq[0] = init['c']
     _act0_seq = np.empty((steps, batch, 3*dim_n), dtype)
     c_tilde_seq = np.empty((steps, batch, dim_n), dtype)
+    _keep0_seq = np.empty((steps, batch, dim_n), dtype)
     _stack1 = np.ascontiguousarray(np.concatenate([U_f, U_i, U_o, U_c]).T)
+    _rec0 = np.empty((batch, 4*dim_n), dtype)
     for t in range(steps):
         h_prev = h_seq[t]
         c_prev = c_seq[t]
         _block = _block_seq[t]
-        _block += h_prev @ _stack1
+        np.matmul(h_prev, _stack1, out=_rec0)
+        _block += _rec0
         _act0 = _act0_seq[t]
-        _act0[...] = sigma(_block[:, 0:3*dim_n])
+        sigma(_block[:, 0:3*dim_n], out=_act0)
         f = _act0[:, 0:dim_n]
         i = _act0[:, dim_n:2*dim_n]
         o = _act0[:, 2*dim_n:3*dim_n]
         z_c = _block[:, 3*dim_n:4*dim_n]
         c_tilde = c_tilde_seq[t]
-        c_tilde[...] = np.tanh(z_c)
+        np.tanh(z_c, out=c_tilde)
         c = c_seq[t + 1]
         np.add(c_prev*f, c_tilde*i, out=c)
         h = h_seq[t + 1]
-        np.multiply(o, np.tanh(c), out=h)
+        _keep0 = _keep0_seq[t]
+        np.tanh(c, out=_keep0)
+        np.multiply(_keep0, o, out=h)
     return {
         'z_f': _block_seq[:, :, 0:dim_n],
         'f': _act0_seq[:, :, 0:dim_n],
@@ -128,6 +144,7 @@ def _forward(P, dims, x_seq, init):
         'c_seq': c_seq,
         '_block_seq': _block_seq,
         '_act0_seq': _act0_seq,
+        '_keep0_seq': _keep0_seq,
     }
 
 
@@ -144,6 +161,7 @@ def _backward(P, dims, x_seq, y_seq, fw, seeds):
     """Backpropagation through time: the adjoint equations step by step, from the last."""
     steps, batch = x_seq.shape[0], x_seq.shape[1]
     dtype = x_seq.dtype
+    dim_d = dims['d']
     dim_n = dims['n']
     W_f = P['W_f']
     U_f = P['U_f']
@@ -153,6 +171,7 @@ def _backward(P, dims, x_seq, y_seq, fw, seeds):
     U_o = P['U_o']
     W_c = P['W_c']
     U_c = P['U_c']
+    _keep0_seq = fw['_keep0_seq']
     c_seq = fw['c_seq']
     c_tilde_seq = fw['c_tilde']
     _act0_seq = fw['_act0_seq']
@@ -161,12 +180,11 @@ def _backward(P, dims, x_seq, y_seq, fw, seeds):
     delta_h_next = seeds['h']
     delta_c_next = seeds['c']
     _pre0_seq = -2.0*y_seq + 2.0*h_seq[1:]
-    _pre1_seq = _act0_seq[:, :, 2*dim_n:3*dim_n]*(1.0 - (np.tanh(c_seq[1:]))**2)
-    _pre2_seq = 1.0 - c_tilde_seq**2
-    _pre3_seq = np.tanh(c_seq[1:])
-    _pre4_seq = _act0_seq[:, :, 2*dim_n:3*dim_n]*(1.0 - _act0_seq[:, :, 2*dim_n:3*dim_n])
-    _pre5_seq = _act0_seq[:, :, dim_n:2*dim_n]*(1.0 - _act0_seq[:, :, dim_n:2*dim_n])
-    _pre6_seq = _act0_seq[:, :, 0:dim_n]*(1.0 - _act0_seq[:, :, 0:dim_n])
+    _pre1_seq = _act0_seq[:, :, 2*dim_n:3*dim_n]*(1.0 - _keep0_seq**2)
+    _pre2_seq = _act0_seq[:, :, dim_n:2*dim_n]*(1.0 - c_tilde_seq**2)
+    _pre3_seq = _keep0_seq*_act0_seq[:, :, 2*dim_n:3*dim_n]*(1.0 - _act0_seq[:, :, 2*dim_n:3*dim_n])
+    _pre4_seq = c_tilde_seq*_act0_seq[:, :, dim_n:2*dim_n]*(1.0 - _act0_seq[:, :, dim_n:2*dim_n])
+    _pre5_seq = c_seq[:-1]*_act0_seq[:, :, 0:dim_n]*(1.0 - _act0_seq[:, :, 0:dim_n])
     _stack2 = np.concatenate([U_f, U_i, U_o, U_c])
     for t in range(steps - 1, -1, -1):
         _dblock = _dblock_seq[t]
@@ -176,40 +194,31 @@ def _backward(P, dims, x_seq, y_seq, fw, seeds):
         _pre3 = _pre3_seq[t]
         _pre4 = _pre4_seq[t]
         _pre5 = _pre5_seq[t]
-        _pre6 = _pre6_seq[t]
-        c_prev = c_seq[t]
-        c_tilde = c_tilde_seq[t]
         f = _act0_seq[t, :, 0:dim_n]
-        i = _act0_seq[t, :, dim_n:2*dim_n]
         delta_h = _pre0 + delta_h_next
         delta_c = delta_c_next + _pre1*delta_h
-        delta_c_tilde = delta_c*i
-        np.multiply(_pre2, delta_c_tilde, out=_dblock[:, 3*dim_n:4*dim_n])
-        delta_o = _pre3*delta_h
-        np.multiply(_pre4, delta_o, out=_dblock[:, 2*dim_n:3*dim_n])
-        delta_i = c_tilde*delta_c
-        np.multiply(_pre5, delta_i, out=_dblock[:, dim_n:2*dim_n])
-        delta_f = c_prev*delta_c
-        np.multiply(_pre6, delta_f, out=_dblock[:, 0:dim_n])
+        np.multiply(_pre2, delta_c, out=_dblock[:, 3*dim_n:4*dim_n])
+        np.multiply(_pre3, delta_h, out=_dblock[:, 2*dim_n:3*dim_n])
+        np.multiply(_pre4, delta_c, out=_dblock[:, dim_n:2*dim_n])
+        np.multiply(_pre5, delta_c, out=_dblock[:, 0:dim_n])
         delta_h_prev = _dblock @ _stack2
         delta_c_prev = delta_c*f
         delta_h_next = delta_h_prev
         delta_c_next = delta_c_prev
     _stack3 = np.concatenate([W_f, W_i, W_o, W_c])
     delta_x_seq = (_dblock_seq.reshape(steps * batch, -1) @ _stack3).reshape(steps, batch, -1)
-    _outer0 = _dblock_seq.reshape(steps * batch, -1).T @ x_seq.reshape(steps * batch, -1)
-    grad_W_f = _outer0[0:dim_n]
-    _outer1 = _dblock_seq.reshape(steps * batch, -1).T @ h_seq[:-1].reshape(steps * batch, -1)
-    grad_U_f = _outer1[0:dim_n]
+    _outer0 = _dblock_seq.reshape(steps * batch, -1).T @ np.concatenate([x_seq.reshape(steps * batch, -1), h_seq[:-1].reshape(steps * batch, -1)], axis=1)
+    grad_W_f = _outer0[0:dim_n, 0:dim_d]
+    grad_U_f = _outer0[0:dim_n, dim_d:dim_d + dim_n]
     grad_b_f = np.sum(np.broadcast_to(_dblock_seq[:, :, 0:dim_n], (steps, batch, dim_n)), axis=(0, 1))
-    grad_W_i = _outer0[dim_n:2*dim_n]
-    grad_U_i = _outer1[dim_n:2*dim_n]
+    grad_W_i = _outer0[dim_n:2*dim_n, 0:dim_d]
+    grad_U_i = _outer0[dim_n:2*dim_n, dim_d:dim_d + dim_n]
     grad_b_i = np.sum(np.broadcast_to(_dblock_seq[:, :, dim_n:2*dim_n], (steps, batch, dim_n)), axis=(0, 1))
-    grad_W_o = _outer0[2*dim_n:3*dim_n]
-    grad_U_o = _outer1[2*dim_n:3*dim_n]
+    grad_W_o = _outer0[2*dim_n:3*dim_n, 0:dim_d]
+    grad_U_o = _outer0[2*dim_n:3*dim_n, dim_d:dim_d + dim_n]
     grad_b_o = np.sum(np.broadcast_to(_dblock_seq[:, :, 2*dim_n:3*dim_n], (steps, batch, dim_n)), axis=(0, 1))
-    grad_W_c = _outer0[3*dim_n:4*dim_n]
-    grad_U_c = _outer1[3*dim_n:4*dim_n]
+    grad_W_c = _outer0[3*dim_n:4*dim_n, 0:dim_d]
+    grad_U_c = _outer0[3*dim_n:4*dim_n, dim_d:dim_d + dim_n]
     grad_b_c = np.sum(np.broadcast_to(_dblock_seq[:, :, 3*dim_n:4*dim_n], (steps, batch, dim_n)), axis=(0, 1))
     return {
         'dL_dW_f': grad_W_f,
