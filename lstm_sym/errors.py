@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 
 def one_line(text: str) -> str:
     """``text`` with every control character escaped, so that a message stays one line."""
@@ -37,3 +39,12 @@ class InputError(LstmSymError, ValueError):
 
 class TooLargeError(LstmSymError):
     """A request would take too long or produce too large a result; refused before work starts."""
+
+
+def describe(value: object) -> str:
+    """A short printable description of a value for an error message (any size of number)."""
+    try:
+        text = repr(value)
+    except ValueError:  # an int beyond Python's digit limit for str()
+        text = f"a number of more than {sys.get_int_max_str_digits():,} digits"
+    return text if len(text) <= 40 else text[:37] + "..."

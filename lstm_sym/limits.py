@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from .errors import InputError, TooLargeError
+from .errors import InputError, TooLargeError, describe
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,10 @@ def check(name: str, value: int, field: str, expected: str, *, found: str | None
     bound = limit(name)
     if value > bound:
         raise LimitError(
-            name, field, expected.format(limit=bound), found if found is not None else str(value)
+            name,
+            field,
+            expected.format(limit=bound),
+            found if found is not None else describe(value),
         )
 
 

@@ -16,7 +16,7 @@ import gmpy2
 import mpmath
 import sympy
 
-from .errors import InputError, TooLargeError
+from .errors import InputError, TooLargeError, describe
 from .limits import LimitError, check, limit
 
 _DECIMAL = re.compile(
@@ -24,11 +24,6 @@ _DECIMAL = re.compile(
     re.ASCII,  # ASCII digits only: "١٢" is not a number
 )
 _FRACTION = re.compile(r"(?P<num>[+-]?\d+)\s*/\s*(?P<den>\d+)", re.ASCII)
-
-
-def _describe(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _integer(digits: str) -> int:
@@ -59,7 +54,7 @@ def _check_size(field: str, digits: str, exponent: int, found: object) -> None:
                 "number_exponent",
                 field,
                 f"a number between 1e-{bound} and 1e{bound} in size",
-                _describe(found),
+                describe(found),
             )
 
 
@@ -74,7 +69,7 @@ def _decimal_value(
             field,
             f"a number between 1e-{limit('number_exponent')} and "
             f"1e{limit('number_exponent')} in size",
-            _describe(found),
+            describe(found),
         )
     power = (int(exponent) if exponent else 0) - len(frac)
     _check_size(field, digits, power, found)
@@ -108,7 +103,7 @@ def parse_number(value: object, field: str) -> sympy.Rational:
     -3/4
     """
     if isinstance(value, bool):
-        raise InputError(field, "a number", _describe(value))
+        raise InputError(field, "a number", describe(value))
     if isinstance(value, int):
         _check_size(field, _digits(value), 0, value)
         return sympy.Rational(value)
@@ -145,13 +140,13 @@ def parse_number(value: object, field: str) -> sympy.Rational:
             for part in (num, den):
                 _check_size(field, part, 0, value)
             if not den.strip("0"):
-                raise InputError(field, "a fraction with a nonzero denominator", _describe(value))
+                raise InputError(field, "a fraction with a nonzero denominator", describe(value))
             sign = -1 if match["num"].startswith("-") else 1
             return sympy.Rational(sign * _integer(num), _integer(den))
-        raise InputError(field, 'a number (such as 0.2, -3, 1e-4 or "1/3")', _describe(value))
+        raise InputError(field, 'a number (such as 0.2, -3, 1e-4 or "1/3")', describe(value))
     if isinstance(value, float):
         raise InputError(field, "an exact number (a decimal literal or a string)", "a binary float")
-    raise InputError(field, "a number", _describe(value))
+    raise InputError(field, "a number", describe(value))
 
 
 def to_mpf(value: sympy.Rational) -> mpmath.mpf:

@@ -20,7 +20,7 @@ import sympy
 
 from .cells import Cell, get_cell, with_activations
 from .cellspec import parse_cell
-from .errors import InputError
+from .errors import InputError, describe
 from .heads import HEAD_BIAS, HEAD_WEIGHT, with_head
 from .layouts import FRAMEWORKS, NATIVE, describe_layout
 from .limits import LimitError, check, limit
@@ -256,8 +256,9 @@ def _describe(raw: Any) -> str:
             return f"a nested list with rows of lengths {lengths}"
         return f"a list of {len(raw)} entries"
     if isinstance(raw, (int, Decimal)) and not isinstance(raw, bool):
-        return f"the number {raw}"
-    return repr(raw) if len(repr(raw)) < 40 else type(raw).__name__
+        return f"the number {describe(raw)}"
+    text = describe(raw)
+    return text if len(text) < 40 else type(raw).__name__
 
 
 def _array(

@@ -221,3 +221,18 @@ def test_encrypted_npz_members_are_refused(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     with pytest.raises(InputError, match="encrypted"):
         load(path)
+
+
+def test_numbers_beyond_pythons_digit_limit_are_described_not_printed() -> None:
+    """A size or an answer with more digits than str() allows gets the one-line error."""
+    from fractions import Fraction
+
+    from lstm_sym.check.answers import written_decimal
+    from lstm_sym.problem import problem_from_dict, read_toml
+
+    data = read_toml("examples/hw6.toml")
+    data["sizes"] = {"n": 10**5000}
+    with pytest.raises(InputError, match=r"sizes\.n: .* found a number of more than"):
+        problem_from_dict(data)
+    with pytest.raises(InputError, match=r"h_1: .* found a number of more than"):
+        written_decimal(Fraction(10**5000, 3), "h_1")

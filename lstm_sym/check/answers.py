@@ -16,7 +16,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ..errors import InputError, describe
 from ..numbers import parse_number
 from ..problem import parse_toml, read_toml
 
@@ -54,7 +54,7 @@ def written_decimal(value: object, field: str) -> Decimal:
         value = repr(value)  # a Python float's shortest repr: the digits as typed
     if (isinstance(value, str) and "/" in value) or not isinstance(value, str | Decimal | int):
         # fractions claim no digits as written
-        raise InputError(field, expected, repr(value)[:40])
+        raise InputError(field, expected, describe(value))
     try:
         parse_number(value, field)  # the grammar and size limits of problem files
     except InputError as error:
