@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import os
 import shutil
@@ -18,6 +17,7 @@ import numpy as np
 import pytest
 import sympy
 from codegen_cases import ArrayCase, as_array, exact_values, random_array_case
+from goldens import check_golden
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,9 +28,7 @@ from lstm_sym.codegen import Functions
 from lstm_sym.errors import InputError
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = ROOT / "tests" / "golden"
 HW6 = ROOT / "examples" / "hw6.toml"
-UPDATE = os.environ.get("LSTM_SYM_UPDATE_GOLDENS") == "1"
 RTOL = 1e-12
 
 
@@ -390,17 +388,4 @@ GOLDENS = {"hw6_lstm.py": {}, "hw6_lstm_vector.py": {"style": "vector"}}
 def test_golden_modules(golden: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The homework's generated modules match the golden files (LSTM_SYM_UPDATE_GOLDENS=1 rewrites)."""
     monkeypatch.chdir(ROOT)
-    text = lambdify("examples/hw6.toml", **GOLDENS[golden]).source
-    target = GOLDEN / golden
-    if UPDATE:
-        target.write_text(text, encoding="utf-8")
-    if not target.exists():
-        pytest.fail(f"no golden file {target}: run with LSTM_SYM_UPDATE_GOLDENS=1 to create it")
-    expected = target.read_text(encoding="utf-8")
-    if text != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(True), text.splitlines(True), str(target), "generated", n=1
-            )
-        )
-        pytest.fail(f"{golden} differs (LSTM_SYM_UPDATE_GOLDENS=1 to accept):\n{diff[:4000]}")
+    check_golden(golden, lambdify("examples/hw6.toml", **GOLDENS[golden]).source)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 import subprocess
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sympy
+from goldens import check_golden
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -29,10 +29,8 @@ from lstm_sym.names import template_symbol as s
 from lstm_sym.problem import problem_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLDEN = ROOT / "tests" / "golden"
 HW6 = ROOT / "examples" / "hw6.toml"
 BATCH = ROOT / "examples" / "batch_d3_n2.toml"
-UPDATE = os.environ.get("LSTM_SYM_UPDATE_GOLDENS") == "1"
 
 
 @pytest.fixture(scope="module")
@@ -539,18 +537,4 @@ GOLDENS = {
 def test_golden_sheets(golden: str) -> None:
     """Sheets match the golden files (LSTM_SYM_UPDATE_GOLDENS=1 rewrites them)."""
     path, options = GOLDENS[golden]
-    tex = Sheet.load(path, **options).to_latex()
-    target = GOLDEN / golden
-    if UPDATE:
-        target.parent.mkdir(exist_ok=True)
-        target.write_text(tex, encoding="utf-8")
-    if not target.exists():
-        pytest.fail(f"no golden file {target}: run with LSTM_SYM_UPDATE_GOLDENS=1 to create it")
-    expected = target.read_text(encoding="utf-8")
-    if tex != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(True), tex.splitlines(True), str(target), "generated", n=1
-            )
-        )
-        pytest.fail(f"{golden} differs (LSTM_SYM_UPDATE_GOLDENS=1 to accept):\n{diff[:4000]}")
+    check_golden(golden, Sheet.load(path, **options).to_latex())
