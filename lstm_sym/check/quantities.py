@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import mpmath
 
-from ..errors import InputError
+from ..errors import InputError, describe
 from ..evaluate import LOSS, Evaluator, scalar_values
 from ..names import Name
 from ..problem import Problem
@@ -85,6 +85,10 @@ _STEP_LOSS = {"ell", "l", "loss", "e", "j", "cost", "l_t"}
 _SQUARED = {"se", "sq_err", "sqerr", "sq_error", "squared_error", "squared_err", "e2", "err2"}
 
 
+#: Longest answer name that can name a quantity (longer ones match nothing).
+MAX_NAME_LENGTH = 100
+
+
 def _clean(key: str) -> str:
     text = unicodedata.normalize("NFD", key.strip())
     for old, new in _REPLACE.items():
@@ -129,6 +133,8 @@ def _bases(base: str, stepped: bool) -> Iterator[str]:
 def spellings(key: str) -> Iterator[Name]:
     """Structured names ``key`` may mean, most likely first (not yet checked against a problem)."""
     text = _clean(key)
+    if len(text) > MAX_NAME_LENGTH:  # no quantity's name is this long (nor its step number)
+        return
     square = _SQUARE.fullmatch(text)
     if square and square["s"] == square["t"]:
         seq = int(square["seq"]) if square["seq"] else None
@@ -178,9 +184,15 @@ class Catalogue:
             if found is not None:
                 return found
         texts = [str(n) for n in [*self.by_name, *self.wholes]]
-        close = difflib.get_close_matches(_clean(key), texts, n=4, cutoff=0.5)
+        cleaned = _clean(key)
+        close = (
+            difflib.get_close_matches(cleaned, texts, n=4, cutoff=0.5)
+            if len(cleaned) <= MAX_NAME_LENGTH
+            else []
+        )
         hint = f"closest: {', '.join(close)}" if close else f"for example {', '.join(texts[:4])}"
-        raise InputError(key, f"the name of a quantity of this problem ({hint})", repr(key))
+        field = key if len(key) <= 40 else key[:37] + "..."
+        raise InputError(field, f"the name of a quantity of this problem ({hint})", describe(key))
 
     def components(self, name: Name) -> list[Name]:
         """The scalars of ``name`` (itself for a scalar) in row-major order."""
