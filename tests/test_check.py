@@ -254,6 +254,6 @@ def test_other_examples(example: str) -> None:
 
 def test_an_enormous_answer_name_is_one_short_error() -> None:
     """A 5,000-digit step number in a name is refused in one short line, not by int()."""
-    with pytest.raises(lstm_sym.InputError) as error:
-        lstm_sym.check("examples/hw6.toml", {"h_" + "9" * 5000: "0.1"})
+    with pytest.raises(InputError) as error:
+        check("examples/hw6.toml", {"h_" + "9" * 5000: "0.1"})
     assert len(str(error.value)) < 300 and "\n" not in str(error.value)
