@@ -140,14 +140,7 @@ class Layout:
             return f"{name}_seq[1:]"
         if name in plan.prev:
             return f"{plan.prev[name]}_seq[:-1]"
-        if name in self.columns:
-            return f"_block_seq[:, :, {self.columns[name].slice(self.width)}]"
-        if name in self.block_deltas:
-            return f"_dblock_seq[:, :, {self.block_deltas[name].slice(self.width)}]"
-        if name in self.activation_of:
-            k, col = self.activation_of[name]
-            return f"_act{k}_seq[:, :, {size_text(col.start)}:{size_text(col.stop)}]"
-        return f"{name}_seq"
+        return self._stored(name, ":, :") or f"{name}_seq"
 
     def at_step(self, name: str) -> str:
         """``name`` at step ``t`` (shape (B, size)), read from its history."""
@@ -156,14 +149,18 @@ class Layout:
             return f"{name}_seq[t + 1]"
         if name in plan.prev:
             return f"{plan.prev[name]}_seq[t]"
+        return self._stored(name, "t, :") or f"{self.history(name)}[t]"
+
+    def _stored(self, name: str, rows: str) -> str | None:
+        """``name`` read from the shared block, block-adjoint or activation buffer, if it lives there."""
         if name in self.columns:
-            return f"_block_seq[t, :, {self.columns[name].slice(self.width)}]"
+            return f"_block_seq[{rows}, {self.columns[name].slice(self.width)}]"
         if name in self.block_deltas:
-            return f"_dblock_seq[t, :, {self.block_deltas[name].slice(self.width)}]"
+            return f"_dblock_seq[{rows}, {self.block_deltas[name].slice(self.width)}]"
         if name in self.activation_of:
             k, col = self.activation_of[name]
-            return f"_act{k}_seq[t, :, {size_text(col.start)}:{size_text(col.stop)}]"
-        return f"{self.history(name)}[t]"
+            return f"_act{k}_seq[{rows}, {size_text(col.start)}:{size_text(col.stop)}]"
+        return None
 
     def block_range(self, targets: list[str]) -> tuple[list[str], Column]:
         """Affine targets from the first to the last of ``targets``, in block order."""
