@@ -54,6 +54,12 @@ class Functions:
         """``loss_and_grad(params, x, y, h0=None, c0=None)`` → (L, {"dL_dW_f": …})."""
         return self.module.loss_and_grad  # type: ignore[no-any-return]
 
+    def release_buffers(self) -> None:
+        """Free the work buffers vector-style functions keep between calls of the same sizes."""
+        release = getattr(self.module, "release_buffers", None)
+        if release is not None:
+            release()
+
     def write_module(self, path: str | Path) -> Path:
         """Write the module source to ``path`` atomically; returns the path."""
         write_atomic(path, self.source)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .module import assemble, vector_wrappers
+from .module import WORKSPACE, assemble, vector_wrappers
 from .plan import Plan
 from .scalar_module import ScalarModule
 from .source import Lines, prune
@@ -22,11 +22,13 @@ def vector_source(plan: Plan, *, source: str | None = None) -> str:
     out = Lines()
     emitter.emit_forward(out)
     out("", "")
+    emitter.emit_forward(out, grad=True)
+    out("", "")
     emitter.emit_loss(out)
     out("", "")
     emitter.emit_backward(out)
     out("", "")
-    body = prune(out.text()) + "\n" + vector_wrappers(plan)
+    body = WORKSPACE + "\n\n" + prune(out.text()) + "\n" + vector_wrappers(plan)
     return assemble(plan, "vector", body, emitter.helpers, source, "numpy")
 
 

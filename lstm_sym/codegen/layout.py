@@ -4,6 +4,13 @@ The recurrent affine equations share one (T, B, Σ rows) buffer ``_block_seq`` (
 adjoints ``_dblock_seq``), in equation order; runs of ``q = F(z)`` over adjacent block
 columns share one buffer ``_act<k>_seq`` and one call of F. Every other quantity has its
 own history ``<name>_seq``; states have T + 1 rows (row 0 is the initial value).
+
+The vectors the block's matrix products read at the start of a step (the input ``x`` and
+previous states such as ``h_prev``) are stored side by side, followed by a column of
+ones, in one buffer ``_in_seq`` of shape (T + 1, B, Σ sizes + 1): step t's row is
+``[x_t, h_{t-1}, 1]``. The whole affine block of a step is then one matrix product
+``_in_seq[t] @ _stack_in`` (weights and biases stacked), and every weight and bias
+gradient one product ``_dblock_seqᵀ @ _in_seq`` over all steps.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ class Layout:
             self.columns[eq.target] = Column(offset, offset + rows)
             offset += rows
         self.width = offset
+        self.joined, self.ones, self.in_width = self._joined_input()
         self.block_deltas = {delta(name): col for name, col in self.columns.items()}
         self.activations = self._activation_groups()
         #: member of a fused activation -> (group index, its columns within the group)
@@ -62,6 +70,40 @@ class Layout:
                     k,
                     Column(own.start - col.start, own.stop - col.start),
                 )
+
+    # -- joined input ----------------------------------------------------------------
+    def _joined_input(self) -> tuple[dict[str, Column], Column | None, sympy.Expr]:
+        """Columns of ``_in_seq``: step-start vectors of the block's products, then ones."""
+        plan = self.plan
+        vectors = {t.vector for eq in plan.affine for t in eq.linear if not t.transpose}
+        order = [plan.cell.input, *(state.prev for state in plan.cell.states)]
+        joined: dict[str, Column] = {}
+        offset: sympy.Expr = sympy.S.Zero
+        for name in order:
+            if name in vectors:
+                joined[name] = Column(offset, offset + self.dim(name))
+                offset += self.dim(name)
+        ones = None
+        if any(self.fixed_part(eq) != 0 for eq in plan.affine):
+            ones = Column(offset, offset + 1)
+            offset += 1
+        return joined, ones, offset
+
+    def fixed_part(self, eq: Equation) -> sympy.Expr:
+        """The terms of an affine equation's pointwise part that read only parameters (its bias)."""
+        params = set(self.plan.params)
+        return sympy.Add(
+            *(
+                term
+                for term in sympy.Add.make_args(eq.pointwise)
+                if {s.name for s in term.free_symbols} <= params
+            )
+        )
+
+    def in_columns(self, name: str) -> str:
+        """``name``'s columns of ``_in_seq`` as slice text."""
+        col = self.joined[name]
+        return f"{size_text(col.start)}:{size_text(col.stop)}"
 
     # -- fused activations ---------------------------------------------------------
     def _activation_argument(self, target: str) -> str:

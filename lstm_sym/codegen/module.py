@@ -131,11 +131,57 @@ def constants(plan: Plan, style: str) -> str:
     out(f"OUTPUT_SIZE = {plan.dim(plan.cell.output)!r}")
     scale = plan.scale
     out(
-        "#: the loss is LOSS_SCALE * Σ ell_t"
-        + (f", divided by the number of target {scale.count}" if scale.per_count else "")
+        "#: the loss is Σ ell_t"
+        + (f" divided by the number of target {scale.count}" if scale.per_count else "")
+        + "; ell_t includes the loss's constant factor LOSS_SCALE"
     )
     out(f"LOSS_SCALE = {float(scale.constant)!r}")
     return out.text()
+
+
+#: The work buffers of the vector style: reused between calls of the same sizes and dtype.
+WORKSPACE = '''#: Work buffers of the last finished call, taken by the next call with the same sizes and
+#: dtype: new large arrays cost a page fault per 4 KiB page, which reused ones do not.
+#: Each call takes the buffers out of this list and puts them back when it returns, so
+#: calls in several threads never share them. release_buffers() frees them.
+_SPARE = []
+
+
+def _take_buffers(key):
+    """The spare work buffers if they were made for ``key``, else a new empty set."""
+    try:
+        spare_key, buffers = _SPARE.pop()
+    except IndexError:
+        return {}
+    return buffers if spare_key == key else {}
+
+
+def _keep_buffers(key, buffers):
+    """Keep ``buffers`` for the next call (one set at most)."""
+    _SPARE[:] = [(key, buffers)]
+
+
+def _buffer(ws, name, shape, dtype):
+    """The work buffer ``name`` of ``ws``, allocated on first use."""
+    array = ws.get(name)
+    if array is None:
+        array = ws[name] = np.empty(shape, dtype)
+    return array
+
+
+def _aligned(matrix):
+    """A C-contiguous copy of ``matrix`` starting on a 64-byte boundary (faster products)."""
+    padded = np.empty(matrix.size + 64 // matrix.itemsize, matrix.dtype)
+    start = (-padded.ctypes.data % 64) // matrix.itemsize
+    aligned = padded[start:start + matrix.size].reshape(matrix.shape)
+    aligned[...] = matrix
+    return aligned
+
+
+def release_buffers():
+    """Free the work buffers kept between calls (they are as large as one call's histories)."""
+    _SPARE.clear()
+'''
 
 
 def vector_wrappers(plan: Plan) -> str:
@@ -144,7 +190,7 @@ def vector_wrappers(plan: Plan) -> str:
     cell = plan.cell
     out(
         "def _prepare(params, x, initial):",
-        '    """Parameters and inputs in one floating dtype, x time-major, sizes checked."""',
+        '    """Parameters, inputs and initial states in one floating dtype, sizes checked."""',
         "    x = np.asarray(x)",
         "    if x.ndim != 3:",
         '        raise ValueError(f"x: expected shape (batch, T, {INPUT_SIZE}), got {x.shape}")',
@@ -160,18 +206,18 @@ def vector_wrappers(plan: Plan) -> str:
         "        for size, value in zip(shape, P[name].shape, strict=True):",
         "            if dims.setdefault(size, value) != value:",
         '                raise ValueError(f"{name}: size {size} is {dims[size]} elsewhere, got {P[name].shape}")',
-        "    x_seq = np.ascontiguousarray(np.swapaxes(x.astype(dtype, copy=False), 0, 1))",
+        "    x = x.astype(dtype, copy=False)",
         "    init = {}",
         "    for state, size in STATES.items():",
         "        value = initial[state]",
         "        shape = (x.shape[0], dims[size])",
         "        init[state] = np.zeros(shape, dtype) if value is None else np.broadcast_to(np.asarray(value, dtype), shape)",
-        "    return P, dims, x_seq, init",
+        "    return P, dims, x, init",
         "",
         "",
     )
     output_dim = plan.dim(cell.output)
-    out("def _targets(y, dims, dtype, steps, batch):", '    """The loss data, time-major."""')
+    out("def _targets(y, dims, dtype, steps, batch, ws):", '    """The loss data, time-major."""')
     with out.indent():
         if plan.loss.target == "class":
             out(
@@ -187,16 +233,17 @@ def vector_wrappers(plan: Plan) -> str:
                 "y = np.asarray(y, dtype)",
                 f"if y.shape != (batch, steps, dims[{output_dim!r}]):",
                 f'    raise ValueError(f"y: expected shape {{(batch, steps, dims[{output_dim!r}])}}, got {{y.shape}}")',
-                "return np.ascontiguousarray(np.swapaxes(y, 0, 1))",
+                f"y_seq = _buffer(ws, 'y_seq', (steps, batch, dims[{output_dim!r}]), dtype)",
+                "np.copyto(y_seq, np.swapaxes(y, 0, 1))",
+                "return y_seq",
             )
     out("", "")
     count = "y_seq.size" if plan.scale.count == "elements" else "y_seq.shape[0] * y_seq.shape[1]"
-    out("def _scale(y_seq):", '    """The loss scale for these targets."""')
     out(
-        f"    return LOSS_SCALE / max({count}, 1)"
-        if plan.scale.per_count
-        else "    return LOSS_SCALE"
+        "def _scale(y_seq):",
+        '    """The factor of Σ ell for these targets (the loss\'s constant is inside ell)."""',
     )
+    out(f"    return 1.0 / max({count}, 1)" if plan.scale.per_count else "    return 1.0")
     out("", "")
     states_dict = "{" + ", ".join(f"{s!r}: {local(s + '0')}" for s in plan.states) + "}"
     out(f"def forward({_signature(plan, with_y=False)}):")
@@ -204,8 +251,8 @@ def vector_wrappers(plan: Plan) -> str:
         out('"""Every quantity of the cell at every step.', "", "Arguments:")
         out(*_shapes_doc(plan))
         out("", "Returns a dict: quantity name (see QUANTITIES) -> (batch, T, size) array.", '"""')
-        out(f"P, dims, x_seq, init = _prepare(params, x, {states_dict})")
-        out("fw = _forward(P, dims, x_seq, init)")
+        out(f"P, dims, x, init = _prepare(params, x, {states_dict})")
+        out("fw = _forward(P, dims, x, init, {})")
         out("return {name: np.swapaxes(fw[name], 0, 1) for name in QUANTITIES}")
     out("", "")
     for name, with_grad in (("loss", False), ("loss_and_grad", True)):
@@ -225,11 +272,13 @@ def vector_wrappers(plan: Plan) -> str:
                     "dL_d<state>_0 (batch, size) and dL_dx (batch, T, d) to arrays.",
                 )
             out('"""')
-            out(f"P, dims, x_seq, init = _prepare(params, x, {states_dict})")
-            out("fw = _forward(P, dims, x_seq, init)")
-            out("steps, batch = x_seq.shape[0], x_seq.shape[1]")
-            out("y_seq = _targets(y, dims, x_seq.dtype, steps, batch)")
-            out("fw.update(_loss_terms(P, fw, y_seq))")
+            out(f"P, dims, x, init = _prepare(params, x, {states_dict})")
+            out("batch, steps = x.shape[0], x.shape[1]")
+            out("key = (x.dtype, steps, batch, tuple(dims.items()))")
+            out("ws = _take_buffers(key)")
+            out(f"fw = {'_forward_grad' if with_grad else '_forward'}(P, dims, x, init, ws)")
+            out("y_seq = _targets(y, dims, x.dtype, steps, batch, ws)")
+            out("fw.update(_loss_terms(P, dims, fw, y_seq, ws))")
             out("scale = _scale(y_seq)")
             out("total = scale * np.sum(fw['ell'])")
             if plan.loss.gradient_given:
@@ -238,10 +287,11 @@ def vector_wrappers(plan: Plan) -> str:
                     "for state in final:",
                     "    if state not in STATES:",
                     '        raise ValueError(f"final: unknown state {state!r}")',
-                    "    total += np.sum(np.asarray(final[state], x_seq.dtype) * fw[state + '_seq'][-1])",
+                    "    total += np.sum(np.asarray(final[state], x.dtype) * fw[state + '_seq'][-1])",
                 )
             if not with_grad:
-                out("return x_seq.dtype.type(total)")
+                out("_keep_buffers(key, ws)")
+                out("return x.dtype.type(total)")
                 out.level -= 1
                 out("", "")
                 out.level += 1
@@ -251,13 +301,14 @@ def vector_wrappers(plan: Plan) -> str:
             if plan.loss.gradient_given:
                 out(
                     "for state, value in final.items():",
-                    "    seeds[state] = seeds[state] + np.asarray(value, x_seq.dtype) / scale",
+                    "    seeds[state] = seeds[state] + np.asarray(value, x.dtype) / scale",
                 )
-            out("grads = _backward(P, dims, x_seq, y_seq, fw, seeds)")
+            out("grads = _backward(P, dims, fw, y_seq, seeds, ws)")
+            out("_keep_buffers(key, ws)")
             out(f"grads['dL_d{cell.input}'] = np.swapaxes(grads['dL_d{cell.input}'], 0, 1)")
             out("if scale != 1:")
             out("    grads = {key: value * scale for key, value in grads.items()}")
-            out("return x_seq.dtype.type(total), grads")
+            out("return x.dtype.type(total), grads")
         out("", "")
     return out.text().rstrip() + "\n"
 
@@ -285,7 +336,8 @@ def assemble(
             )
         else:
             parts.append("_exp, _tanh, _log = math.exp, math.tanh, math.log\n")
-    parts.append(f"__all__ = [{', '.join(repr(name) for name in sorted(PUBLIC))}]\n")
+    public = sorted(PUBLIC + (("release_buffers",) if style == "vector" else ()))
+    parts.append(f"__all__ = [{', '.join(repr(name) for name in public)}]\n")
     parts.append(constants(plan, style))
     flavour = "vector" if style == "vector" else backend if backend == "mpmath" else "scalar"
     if helpers:
@@ -297,4 +349,4 @@ def assemble(
     return text.rstrip() + "\n"
 
 
-__all__ = ["PUBLIC", "assemble", "constants", "header", "vector_wrappers"]
+__all__ = ["PUBLIC", "WORKSPACE", "assemble", "constants", "header", "vector_wrappers"]

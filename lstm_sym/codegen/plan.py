@@ -1,9 +1,9 @@
 """What a generated module computes: the cell, the loss, its step template and their phases.
 
 Both emitters (vector and scalar) read a :class:`Plan`. The template is derived with the
-loss scale set to 1; the scale (1/N for a mean) is applied to the loss and every
-gradient at run time, which is exact because every registered loss is linear in its
-scale (checked here). The equations are split into *phases*: what must run inside the
+loss's constant factor inside its terms (``ell = ½ (y − h)²``, so ``δh = h − y``); a mean's
+1/N, known only at run time, is applied to the loss and every gradient then, which is
+exact because every registered loss is linear in its scale (checked here). The equations are split into *phases*: what must run inside the
 time loop (the recurrence and the adjoints carried back through it) and what can run
 once over whole histories before or after it (input projections, output heads, loss
 terms, weight gradients).
@@ -69,10 +69,11 @@ class Plan:
 
     @classmethod
     def build(cls, cell: Cell, loss: Loss) -> Plan:
-        """The plan of ``cell`` followed by ``loss`` (loss scale 1, applied at run time)."""
+        """The plan of ``cell`` followed by ``loss`` (its constant factor inside the terms)."""
         _check_linear_in_scale(cell, loss)
-        template = step_template(cell, loss.step(cell.output, sympy.S.One), (loss.data,))
-        return cls(cell, loss, template, loss_scale(loss))
+        scale = loss_scale(loss)
+        template = step_template(cell, loss.step(cell.output, scale.constant), (loss.data,))
+        return cls(cell, loss, template, scale)
 
     # -- names ---------------------------------------------------------------------------
     @cached_property

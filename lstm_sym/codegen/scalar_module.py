@@ -106,18 +106,17 @@ class ScalarModule:
                 f"return {conv}",
             )
         out("", "")
-        out("def _scale(batch, steps):", '    """The loss scale for batch × steps targets."""')
-        scale = plan.scale
-        constant = (
-            f"_mpf({int(scale.constant.p)}) / {int(scale.constant.q)}"
-            if self.mp
-            else repr(float(scale.constant))
+        out(
+            "def _scale(batch, steps):",
+            '    """The factor of Σ ell for batch × steps targets (the loss\'s constant is inside ell)."""',
         )
+        scale = plan.scale
+        one = "_mpf(1)" if self.mp else "1.0"
         if scale.per_count:
             per = self.sizes[plan.dim(plan.cell.output)] if scale.count == "elements" else 1
-            out(f"    return {constant} / max(batch * steps * {per}, 1)")
+            out(f"    return {one} / max(batch * steps * {per}, 1)")
         else:
-            out(f"    return {constant}")
+            out(f"    return {one}")
         out("", "")
 
     def _unpack_params(self, out: Lines) -> None:
@@ -378,7 +377,7 @@ class ScalarModule:
         out("for row in initial_rows:", "    values.extend(row)")
         out("for row in dx_rows:", "    values.extend(row)")
         out(f"flat_grads = np.array(values, {dtype})")
-        if plan.scale.per_count or plan.scale.constant != 1:
+        if plan.scale.per_count:
             out("flat_grads *= scale")
         out("grads = {")
         start = 0

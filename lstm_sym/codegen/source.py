@@ -36,7 +36,7 @@ RESERVED = frozenset(
 
 def local(name: str) -> str:
     """A template name as a local variable of generated code (never a reserved name)."""
-    if name.startswith(("_pre", "_keep")):  # the vector emitter's hoisted subexpressions
+    if name.startswith(("_pre", "_keep", "_slope")):  # the vector emitter's own names
         return name
     if name in RESERVED or name.startswith("_") or name.endswith("_seq") or name.startswith("dim_"):
         return f"{name}_q"

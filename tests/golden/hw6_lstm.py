@@ -61,7 +61,7 @@ STATES = {'h': 'n', 'c': 'n'}
 QUANTITIES = ('z_f', 'f', 'z_i', 'i', 'z_o', 'o', 'z_c', 'c_tilde', 'c', 'h', )
 INPUT_SIZE = 'd'
 OUTPUT_SIZE = 'n'
-#: the loss is LOSS_SCALE * Σ ell_t
+#: the loss is Σ ell_t; ell_t includes the loss's constant factor LOSS_SCALE
 LOSS_SCALE = 0.5
 
 
@@ -114,8 +114,8 @@ def _initial(value, batch, size):
 
 
 def _scale(batch, steps):
-    """The loss scale for batch × steps targets."""
-    return 0.5
+    """The factor of Σ ell for batch × steps targets (the loss's constant is inside ell)."""
+    return 1.0
 
 
 def forward(params, x, h0=None, c0=None):
@@ -215,7 +215,7 @@ def loss(params, x, y, h0=None, c0=None):
             c_tilde_0 = _tanh(z_c_0)
             c_0 = c_prev_0*f_0 + c_tilde_0*i_0
             h_0 = o_0*_tanh(c_0)
-            ell_0 = (y_0 - h_0)**2
+            ell_0 = (y_0 - h_0)**2/2.0
             total += ell_0
             h_prev_0 = h_0
             c_prev_0 = c_0
@@ -284,7 +284,7 @@ def loss_and_grad(params, x, y, h0=None, c0=None):
             c_tilde_0 = _tanh(z_c_0)
             c_0 = c_prev_0*f_0 + c_tilde_0*i_0
             h_0 = o_0*_tanh(c_0)
-            ell_0 = (y_0 - h_0)**2
+            ell_0 = (y_0 - h_0)**2/2.0
             total += ell_0
             tape.append((c_0, c_prev_0, c_tilde_0, f_0, h_0, h_prev_0, i_0, o_0, x_0, x_1, y_0,))
             h_prev_0 = h_0
@@ -293,7 +293,7 @@ def loss_and_grad(params, x, y, h0=None, c0=None):
         delta_c_next_0 = 0.0
         for t in range(steps - 1, -1, -1):
             (c_0, c_prev_0, c_tilde_0, f_0, h_0, h_prev_0, i_0, o_0, x_0, x_1, y_0,) = tape[t]
-            delta_h_0 = delta_h_next_0 - 2.0*y_0 + 2.0*h_0
+            delta_h_0 = delta_h_next_0 + h_0 - y_0
             _tmp0 = _tanh(c_0)
             delta_c_0 = delta_c_next_0 + delta_h_0*o_0*(1.0 - _tmp0**2)
             delta_c_tilde_0 = delta_c_0*i_0
@@ -334,7 +334,6 @@ def loss_and_grad(params, x, y, h0=None, c0=None):
     for row in dx_rows:
         values.extend(row)
     flat_grads = np.array(values, dtype)
-    flat_grads *= scale
     grads = {
         'dL_dW_f': flat_grads[0:2].reshape(1, 2),
         'dL_dU_f': flat_grads[2:3].reshape(1, 1),

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ['forward', 'loss', 'loss_and_grad']
+__all__ = ['forward', 'loss', 'loss_and_grad', 'release_buffers']
 
 CELL = 'lstm'
 LOSS = 'half_sse'
@@ -57,31 +57,74 @@ STATES = {'h': 'n', 'c': 'n'}
 QUANTITIES = ('z_f', 'f', 'z_i', 'i', 'z_o', 'o', 'z_c', 'c_tilde', 'c', 'h', )
 INPUT_SIZE = 'd'
 OUTPUT_SIZE = 'n'
-#: the loss is LOSS_SCALE * Σ ell_t
+#: the loss is Σ ell_t; ell_t includes the loss's constant factor LOSS_SCALE
 LOSS_SCALE = 0.5
 
 
 def sigma(a, out=None):
     """The logistic sigmoid 1/(1 + exp(-a)), into ``out`` if given.
 
-    Four in-place passes, accurate to a few ulp relative; exp(-a) is capped below the
-    dtype's overflow (709 in float64, 88 in float32), so there is no overflow for any
-    finite a (below the cap the result is the tiny 1/(1 + exp(cap)) instead of 0).
+    Four in-place passes, accurate to a few ulp relative. Where a is below about
+    -709 (float64; -88 in float32) exp(-a) overflows to inf and the result is the
+    correct limit 1/(1 + inf) = 0: that overflow is expected, so it is not reported.
     """
-    a = np.asarray(a)
     if out is None:
-        out = np.empty(a.shape, np.result_type(a, 0.0))
+        out = np.empty(np.shape(a), np.result_type(a, 0.0))
     np.negative(a, out=out)
-    np.minimum(out, 88.0 if out.dtype.itemsize <= 4 else 709.0, out=out)
-    np.exp(out, out=out)
+    with np.errstate(over='ignore'):
+        np.exp(out, out=out)
     out += 1.0
     return np.reciprocal(out, out=out)
 
 
-def _forward(P, dims, x_seq, init):
+#: Work buffers of the last finished call, taken by the next call with the same sizes and
+#: dtype: new large arrays cost a page fault per 4 KiB page, which reused ones do not.
+#: Each call takes the buffers out of this list and puts them back when it returns, so
+#: calls in several threads never share them. release_buffers() frees them.
+_SPARE = []
+
+
+def _take_buffers(key):
+    """The spare work buffers if they were made for ``key``, else a new empty set."""
+    try:
+        spare_key, buffers = _SPARE.pop()
+    except IndexError:
+        return {}
+    return buffers if spare_key == key else {}
+
+
+def _keep_buffers(key, buffers):
+    """Keep ``buffers`` for the next call (one set at most)."""
+    _SPARE[:] = [(key, buffers)]
+
+
+def _buffer(ws, name, shape, dtype):
+    """The work buffer ``name`` of ``ws``, allocated on first use."""
+    array = ws.get(name)
+    if array is None:
+        array = ws[name] = np.empty(shape, dtype)
+    return array
+
+
+def _aligned(matrix):
+    """A C-contiguous copy of ``matrix`` starting on a 64-byte boundary (faster products)."""
+    padded = np.empty(matrix.size + 64 // matrix.itemsize, matrix.dtype)
+    start = (-padded.ctypes.data % 64) // matrix.itemsize
+    aligned = padded[start:start + matrix.size].reshape(matrix.shape)
+    aligned[...] = matrix
+    return aligned
+
+
+def release_buffers():
+    """Free the work buffers kept between calls (they are as large as one call's histories)."""
+    _SPARE.clear()
+
+
+def _forward(P, dims, x, init, ws):
     """Every quantity of the cell at every step (time-major histories)."""
-    steps, batch = x_seq.shape[0], x_seq.shape[1]
-    dtype = x_seq.dtype
+    batch, steps = x.shape[0], x.shape[1]
+    dtype = x.dtype
+    dim_d = dims['d']
     dim_n = dims['n']
     W_f = P['W_f']
     U_f = P['U_f']
@@ -95,24 +138,23 @@ def _forward(P, dims, x_seq, init):
     W_c = P['W_c']
     U_c = P['U_c']
     b_c = P['b_c']
-    _stack0 = np.ascontiguousarray(np.concatenate([W_f, W_i, W_o, W_c]).T)
-    _block_seq = (x_seq.reshape(steps * batch, -1) @ _stack0).reshape(steps, batch, -1)
-    _block_seq += np.concatenate([b_f, b_i, b_o, b_c])
-    h_seq = np.empty((steps + 1, batch, dim_n), dtype)
+    _in_seq = _buffer(ws, '_in_seq', (steps + 1, batch, dim_d + dim_n + 1), dtype)
+    _in_seq[:, :, dim_d + dim_n] = 1.0
+    x_seq = _in_seq[:-1, :, 0:dim_d]
+    _stack_in = _aligned(np.concatenate([np.concatenate([W_f, U_f, b_f[:, None]], axis=1), np.concatenate([W_i, U_i, b_i[:, None]], axis=1), np.concatenate([W_o, U_o, b_o[:, None]], axis=1), np.concatenate([W_c, U_c, b_c[:, None]], axis=1)]).T)
+    np.copyto(x_seq, np.swapaxes(x, 0, 1))
+    h_seq = _in_seq[:, :, dim_d:dim_d + dim_n]
     h_seq[0] = init['h']
-    c_seq = np.empty((steps + 1, batch, dim_n), dtype)
+    c_seq = _buffer(ws, 'c_seq', (steps + 1, batch, dim_n), dtype)
     c_seq[0] = init['c']
-    _act0_seq = np.empty((steps, batch, 3*dim_n), dtype)
-    c_tilde_seq = np.empty((steps, batch, dim_n), dtype)
-    _keep0_seq = np.empty((steps, batch, dim_n), dtype)
-    _stack1 = np.ascontiguousarray(np.concatenate([U_f, U_i, U_o, U_c]).T)
-    _rec0 = np.empty((batch, 4*dim_n), dtype)
+    _block_seq = _buffer(ws, '_block_seq', (steps, batch, 4*dim_n), dtype)
+    _act0_seq = _buffer(ws, '_act0_seq', (steps, batch, 3*dim_n), dtype)
+    c_tilde_seq = _buffer(ws, 'c_tilde_seq', (steps, batch, dim_n), dtype)
+    _keep0_seq = _buffer(ws, '_keep0_seq', (steps, batch, dim_n), dtype)
     for t in range(steps):
-        h_prev = h_seq[t]
         c_prev = c_seq[t]
         _block = _block_seq[t]
-        np.matmul(h_prev, _stack1, out=_rec0)
-        _block += _rec0
+        np.matmul(_in_seq[t], _stack_in, out=_block)
         _act0 = _act0_seq[t]
         sigma(_block[:, 0:3*dim_n], out=_act0)
         f = _act0[:, 0:dim_n]
@@ -122,7 +164,8 @@ def _forward(P, dims, x_seq, init):
         c_tilde = c_tilde_seq[t]
         np.tanh(z_c, out=c_tilde)
         c = c_seq[t + 1]
-        np.add(c_prev*f, c_tilde*i, out=c)
+        np.multiply(c_prev, f, out=c)
+        np.add(c, c_tilde*i, out=c)
         h = h_seq[t + 1]
         _keep0 = _keep0_seq[t]
         np.tanh(c, out=_keep0)
@@ -142,23 +185,128 @@ def _forward(P, dims, x_seq, init):
         'c_prev': c_seq[:-1],
         'h_seq': h_seq,
         'c_seq': c_seq,
+        'x_seq': x_seq,
+        '_in_seq': _in_seq,
         '_block_seq': _block_seq,
         '_act0_seq': _act0_seq,
         '_keep0_seq': _keep0_seq,
     }
 
 
-def _loss_terms(P, fw, y_seq):
+def _forward_grad(P, dims, x, init, ws):
+    """The forward pass as the backward reads it: the histories it needs and, step by
+    step, the factors of its formulas that need no adjoint (_pre0 …).
+    """
+    batch, steps = x.shape[0], x.shape[1]
+    dtype = x.dtype
+    dim_d = dims['d']
+    dim_n = dims['n']
+    W_f = P['W_f']
+    U_f = P['U_f']
+    b_f = P['b_f']
+    W_i = P['W_i']
+    U_i = P['U_i']
+    b_i = P['b_i']
+    W_o = P['W_o']
+    U_o = P['U_o']
+    b_o = P['b_o']
+    W_c = P['W_c']
+    U_c = P['U_c']
+    b_c = P['b_c']
+    _in_seq = _buffer(ws, '_in_seq', (steps + 1, batch, dim_d + dim_n + 1), dtype)
+    _in_seq[:, :, dim_d + dim_n] = 1.0
+    x_seq = _in_seq[:-1, :, 0:dim_d]
+    _stack_in = _aligned(np.concatenate([np.concatenate([W_f, U_f, b_f[:, None]], axis=1), np.concatenate([W_i, U_i, b_i[:, None]], axis=1), np.concatenate([W_o, U_o, b_o[:, None]], axis=1), np.concatenate([W_c, U_c, b_c[:, None]], axis=1)]).T)
+    np.copyto(x_seq, np.swapaxes(x, 0, 1))
+    h_seq = _in_seq[:, :, dim_d:dim_d + dim_n]
+    h_seq[0] = init['h']
+    c_seq = _buffer(ws, 'c_seq', (steps + 1, batch, dim_n), dtype)
+    c_seq[0] = init['c']
+    _block = _buffer(ws, '_block', (batch, 4*dim_n), dtype)
+    _act0_seq = _buffer(ws, '_act0_seq', (steps, batch, 3*dim_n), dtype)
+    c_tilde = _buffer(ws, 'c_tilde', (batch, dim_n), dtype)
+    _keep0 = _buffer(ws, '_keep0', (batch, dim_n), dtype)
+    _slope0 = _buffer(ws, '_slope0', (batch, 3*dim_n), dtype)
+    _pre1_seq = _buffer(ws, '_pre1_seq', (steps, batch, dim_n), dtype)
+    _pre2_seq = _buffer(ws, '_pre2_seq', (steps, batch, dim_n), dtype)
+    _pre3_seq = _buffer(ws, '_pre3_seq', (steps, batch, dim_n), dtype)
+    _pre4_seq = _buffer(ws, '_pre4_seq', (steps, batch, dim_n), dtype)
+    _pre5_seq = _buffer(ws, '_pre5_seq', (steps, batch, dim_n), dtype)
+    for t in range(steps):
+        c_prev = c_seq[t]
+        np.matmul(_in_seq[t], _stack_in, out=_block)
+        _act0 = _act0_seq[t]
+        sigma(_block[:, 0:3*dim_n], out=_act0)
+        f = _act0[:, 0:dim_n]
+        i = _act0[:, dim_n:2*dim_n]
+        o = _act0[:, 2*dim_n:3*dim_n]
+        z_c = _block[:, 3*dim_n:4*dim_n]
+        np.tanh(z_c, out=c_tilde)
+        c = c_seq[t + 1]
+        np.multiply(c_prev, f, out=c)
+        np.add(c, c_tilde*i, out=c)
+        h = h_seq[t + 1]
+        np.tanh(c, out=_keep0)
+        np.multiply(_keep0, o, out=h)
+        np.subtract(1.0, _act0, out=_slope0)
+        np.multiply(_slope0, _act0, out=_slope0)
+        _slope_f = _slope0[:, 0:dim_n]
+        _slope_i = _slope0[:, dim_n:2*dim_n]
+        _slope_o = _slope0[:, 2*dim_n:3*dim_n]
+        _pre1 = _pre1_seq[t]
+        np.multiply(_keep0, _keep0, out=_pre1)
+        np.subtract(1.0, _pre1, out=_pre1)
+        np.multiply(_pre1, o, out=_pre1)
+        _pre2 = _pre2_seq[t]
+        np.multiply(c_tilde, c_tilde, out=_pre2)
+        np.subtract(1.0, _pre2, out=_pre2)
+        np.multiply(_pre2, i, out=_pre2)
+        _pre3 = _pre3_seq[t]
+        np.multiply(_keep0, _slope_o, out=_pre3)
+        _pre4 = _pre4_seq[t]
+        np.multiply(_slope_i, c_tilde, out=_pre4)
+        _pre5 = _pre5_seq[t]
+        np.multiply(_slope_f, c_prev, out=_pre5)
+    return {
+        'f': _act0_seq[:, :, 0:dim_n],
+        'i': _act0_seq[:, :, dim_n:2*dim_n],
+        'o': _act0_seq[:, :, 2*dim_n:3*dim_n],
+        'c': c_seq[1:],
+        'h': h_seq[1:],
+        'h_prev': h_seq[:-1],
+        'c_prev': c_seq[:-1],
+        'h_seq': h_seq,
+        'c_seq': c_seq,
+        'x_seq': x_seq,
+        '_in_seq': _in_seq,
+        '_act0_seq': _act0_seq,
+        '_pre1_seq': _pre1_seq,
+        '_pre2_seq': _pre2_seq,
+        '_pre3_seq': _pre3_seq,
+        '_pre4_seq': _pre4_seq,
+        '_pre5_seq': _pre5_seq,
+    }
+
+
+def _loss_terms(P, dims, fw, y_seq, ws):
     """The loss quantities (each step's term ell) over every step."""
+    steps, batch = y_seq.shape[0], y_seq.shape[1]
+    dtype = y_seq.dtype
+    dim_n = dims['n']
     h_seq = fw['h_seq']
-    ell_seq = np.sum((y_seq - h_seq[1:])**2, axis=-1, keepdims=True)
+    _ell_terms = _buffer(ws, '_ell_terms', (steps, batch, dim_n), dtype)
+    np.subtract(y_seq, h_seq[1:], out=_ell_terms)
+    np.multiply(_ell_terms, _ell_terms, out=_ell_terms)
+    np.multiply(_ell_terms, 0.5, out=_ell_terms)
+    ell_seq = np.sum(_ell_terms, axis=-1, keepdims=True)
     return {
         'ell': ell_seq,
     }
 
 
-def _backward(P, dims, x_seq, y_seq, fw, seeds):
+def _backward(P, dims, fw, y_seq, seeds, ws):
     """Backpropagation through time: the adjoint equations step by step, from the last."""
+    x_seq = fw['x_seq']
     steps, batch = x_seq.shape[0], x_seq.shape[1]
     dtype = x_seq.dtype
     dim_d = dims['d']
@@ -171,21 +319,20 @@ def _backward(P, dims, x_seq, y_seq, fw, seeds):
     U_o = P['U_o']
     W_c = P['W_c']
     U_c = P['U_c']
-    _keep0_seq = fw['_keep0_seq']
-    c_seq = fw['c_seq']
-    c_tilde_seq = fw['c_tilde']
+    _pre1_seq = fw['_pre1_seq']
+    _pre2_seq = fw['_pre2_seq']
+    _pre3_seq = fw['_pre3_seq']
+    _pre4_seq = fw['_pre4_seq']
+    _pre5_seq = fw['_pre5_seq']
     _act0_seq = fw['_act0_seq']
     h_seq = fw['h_seq']
-    _dblock_seq = np.zeros((steps, batch, 4*dim_n), dtype)
+    _in_seq = fw['_in_seq']
+    _dblock_seq = _buffer(ws, '_dblock_seq', (steps, batch, 4*dim_n), dtype)
+    _pre0_seq = _buffer(ws, '_pre0_seq', (steps, batch, dim_n), dtype)
+    np.subtract(h_seq[1:], y_seq, out=_pre0_seq)
     delta_h_next = seeds['h']
     delta_c_next = seeds['c']
-    _pre0_seq = -2.0*y_seq + 2.0*h_seq[1:]
-    _pre1_seq = _act0_seq[:, :, 2*dim_n:3*dim_n]*(1.0 - _keep0_seq**2)
-    _pre2_seq = _act0_seq[:, :, dim_n:2*dim_n]*(1.0 - c_tilde_seq**2)
-    _pre3_seq = _keep0_seq*_act0_seq[:, :, 2*dim_n:3*dim_n]*(1.0 - _act0_seq[:, :, 2*dim_n:3*dim_n])
-    _pre4_seq = c_tilde_seq*_act0_seq[:, :, dim_n:2*dim_n]*(1.0 - _act0_seq[:, :, dim_n:2*dim_n])
-    _pre5_seq = c_seq[:-1]*_act0_seq[:, :, 0:dim_n]*(1.0 - _act0_seq[:, :, 0:dim_n])
-    _stack2 = np.concatenate([U_f, U_i, U_o, U_c])
+    _stack0 = _aligned(np.concatenate([U_f, U_i, U_o, U_c]))
     for t in range(steps - 1, -1, -1):
         _dblock = _dblock_seq[t]
         _pre0 = _pre0_seq[t]
@@ -201,25 +348,25 @@ def _backward(P, dims, x_seq, y_seq, fw, seeds):
         np.multiply(_pre3, delta_h, out=_dblock[:, 2*dim_n:3*dim_n])
         np.multiply(_pre4, delta_c, out=_dblock[:, dim_n:2*dim_n])
         np.multiply(_pre5, delta_c, out=_dblock[:, 0:dim_n])
-        delta_h_prev = _dblock @ _stack2
+        delta_h_prev = _dblock @ _stack0
         delta_c_prev = delta_c*f
         delta_h_next = delta_h_prev
         delta_c_next = delta_c_prev
-    _stack3 = np.concatenate([W_f, W_i, W_o, W_c])
-    delta_x_seq = (_dblock_seq.reshape(steps * batch, -1) @ _stack3).reshape(steps, batch, -1)
-    _outer0 = _dblock_seq.reshape(steps * batch, -1).T @ np.concatenate([x_seq.reshape(steps * batch, -1), h_seq[:-1].reshape(steps * batch, -1)], axis=1)
-    grad_W_f = _outer0[0:dim_n, 0:dim_d]
-    grad_U_f = _outer0[0:dim_n, dim_d:dim_d + dim_n]
-    grad_b_f = np.sum(np.broadcast_to(_dblock_seq[:, :, 0:dim_n], (steps, batch, dim_n)), axis=(0, 1))
-    grad_W_i = _outer0[dim_n:2*dim_n, 0:dim_d]
-    grad_U_i = _outer0[dim_n:2*dim_n, dim_d:dim_d + dim_n]
-    grad_b_i = np.sum(np.broadcast_to(_dblock_seq[:, :, dim_n:2*dim_n], (steps, batch, dim_n)), axis=(0, 1))
-    grad_W_o = _outer0[2*dim_n:3*dim_n, 0:dim_d]
-    grad_U_o = _outer0[2*dim_n:3*dim_n, dim_d:dim_d + dim_n]
-    grad_b_o = np.sum(np.broadcast_to(_dblock_seq[:, :, 2*dim_n:3*dim_n], (steps, batch, dim_n)), axis=(0, 1))
-    grad_W_c = _outer0[3*dim_n:4*dim_n, 0:dim_d]
-    grad_U_c = _outer0[3*dim_n:4*dim_n, dim_d:dim_d + dim_n]
-    grad_b_c = np.sum(np.broadcast_to(_dblock_seq[:, :, 3*dim_n:4*dim_n], (steps, batch, dim_n)), axis=(0, 1))
+    _stack1 = _aligned(np.concatenate([W_f, W_i, W_o, W_c]))
+    delta_x_seq = (_stack1.T @ _dblock_seq.reshape(steps * batch, -1).T).T.reshape(steps, batch, -1)
+    _outer_in = (_in_seq[:-1].reshape(steps * batch, -1).T @ _dblock_seq.reshape(steps * batch, -1)).T
+    grad_W_f = _outer_in[0:dim_n, 0:dim_d]
+    grad_U_f = _outer_in[0:dim_n, dim_d:dim_d + dim_n]
+    grad_b_f = _outer_in[0:dim_n, dim_d + dim_n]
+    grad_W_i = _outer_in[dim_n:2*dim_n, 0:dim_d]
+    grad_U_i = _outer_in[dim_n:2*dim_n, dim_d:dim_d + dim_n]
+    grad_b_i = _outer_in[dim_n:2*dim_n, dim_d + dim_n]
+    grad_W_o = _outer_in[2*dim_n:3*dim_n, 0:dim_d]
+    grad_U_o = _outer_in[2*dim_n:3*dim_n, dim_d:dim_d + dim_n]
+    grad_b_o = _outer_in[2*dim_n:3*dim_n, dim_d + dim_n]
+    grad_W_c = _outer_in[3*dim_n:4*dim_n, 0:dim_d]
+    grad_U_c = _outer_in[3*dim_n:4*dim_n, dim_d:dim_d + dim_n]
+    grad_b_c = _outer_in[3*dim_n:4*dim_n, dim_d + dim_n]
     return {
         'dL_dW_f': grad_W_f,
         'dL_dU_f': grad_U_f,
@@ -233,14 +380,14 @@ def _backward(P, dims, x_seq, y_seq, fw, seeds):
         'dL_dW_c': grad_W_c,
         'dL_dU_c': grad_U_c,
         'dL_db_c': grad_b_c,
-        'dL_dh_0': delta_h_next,
-        'dL_dc_0': delta_c_next,
+        'dL_dh_0': np.array(delta_h_next),
+        'dL_dc_0': np.array(delta_c_next),
         'dL_dx': delta_x_seq,
     }
 
 
 def _prepare(params, x, initial):
-    """Parameters and inputs in one floating dtype, x time-major, sizes checked."""
+    """Parameters, inputs and initial states in one floating dtype, sizes checked."""
     x = np.asarray(x)
     if x.ndim != 3:
         raise ValueError(f"x: expected shape (batch, T, {INPUT_SIZE}), got {x.shape}")
@@ -256,26 +403,28 @@ def _prepare(params, x, initial):
         for size, value in zip(shape, P[name].shape, strict=True):
             if dims.setdefault(size, value) != value:
                 raise ValueError(f"{name}: size {size} is {dims[size]} elsewhere, got {P[name].shape}")
-    x_seq = np.ascontiguousarray(np.swapaxes(x.astype(dtype, copy=False), 0, 1))
+    x = x.astype(dtype, copy=False)
     init = {}
     for state, size in STATES.items():
         value = initial[state]
         shape = (x.shape[0], dims[size])
         init[state] = np.zeros(shape, dtype) if value is None else np.broadcast_to(np.asarray(value, dtype), shape)
-    return P, dims, x_seq, init
+    return P, dims, x, init
 
 
-def _targets(y, dims, dtype, steps, batch):
+def _targets(y, dims, dtype, steps, batch, ws):
     """The loss data, time-major."""
     y = np.asarray(y, dtype)
     if y.shape != (batch, steps, dims['n']):
         raise ValueError(f"y: expected shape {(batch, steps, dims['n'])}, got {y.shape}")
-    return np.ascontiguousarray(np.swapaxes(y, 0, 1))
+    y_seq = _buffer(ws, 'y_seq', (steps, batch, dims['n']), dtype)
+    np.copyto(y_seq, np.swapaxes(y, 0, 1))
+    return y_seq
 
 
 def _scale(y_seq):
-    """The loss scale for these targets."""
-    return LOSS_SCALE
+    """The factor of Σ ell for these targets (the loss's constant is inside ell)."""
+    return 1.0
 
 
 def forward(params, x, h0=None, c0=None):
@@ -289,8 +438,8 @@ def forward(params, x, h0=None, c0=None):
 
     Returns a dict: quantity name (see QUANTITIES) -> (batch, T, size) array.
     """
-    P, dims, x_seq, init = _prepare(params, x, {'h': h0, 'c': c0})
-    fw = _forward(P, dims, x_seq, init)
+    P, dims, x, init = _prepare(params, x, {'h': h0, 'c': c0})
+    fw = _forward(P, dims, x, init, {})
     return {name: np.swapaxes(fw[name], 0, 1) for name in QUANTITIES}
 
 
@@ -304,14 +453,17 @@ def loss(params, x, y, h0=None, c0=None):
         c0: (batch, n) initial c (default zeros)
         y: (batch, T, n) targets
     """
-    P, dims, x_seq, init = _prepare(params, x, {'h': h0, 'c': c0})
-    fw = _forward(P, dims, x_seq, init)
-    steps, batch = x_seq.shape[0], x_seq.shape[1]
-    y_seq = _targets(y, dims, x_seq.dtype, steps, batch)
-    fw.update(_loss_terms(P, fw, y_seq))
+    P, dims, x, init = _prepare(params, x, {'h': h0, 'c': c0})
+    batch, steps = x.shape[0], x.shape[1]
+    key = (x.dtype, steps, batch, tuple(dims.items()))
+    ws = _take_buffers(key)
+    fw = _forward(P, dims, x, init, ws)
+    y_seq = _targets(y, dims, x.dtype, steps, batch, ws)
+    fw.update(_loss_terms(P, dims, fw, y_seq, ws))
     scale = _scale(y_seq)
     total = scale * np.sum(fw['ell'])
-    return x_seq.dtype.type(total)
+    _keep_buffers(key, ws)
+    return x.dtype.type(total)
 
 
 def loss_and_grad(params, x, y, h0=None, c0=None):
@@ -327,16 +479,19 @@ def loss_and_grad(params, x, y, h0=None, c0=None):
     Returns (L, grads); grads maps dL_d<parameter> (the parameter's shape),
     dL_d<state>_0 (batch, size) and dL_dx (batch, T, d) to arrays.
     """
-    P, dims, x_seq, init = _prepare(params, x, {'h': h0, 'c': c0})
-    fw = _forward(P, dims, x_seq, init)
-    steps, batch = x_seq.shape[0], x_seq.shape[1]
-    y_seq = _targets(y, dims, x_seq.dtype, steps, batch)
-    fw.update(_loss_terms(P, fw, y_seq))
+    P, dims, x, init = _prepare(params, x, {'h': h0, 'c': c0})
+    batch, steps = x.shape[0], x.shape[1]
+    key = (x.dtype, steps, batch, tuple(dims.items()))
+    ws = _take_buffers(key)
+    fw = _forward_grad(P, dims, x, init, ws)
+    y_seq = _targets(y, dims, x.dtype, steps, batch, ws)
+    fw.update(_loss_terms(P, dims, fw, y_seq, ws))
     scale = _scale(y_seq)
     total = scale * np.sum(fw['ell'])
     seeds = {state: np.zeros_like(value) for state, value in init.items()}
-    grads = _backward(P, dims, x_seq, y_seq, fw, seeds)
+    grads = _backward(P, dims, fw, y_seq, seeds, ws)
+    _keep_buffers(key, ws)
     grads['dL_dx'] = np.swapaxes(grads['dL_dx'], 0, 1)
     if scale != 1:
         grads = {key: value * scale for key, value in grads.items()}
-    return x_seq.dtype.type(total), grads
+    return x.dtype.type(total), grads
