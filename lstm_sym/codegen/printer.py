@@ -61,6 +61,9 @@ class CodePrinter(StrPrinter):
         base, exponent = expr.args
         if exponent == -1:
             return f"(1 / {self.parenthesize(base, 100)})"
+        if exponent == 2 and base.is_Symbol and self.flavour != "vector":
+            name = self._print(base)
+            return f"({name}*{name})"  # a product is faster than ** on Python numbers
         if exponent.is_Integer:
             return f"{self.parenthesize(base, 100)}**{int(exponent)}"
         return super()._print_Pow(expr, rational)  # type: ignore[no-any-return]
@@ -70,6 +73,9 @@ class CodePrinter(StrPrinter):
         args = ", ".join(self._print(a) for a in expr.args)
         if name in _ELEMENTARY[self.flavour]:
             return f"{_ELEMENTARY[self.flavour][name]}({args})"
+        if isinstance(expr, sigma) and self.flavour == "scalar" and expr.args[0].is_Symbol:
+            # inline: no call; below -700, σ(a) = e^a/(1 + e^a) is e^a to double precision
+            return f"(1.0 / (1.0 + _exp(-{args})) if {args} > -700.0 else _exp({args}))"
         if isinstance(expr, sigma | ClippedLinear | ClippedLinearPrime):
             self.helpers.add(name)
             return f"{name}({args})"

@@ -9,16 +9,19 @@ steps: no array call per operation, which is what makes tiny problems fast.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import sympy
 
-from ..adjoint import grad
+from ..adjoint import delta, grad
 from ..equations import Equation, Outer
 from ..errors import TooLargeError
 from .plan import Plan
 from .printer import print_expr
+from .rewrite import Rewrite
 from .source import Lines, local
 
 #: Scalar code is refused above this many parameter numbers (it grows as n²).
@@ -62,6 +65,10 @@ class ScalarEmitter:
         return total
 
     def size(self, name: str) -> int:
+        if name in self.kept.values():
+            call = next(c for c, n in self.kept.items() if n == name)
+            owner = next(eq.target for eq in self.plan.recurrent if eq.pointwise.has(call))
+            return self.sizes[self.plan.dim(owner)]
         return self.sizes[self.plan.dim(name)]
 
     def components(self, name: str) -> list[sympy.Symbol]:
@@ -141,7 +148,20 @@ class ScalarEmitter:
 
         for st, value in zip(statements, reduced, strict=True):
             need(value)
+            value = self._squared_temporaries(out, value)
             self._line(out, st.target, value, st.accumulate)
+
+    def _squared_temporaries(self, out: Lines, value: sympy.Expr) -> sympy.Expr:
+        """``(y_0 - h_0)**2`` as ``_tmp3 = y_0 - h_0`` then ``_tmp3*_tmp3`` (no float power)."""
+        if self.flavour == "mpmath":
+            return value
+        for power in sorted(value.atoms(sympy.Pow), key=sympy.default_sort_key):
+            if power.exp == 2 and not power.base.is_Symbol:
+                name = sympy.Symbol(f"_tmp{self.temporaries}", real=True)
+                self.temporaries += 1
+                self._line(out, name.name, power.base, False)
+                value = value.xreplace({power: name**2})
+        return value
 
     def _line(self, out: Lines, target: str, value: sympy.Expr, accumulate: bool) -> None:
         text = print_expr(value, self.flavour, {}, self.helpers)
@@ -175,11 +195,56 @@ class ScalarEmitter:
         return f"({', '.join(names)},) = {source}"
 
     def forward_statements(self, with_loss: bool) -> list[Statement]:
+        """The forward step; calls the backward reads too (``tanh(c)``) are kept as ``_keep0``."""
         equations = self.plan.template.forward if with_loss else self.plan.cell_equations
-        return [st for eq in equations for st in self.expand(eq)]
+        statements: list[Statement] = []
+        for eq in equations:
+            for call, name in self.kept.items():
+                if eq.pointwise.has(call):
+                    statements += self.expand(Equation(name, (), call))
+            statements += self.expand(self._reading_kept(eq))
+        return statements
 
     def backward_statements(self) -> list[Statement]:
-        return [st for eq in self.plan.template.backward for st in self.expand(eq)]
+        """The backward step, reading the kept calls' values from the tape.
+
+        An adjoint component read by one other statement only is substituted into it
+        (``delta_c_tilde_0 = delta_c_0*i_0`` disappears into ``delta_z_c_0``): fewer
+        assignments per step; shared parts come back as ``_tmp`` names from the CSE.
+        """
+        statements = [
+            st for eq in self.plan.template.backward for st in self.expand(self._reading_kept(eq))
+        ]
+        plan = self.plan
+        kept = {str(c) for name in plan.carried for c in self.components(name)}
+        kept |= {str(c) for c in self.components(delta(plan.cell.input))}
+        for target in [st.target for st in statements if not st.accumulate]:
+            st = next(st for st in statements if st.target == target and not st.accumulate)
+            if st.target in kept:
+                continue
+            symbol = sympy.Symbol(st.target, real=True)
+            readers = [other for other in statements if symbol in other.value.free_symbols]
+            if len(readers) != 1:
+                continue
+            reader = readers[0]
+            index = statements.index(reader)
+            statements[index] = Statement(
+                reader.target, reader.value.xreplace({symbol: st.value}), reader.accumulate
+            )
+            statements.remove(st)
+        return statements
+
+    @cached_property
+    def kept(self) -> dict[sympy.Expr, str]:
+        """Calls of forward formulas the backward formulas contain too, by their kept name."""
+        return Rewrite(self.plan, frozenset(), ()).kept
+
+    def _reading_kept(self, eq: Equation | Outer) -> Equation | Outer:
+        if isinstance(eq, Outer) or not self.kept:
+            return eq
+        symbols = {call: sympy.Symbol(name, real=True) for call, name in self.kept.items()}
+        pointwise = eq.pointwise.xreplace(self.plan.constants).xreplace(symbols)
+        return dataclasses.replace(eq, pointwise=pointwise)
 
     def tape_names(self, statements: list[Statement]) -> list[str]:
         """Forward components the backward step reads (kept per step)."""

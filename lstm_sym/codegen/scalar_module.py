@@ -12,7 +12,7 @@ from .source import Lines, local
 
 
 class ScalarModule:
-    """Writes ``_prepare`` and ``forward``/``loss``/``loss_and_grad`` in scalar style."""
+    """Writes the input helpers and ``forward``/``loss``/``loss_and_grad`` in scalar style."""
 
     def __init__(self, plan: Plan, sizes: Mapping[str, int], flavour: str):
         self.plan = plan
@@ -30,14 +30,14 @@ class ScalarModule:
 
     def text(self) -> str:
         out = Lines()
-        self._prepare(out)
+        self._helpers(out)
         self._forward(out)
         self._loss(out, with_grad=False)
         self._loss(out, with_grad=True)
         return out.text().rstrip() + "\n"
 
     # -- helpers -------------------------------------------------------------------------
-    def _prepare(self, out: Lines) -> None:
+    def _helpers(self, out: Lines) -> None:
         plan, sizes = self.plan, self.sizes
         out(f"SIZES = {sizes!r}", "")
         shapes = (
@@ -49,35 +49,21 @@ class ScalarModule:
             + "}"
         )
         out(f"_SHAPES = {shapes}", "", "")
-        out(
-            "def _prepare(params, x):",
-            '    """Parameters flattened to numbers, x as nested lists, sizes checked."""',
-        )
-        with out.indent():
-            out("x = np.asarray(x)")
-            out(f"if x.ndim != 3 or x.shape[2] != {sizes[plan.cell.input_size]}:")
+        if self.mp:
+            size = sizes[plan.cell.input_size]
             out(
-                f'    raise ValueError(f"x: expected shape (batch, T, {sizes[plan.cell.input_size]}), got {{x.shape}}")'
+                "def _prepare(params, x):",
+                '    """Parameters flattened to numbers, x as nested lists, sizes checked."""',
+                "    x = np.asarray(x)",
+                f"    if x.ndim != 3 or x.shape[2] != {size}:",
+                f'        raise ValueError(f"x: expected shape (batch, T, {size}), got {{x.shape}}")',
+                "    _check_shapes(params)",
+                "    flat = [_mpf(v) for name in _SHAPES for v in np.asarray(params[name], dtype=object).ravel()]",
+                "    xs = [[[_mpf(v) for v in row] for row in seq] for seq in x.astype(object).tolist()]",
+                "    return object, flat, xs, x.shape[0], x.shape[1]",
+                "",
+                "",
             )
-            if self.mp:
-                out(
-                    "_check_shapes(params)",
-                    "flat = [_mpf(v) for name in _SHAPES for v in np.asarray(params[name], dtype=object).ravel()]",
-                    "xs = [[[_mpf(v) for v in row] for row in seq] for seq in x.astype(object).tolist()]",
-                    "return object, flat, xs, x.shape[0], x.shape[1]",
-                )
-            else:
-                out(
-                    "try:",
-                    "    flat = [params[name].tolist() for name in _SHAPES]",
-                    "except KeyError as error:",
-                    '    raise ValueError(f"params: missing {error.args[0]}") from None',
-                    "except AttributeError:  # not all arrays",
-                    "    flat = [np.asarray(params[name]).tolist() for name in _SHAPES]",
-                    "dtype = x.dtype if x.dtype.kind == 'f' else np.dtype(np.float64)",
-                    "return dtype, flat, x.tolist(), x.shape[0], x.shape[1]",
-                )
-        out("", "")
         out(
             "def _check_shapes(params):",
             '    """A clear error for a missing parameter or one of the wrong shape."""',
@@ -89,6 +75,15 @@ class ScalarModule:
             "",
             "",
         )
+        if not self.mp:
+            out(
+                "def _checked(params):",
+                '    """The parameters as float arrays, after _check_shapes."""',
+                "    _check_shapes(params)",
+                "    return {name: np.asarray(params[name], dtype=np.float64) for name in _SHAPES}",
+                "",
+                "",
+            )
         out(
             "def _initial(value, batch, size):",
             '    """An initial state as one row of numbers per sequence."""',
@@ -106,6 +101,8 @@ class ScalarModule:
                 f"return {conv}",
             )
         out("", "")
+        if not (plan.scale.per_count or plan.loss.gradient_given):
+            return
         out(
             "def _scale(batch, steps):",
             '    """The factor of Σ ell for batch × steps targets (the loss\'s constant is inside ell)."""',
@@ -119,29 +116,40 @@ class ScalarModule:
             out(f"    return {one}")
         out("", "")
 
-    def _unpack_params(self, out: Lines) -> None:
+    def _inputs(self, out: Lines, call: str) -> None:
+        """Bind x's rows and every parameter component; ``call`` re-runs the function."""
         if self.mp:
+            out("_dtype, flat, xs, batch, steps = _prepare(params, x)")
             out(self.emitter.unpack(self.emitter.param_names(), "flat"))
             return
-        nested = []
-        for param in self.plan.cell.params:
-            shape = [self.sizes[d] for d in param.shape]
-            if len(shape) == 2:
-                rows = [
-                    "("
-                    + ", ".join(str(component(param.name, r, c)) for c in range(shape[1]))
-                    + ",)"
-                    for r in range(shape[0])
-                ]
-                nested.append("(" + ", ".join(rows) + ",)")
-            else:
-                nested.append(
-                    "(" + ", ".join(str(component(param.name, k)) for k in range(shape[0])) + ",)"
-                )
+        size = self.sizes[self.plan.cell.input_size]
+        out(
+            "x = np.asarray(x)",
+            f"if x.ndim != 3 or x.shape[2] != {size}:",
+            f'    raise ValueError(f"x: expected shape (batch, T, {size}), got {{x.shape}}")',
+            "batch, steps = x.shape[0], x.shape[1]",
+            "dtype = x.dtype if x.dtype.kind == 'f' else np.dtype(np.float64)",
+            "xs = x.tolist()",
+        )
         out("try:")
         with out.indent():
-            out(f"({', '.join(nested)},) = flat")
-        out("except ValueError:", "    _check_shapes(params)", "    raise")
+            for param in self.plan.cell.params:
+                shape = [self.sizes[d] for d in param.shape]
+                if len(shape) == 2:
+                    rows = [
+                        "("
+                        + ", ".join(str(component(param.name, r, c)) for c in range(shape[1]))
+                        + ",)"
+                        for r in range(shape[0])
+                    ]
+                else:
+                    rows = [str(component(param.name, k)) for k in range(shape[0])]
+                out(f"({', '.join(rows)},) = params[{param.name!r}].tolist()")
+        out(
+            "except (KeyError, AttributeError, TypeError, ValueError):",
+            "    # a missing parameter or one of the wrong shape (a clear error), or not an array",
+            f"    return {call}",
+        )
 
     def _init_states(self, out: Lines) -> None:
         for state in self.plan.cell.states:
@@ -216,8 +224,8 @@ class ScalarModule:
                 with_y=False,
                 returns=["Returns a dict: quantity name -> (batch, T, size) array."],
             )
-            out("dtype, flat, xs, batch, steps = _prepare(params, x)")
-            self._unpack_params(out)
+            states = ", ".join(local(s.name + "0") for s in plan.cell.states)
+            self._inputs(out, f"forward(_checked(params), x, {states})")
             self._init_states(out)
             out("rows = []", "for b in range(batch):")
             with out.indent():
@@ -259,12 +267,13 @@ class ScalarModule:
                 with_y=True,
                 returns=returns,
             )
-            first = "_dtype" if self.mp else "dtype"
-            out(f"{first}, flat, xs, batch, steps = _prepare(params, x)")
-            self._unpack_params(out)
+            states = ", ".join(local(s.name + "0") for s in plan.cell.states)
+            final = ", final=final" if plan.loss.gradient_given else ""
+            self._inputs(out, f"{name}(_checked(params), x, y, {states}{final})")
             self._init_states(out)
             self._data_lists(out)
-            out("scale = _scale(batch, steps)")
+            if plan.scale.per_count or plan.loss.gradient_given:
+                out("scale = _scale(batch, steps)")
             out(f"total = {em.zero}")
             forward = em.forward_statements(True)
             backward = em.backward_statements() if with_grad else []
@@ -273,7 +282,9 @@ class ScalarModule:
                 accumulators = sorted({st.target for st in backward if st.accumulate})
                 for acc in self._grad_order(accumulators):
                     out(f"{acc} = {em.zero}")
-                out("dx_rows = [None] * (batch * steps)", "initial_rows = []")
+                width = em.size(plan.cell.input)
+                out(f"dx = [{em.zero}] * (batch * steps * {width})")
+                out(*(f"initial_{state.name} = []" for state in plan.cell.states))
             if plan.loss.gradient_given:
                 out("final = {} if final is None else final")
             out("for b in range(batch):")
@@ -296,7 +307,8 @@ class ScalarModule:
                 if with_grad:
                     self._backward(out, backward, tape)
             if not with_grad:
-                out("return total * scale" if self.mp else "return dtype.type(total * scale)")
+                total = "total * scale" if plan.scale.per_count else "total"
+                out(f"return {total}" if self.mp else f"return dtype.type({total})")
             else:
                 self._grads(out, backward)
         out("", "")
@@ -340,72 +352,97 @@ class ScalarModule:
             out(f"({', '.join(tape)},) = tape[t]" if tape else "pass")
             em.emit(out, backward, cse=True)
             dx = delta(plan.cell.input)
-            if dx in plan.template.constant:
-                out(
-                    f"dx_rows[b * steps + t] = ({', '.join([em.zero] * em.size(plan.cell.input))},)"
-                )
-            else:
-                out(f"dx_rows[b * steps + t] = ({', '.join(str(c) for c in em.components(dx))},)")
+            if dx not in plan.template.constant:
+                width = em.size(plan.cell.input)
+                out(f"j = (b * steps + t) * {width}")
+                for k, c in enumerate(em.components(dx)):
+                    out(f"dx[j + {k}] = {c}" if k else f"dx[j] = {c}")
             for prev, incoming in plan.carried.items():
                 for k in range(em.size(incoming)):
                     source = em.zero if prev in plan.template.constant else str(component(prev, k))
                     out(f"{component(incoming, k)} = {source}")
-        finals = [
-            str(component(plan.carried[delta(s.prev)], k))
-            for s in plan.cell.states
-            for k in range(self.sizes[s.size])
-        ]
-        out(f"initial_rows.append(({', '.join(finals)},))")
+        for state in plan.cell.states:
+            finals = [
+                str(component(plan.carried[delta(state.prev)], k))
+                for k in range(self.sizes[state.size])
+            ]
+            out(f"initial_{state.name} += ({', '.join(finals)},)")
 
     def _grads(self, out: Lines, backward: list[Statement]) -> None:
+        """One array of every gradient number; each gradient a view of it.
+
+        Parameters with the same number of columns are laid out one under another, so
+        each matrix's gradient is one slice of a 2-D block (a view costs about 0.1 µs,
+        which matters at the sizes this style is for).
+        """
         plan, em = self.plan, self.emitter
         accumulators = set(st.target for st in backward if st.accumulate)
         dtype = "object" if self.mp else "dtype"
-        order = []
+        groups: dict[tuple[int, ...], list[tuple[str, list[str]]]] = {}
         for param in plan.cell.params:
-            shape = [self.sizes[d] for d in param.shape]
-            count = 1
-            for s in shape:
-                count *= s
+            shape = tuple(self.sizes[d] for d in param.shape)
             names = self._grad_order(
                 [n for n in accumulators if n.startswith(f"dL_d{param.name}_")]
             )
-            full = self._grad_order(list(self._all_components(param.name, shape)))
-            order.append((param.name, shape, count, [n if n in names else em.zero for n in full]))
-        values = [v for *_, vs in order for v in vs]
+            full = self._grad_order(list(self._all_components(param.name, list(shape))))
+            values = [n if n in names else em.zero for n in full]
+            groups.setdefault(shape, []).append((param.name, values))
+        values = [v for members in groups.values() for _, vs in members for v in vs]
+        values += [f"*initial_{state.name}" for state in plan.cell.states] + ["*dx"]
         out(f"values = [{', '.join(values)}]")
-        out("for row in initial_rows:", "    values.extend(row)")
-        out("for row in dx_rows:", "    values.extend(row)")
         out(f"flat_grads = np.array(values, {dtype})")
         if plan.scale.per_count:
             out("flat_grads *= scale")
-        out("grads = {")
+        views: dict[str, str] = {}
         start = 0
-        with out.indent():
-            for name, shape, count, _ in order:
-                view = f"flat_grads[{start}:{start + count}]"
-                if len(shape) == 2:
-                    view += f".reshape({shape[0]}, {shape[1]})"
-                out(f"{'dL_d' + name!r}: {view},")
-                start += count
-        out("}")
-        out(f"start = {start}")
-        width = sum(self.sizes[state.size] for state in plan.cell.states)
-        out(f"initial = flat_grads[start:start + batch * {width}].reshape(batch, {width})")
-        offset = 0
-        for state in plan.cell.states:
-            size = self.sizes[state.size]
-            out(f"grads['dL_d{state.name}_0'] = initial[:, {offset}:{offset + size}]")
-            offset += size
+        blocks = 0
+
+        def block(dims: str, count: int, per_sequence: bool = False) -> str:
+            nonlocal blocks
+            name = f"_block{blocks}"
+            blocks += 1
+            stop = f"{start} + {count} * batch" if per_sequence else str(start + count)
+            out(f"{name} = flat_grads[{start}:{stop}].reshape(-1, {dims})")
+            return name
+
+        for shape, members in groups.items():
+            size = len(members[0][1])
+            if len(shape) == 2 and len(members) > 1:  # a 3-D block: one index a gradient
+                name = block(", ".join(map(str, shape)), size * len(members))
+                for k, (member, _) in enumerate(members):
+                    views[member] = f"{name}[{k}]"
+            else:
+                for k, (member, _) in enumerate(members):
+                    offset = start + k * size
+                    view = f"flat_grads[{offset}:{offset + size}]"
+                    views[member] = view if len(shape) == 1 else f"{view}.reshape{shape}"
+            start += size * len(members)
+        states = plan.cell.states
+        sizes = {self.sizes[state.size] for state in states}
+        if len(sizes) == 1 and len(states) > 1:
+            size = self.sizes[states[0].size]
+            name = block(f"batch, {size}", len(states) * size, per_sequence=True)
+            for k, state in enumerate(states):
+                views[f"{state.name}_0"] = f"{name}[{k}]"
+            start_text = f"{start} + {len(states) * self.sizes[states[0].size]} * batch"
+        else:
+            start_text = str(start)
+            for state in states:
+                size = self.sizes[state.size]
+                end = f"{start_text} + {size} * batch"
+                views[f"{state.name}_0"] = f"flat_grads[{start_text}:{end}].reshape(batch, {size})"
+                start_text = end
         d = em.size(plan.cell.input)
-        out(
-            f"grads['dL_d{plan.cell.input}'] = flat_grads[start + batch * {width}:].reshape(batch, steps, {d})"
-        )
-        out(
-            "return (total * scale, grads)"
-            if self.mp
-            else "return dtype.type(total * scale), grads"
-        )
+        out("grads = {")
+        with out.indent():
+            for param in plan.cell.params:
+                out(f"{'dL_d' + param.name!r}: {views[param.name]},")
+            for state in states:
+                out(f"'dL_d{state.name}_0': {views[state.name + '_0']},")
+            out(f"'dL_d{plan.cell.input}': flat_grads[{start_text}:].reshape(batch, steps, {d}),")
+        out("}")
+        total = "total * scale" if plan.scale.per_count else "total"
+        out(f"return ({total}, grads)" if self.mp else f"return dtype.type({total}), grads")
 
     def _all_components(self, name: str, shape: list[int]) -> list[str]:
         if len(shape) == 2:

@@ -65,32 +65,9 @@ OUTPUT_SIZE = 'n'
 LOSS_SCALE = 0.5
 
 
-def sigma(a):
-    """The logistic sigmoid 1/(1 + exp(-a)), without overflow for any finite a."""
-    if a >= 0.0:
-        return 1.0 / (1.0 + _exp(-a))
-    e = _exp(a)
-    return e / (1.0 + e)
-
-
 SIZES = {'d': 2, 'n': 1}
 
 _SHAPES = {'W_f': (1, 2), 'U_f': (1, 1), 'b_f': (1,), 'W_i': (1, 2), 'U_i': (1, 1), 'b_i': (1,), 'W_o': (1, 2), 'U_o': (1, 1), 'b_o': (1,), 'W_c': (1, 2), 'U_c': (1, 1), 'b_c': (1,)}
-
-
-def _prepare(params, x):
-    """Parameters flattened to numbers, x as nested lists, sizes checked."""
-    x = np.asarray(x)
-    if x.ndim != 3 or x.shape[2] != 2:
-        raise ValueError(f"x: expected shape (batch, T, 2), got {x.shape}")
-    try:
-        flat = [params[name].tolist() for name in _SHAPES]
-    except KeyError as error:
-        raise ValueError(f"params: missing {error.args[0]}") from None
-    except AttributeError:  # not all arrays
-        flat = [np.asarray(params[name]).tolist() for name in _SHAPES]
-    dtype = x.dtype if x.dtype.kind == 'f' else np.dtype(np.float64)
-    return dtype, flat, x.tolist(), x.shape[0], x.shape[1]
 
 
 def _check_shapes(params):
@@ -100,6 +77,12 @@ def _check_shapes(params):
             raise ValueError(f"params: missing {name}")
         if np.shape(params[name]) != shape:
             raise ValueError(f"{name}: expected shape {shape}, got {np.shape(params[name])}")
+
+
+def _checked(params):
+    """The parameters as float arrays, after _check_shapes."""
+    _check_shapes(params)
+    return {name: np.asarray(params[name], dtype=np.float64) for name in _SHAPES}
 
 
 def _initial(value, batch, size):
@@ -113,11 +96,6 @@ def _initial(value, batch, size):
     return rows
 
 
-def _scale(batch, steps):
-    """The factor of Σ ell for batch × steps targets (the loss's constant is inside ell)."""
-    return 1.0
-
-
 def forward(params, x, h0=None, c0=None):
     """Every quantity of the cell at every step.
 
@@ -129,12 +107,28 @@ def forward(params, x, h0=None, c0=None):
 
     Returns a dict: quantity name -> (batch, T, size) array.
     """
-    dtype, flat, xs, batch, steps = _prepare(params, x)
+    x = np.asarray(x)
+    if x.ndim != 3 or x.shape[2] != 2:
+        raise ValueError(f"x: expected shape (batch, T, 2), got {x.shape}")
+    batch, steps = x.shape[0], x.shape[1]
+    dtype = x.dtype if x.dtype.kind == 'f' else np.dtype(np.float64)
+    xs = x.tolist()
     try:
-        (((W_f_0_0, W_f_0_1,),), ((U_f_0_0,),), (b_f_0,), ((W_i_0_0, W_i_0_1,),), ((U_i_0_0,),), (b_i_0,), ((W_o_0_0, W_o_0_1,),), ((U_o_0_0,),), (b_o_0,), ((W_c_0_0, W_c_0_1,),), ((U_c_0_0,),), (b_c_0,),) = flat
-    except ValueError:
-        _check_shapes(params)
-        raise
+        ((W_f_0_0, W_f_0_1,),) = params['W_f'].tolist()
+        ((U_f_0_0,),) = params['U_f'].tolist()
+        (b_f_0,) = params['b_f'].tolist()
+        ((W_i_0_0, W_i_0_1,),) = params['W_i'].tolist()
+        ((U_i_0_0,),) = params['U_i'].tolist()
+        (b_i_0,) = params['b_i'].tolist()
+        ((W_o_0_0, W_o_0_1,),) = params['W_o'].tolist()
+        ((U_o_0_0,),) = params['U_o'].tolist()
+        (b_o_0,) = params['b_o'].tolist()
+        ((W_c_0_0, W_c_0_1,),) = params['W_c'].tolist()
+        ((U_c_0_0,),) = params['U_c'].tolist()
+        (b_c_0,) = params['b_c'].tolist()
+    except (KeyError, AttributeError, TypeError, ValueError):
+        # a missing parameter or one of the wrong shape (a clear error), or not an array
+        return forward(_checked(params), x, h0, c0)
     init_h = _initial(h0, batch, 1)
     init_c = _initial(c0, batch, 1)
     rows = []
@@ -145,15 +139,16 @@ def forward(params, x, h0=None, c0=None):
         for t in range(steps):
             (x_0, x_1,) = xb[t]
             z_f_0 = b_f_0 + U_f_0_0*h_prev_0 + W_f_0_0*x_0 + W_f_0_1*x_1
-            f_0 = sigma(z_f_0)
+            f_0 = (1.0 / (1.0 + _exp(-z_f_0)) if z_f_0 > -700.0 else _exp(z_f_0))
             z_i_0 = b_i_0 + U_i_0_0*h_prev_0 + W_i_0_0*x_0 + W_i_0_1*x_1
-            i_0 = sigma(z_i_0)
+            i_0 = (1.0 / (1.0 + _exp(-z_i_0)) if z_i_0 > -700.0 else _exp(z_i_0))
             z_o_0 = b_o_0 + U_o_0_0*h_prev_0 + W_o_0_0*x_0 + W_o_0_1*x_1
-            o_0 = sigma(z_o_0)
+            o_0 = (1.0 / (1.0 + _exp(-z_o_0)) if z_o_0 > -700.0 else _exp(z_o_0))
             z_c_0 = b_c_0 + U_c_0_0*h_prev_0 + W_c_0_0*x_0 + W_c_0_1*x_1
             c_tilde_0 = _tanh(z_c_0)
             c_0 = c_prev_0*f_0 + c_tilde_0*i_0
-            h_0 = o_0*_tanh(c_0)
+            _keep0_0 = _tanh(c_0)
+            h_0 = _keep0_0*o_0
             rows.append((z_f_0, f_0, z_i_0, i_0, z_o_0, o_0, z_c_0, c_tilde_0, c_0, h_0,))
             h_prev_0 = h_0
             c_prev_0 = c_0
@@ -184,19 +179,34 @@ def loss(params, x, y, h0=None, c0=None):
 
     Returns the loss L.
     """
-    dtype, flat, xs, batch, steps = _prepare(params, x)
+    x = np.asarray(x)
+    if x.ndim != 3 or x.shape[2] != 2:
+        raise ValueError(f"x: expected shape (batch, T, 2), got {x.shape}")
+    batch, steps = x.shape[0], x.shape[1]
+    dtype = x.dtype if x.dtype.kind == 'f' else np.dtype(np.float64)
+    xs = x.tolist()
     try:
-        (((W_f_0_0, W_f_0_1,),), ((U_f_0_0,),), (b_f_0,), ((W_i_0_0, W_i_0_1,),), ((U_i_0_0,),), (b_i_0,), ((W_o_0_0, W_o_0_1,),), ((U_o_0_0,),), (b_o_0,), ((W_c_0_0, W_c_0_1,),), ((U_c_0_0,),), (b_c_0,),) = flat
-    except ValueError:
-        _check_shapes(params)
-        raise
+        ((W_f_0_0, W_f_0_1,),) = params['W_f'].tolist()
+        ((U_f_0_0,),) = params['U_f'].tolist()
+        (b_f_0,) = params['b_f'].tolist()
+        ((W_i_0_0, W_i_0_1,),) = params['W_i'].tolist()
+        ((U_i_0_0,),) = params['U_i'].tolist()
+        (b_i_0,) = params['b_i'].tolist()
+        ((W_o_0_0, W_o_0_1,),) = params['W_o'].tolist()
+        ((U_o_0_0,),) = params['U_o'].tolist()
+        (b_o_0,) = params['b_o'].tolist()
+        ((W_c_0_0, W_c_0_1,),) = params['W_c'].tolist()
+        ((U_c_0_0,),) = params['U_c'].tolist()
+        (b_c_0,) = params['b_c'].tolist()
+    except (KeyError, AttributeError, TypeError, ValueError):
+        # a missing parameter or one of the wrong shape (a clear error), or not an array
+        return loss(_checked(params), x, y, h0, c0)
     init_h = _initial(h0, batch, 1)
     init_c = _initial(c0, batch, 1)
     y = np.asarray(y)
     if y.shape != (batch, steps, 1):
         raise ValueError(f"y: expected shape {(batch, steps, 1)}, got {y.shape}")
     ys = y.tolist()
-    scale = _scale(batch, steps)
     total = 0.0
     for b in range(batch):
         h_prev_0, = init_h[b]
@@ -206,20 +216,22 @@ def loss(params, x, y, h0=None, c0=None):
             (x_0, x_1,) = xb[t]
             y_0, = yb[t]
             z_f_0 = b_f_0 + U_f_0_0*h_prev_0 + W_f_0_0*x_0 + W_f_0_1*x_1
-            f_0 = sigma(z_f_0)
+            f_0 = (1.0 / (1.0 + _exp(-z_f_0)) if z_f_0 > -700.0 else _exp(z_f_0))
             z_i_0 = b_i_0 + U_i_0_0*h_prev_0 + W_i_0_0*x_0 + W_i_0_1*x_1
-            i_0 = sigma(z_i_0)
+            i_0 = (1.0 / (1.0 + _exp(-z_i_0)) if z_i_0 > -700.0 else _exp(z_i_0))
             z_o_0 = b_o_0 + U_o_0_0*h_prev_0 + W_o_0_0*x_0 + W_o_0_1*x_1
-            o_0 = sigma(z_o_0)
+            o_0 = (1.0 / (1.0 + _exp(-z_o_0)) if z_o_0 > -700.0 else _exp(z_o_0))
             z_c_0 = b_c_0 + U_c_0_0*h_prev_0 + W_c_0_0*x_0 + W_c_0_1*x_1
             c_tilde_0 = _tanh(z_c_0)
             c_0 = c_prev_0*f_0 + c_tilde_0*i_0
-            h_0 = o_0*_tanh(c_0)
-            ell_0 = (y_0 - h_0)**2/2.0
+            _keep0_0 = _tanh(c_0)
+            h_0 = _keep0_0*o_0
+            _tmp0 = y_0 - h_0
+            ell_0 = (_tmp0*_tmp0)/2.0
             total += ell_0
             h_prev_0 = h_0
             c_prev_0 = c_0
-    return dtype.type(total * scale)
+    return dtype.type(total)
 
 
 def loss_and_grad(params, x, y, h0=None, c0=None):
@@ -234,19 +246,34 @@ def loss_and_grad(params, x, y, h0=None, c0=None):
 
     Returns (L, grads): dL_d<parameter>, dL_d<state>_0 (batch, size), dL_dx (batch, T, d).
     """
-    dtype, flat, xs, batch, steps = _prepare(params, x)
+    x = np.asarray(x)
+    if x.ndim != 3 or x.shape[2] != 2:
+        raise ValueError(f"x: expected shape (batch, T, 2), got {x.shape}")
+    batch, steps = x.shape[0], x.shape[1]
+    dtype = x.dtype if x.dtype.kind == 'f' else np.dtype(np.float64)
+    xs = x.tolist()
     try:
-        (((W_f_0_0, W_f_0_1,),), ((U_f_0_0,),), (b_f_0,), ((W_i_0_0, W_i_0_1,),), ((U_i_0_0,),), (b_i_0,), ((W_o_0_0, W_o_0_1,),), ((U_o_0_0,),), (b_o_0,), ((W_c_0_0, W_c_0_1,),), ((U_c_0_0,),), (b_c_0,),) = flat
-    except ValueError:
-        _check_shapes(params)
-        raise
+        ((W_f_0_0, W_f_0_1,),) = params['W_f'].tolist()
+        ((U_f_0_0,),) = params['U_f'].tolist()
+        (b_f_0,) = params['b_f'].tolist()
+        ((W_i_0_0, W_i_0_1,),) = params['W_i'].tolist()
+        ((U_i_0_0,),) = params['U_i'].tolist()
+        (b_i_0,) = params['b_i'].tolist()
+        ((W_o_0_0, W_o_0_1,),) = params['W_o'].tolist()
+        ((U_o_0_0,),) = params['U_o'].tolist()
+        (b_o_0,) = params['b_o'].tolist()
+        ((W_c_0_0, W_c_0_1,),) = params['W_c'].tolist()
+        ((U_c_0_0,),) = params['U_c'].tolist()
+        (b_c_0,) = params['b_c'].tolist()
+    except (KeyError, AttributeError, TypeError, ValueError):
+        # a missing parameter or one of the wrong shape (a clear error), or not an array
+        return loss_and_grad(_checked(params), x, y, h0, c0)
     init_h = _initial(h0, batch, 1)
     init_c = _initial(c0, batch, 1)
     y = np.asarray(y)
     if y.shape != (batch, steps, 1):
         raise ValueError(f"y: expected shape {(batch, steps, 1)}, got {y.shape}")
     ys = y.tolist()
-    scale = _scale(batch, steps)
     total = 0.0
     dL_dW_f_0_0 = 0.0
     dL_dW_f_0_1 = 0.0
@@ -264,8 +291,9 @@ def loss_and_grad(params, x, y, h0=None, c0=None):
     dL_dW_c_0_1 = 0.0
     dL_dU_c_0_0 = 0.0
     dL_db_c_0 = 0.0
-    dx_rows = [None] * (batch * steps)
-    initial_rows = []
+    dx = [0.0] * (batch * steps * 2)
+    initial_h = []
+    initial_c = []
     for b in range(batch):
         h_prev_0, = init_h[b]
         c_prev_0, = init_c[b]
@@ -275,39 +303,39 @@ def loss_and_grad(params, x, y, h0=None, c0=None):
             (x_0, x_1,) = xb[t]
             y_0, = yb[t]
             z_f_0 = b_f_0 + U_f_0_0*h_prev_0 + W_f_0_0*x_0 + W_f_0_1*x_1
-            f_0 = sigma(z_f_0)
+            f_0 = (1.0 / (1.0 + _exp(-z_f_0)) if z_f_0 > -700.0 else _exp(z_f_0))
             z_i_0 = b_i_0 + U_i_0_0*h_prev_0 + W_i_0_0*x_0 + W_i_0_1*x_1
-            i_0 = sigma(z_i_0)
+            i_0 = (1.0 / (1.0 + _exp(-z_i_0)) if z_i_0 > -700.0 else _exp(z_i_0))
             z_o_0 = b_o_0 + U_o_0_0*h_prev_0 + W_o_0_0*x_0 + W_o_0_1*x_1
-            o_0 = sigma(z_o_0)
+            o_0 = (1.0 / (1.0 + _exp(-z_o_0)) if z_o_0 > -700.0 else _exp(z_o_0))
             z_c_0 = b_c_0 + U_c_0_0*h_prev_0 + W_c_0_0*x_0 + W_c_0_1*x_1
             c_tilde_0 = _tanh(z_c_0)
             c_0 = c_prev_0*f_0 + c_tilde_0*i_0
-            h_0 = o_0*_tanh(c_0)
-            ell_0 = (y_0 - h_0)**2/2.0
+            _keep0_0 = _tanh(c_0)
+            h_0 = _keep0_0*o_0
+            _tmp1 = y_0 - h_0
+            ell_0 = (_tmp1*_tmp1)/2.0
             total += ell_0
-            tape.append((c_0, c_prev_0, c_tilde_0, f_0, h_0, h_prev_0, i_0, o_0, x_0, x_1, y_0,))
+            tape.append((_keep0_0, c_prev_0, c_tilde_0, f_0, h_0, h_prev_0, i_0, o_0, x_0, x_1, y_0,))
             h_prev_0 = h_0
             c_prev_0 = c_0
         delta_h_next_0 = 0.0
         delta_c_next_0 = 0.0
         for t in range(steps - 1, -1, -1):
-            (c_0, c_prev_0, c_tilde_0, f_0, h_0, h_prev_0, i_0, o_0, x_0, x_1, y_0,) = tape[t]
+            (_keep0_0, c_prev_0, c_tilde_0, f_0, h_0, h_prev_0, i_0, o_0, x_0, x_1, y_0,) = tape[t]
             delta_h_0 = delta_h_next_0 + h_0 - y_0
-            _tmp0 = _tanh(c_0)
-            delta_c_0 = delta_c_next_0 + delta_h_0*o_0*(1.0 - _tmp0**2)
-            delta_c_tilde_0 = delta_c_0*i_0
-            delta_z_c_0 = delta_c_tilde_0*(1.0 - c_tilde_0**2)
-            delta_o_0 = _tmp0*delta_h_0
-            delta_z_o_0 = delta_o_0*o_0*(1.0 - o_0)
-            delta_i_0 = c_tilde_0*delta_c_0
-            delta_z_i_0 = delta_i_0*i_0*(1.0 - i_0)
-            delta_f_0 = c_prev_0*delta_c_0
-            delta_z_f_0 = delta_f_0*f_0*(1.0 - f_0)
+            _tmp2 = delta_h_0*o_0
+            delta_c_0 = delta_c_next_0 + _tmp2*(1.0 - (_keep0_0*_keep0_0))
+            _tmp3 = delta_c_0*i_0
+            delta_z_c_0 = _tmp3*(1.0 - (c_tilde_0*c_tilde_0))
+            delta_z_o_0 = _keep0_0*_tmp2*(1.0 - o_0)
+            delta_z_i_0 = _tmp3*c_tilde_0*(1.0 - i_0)
+            _tmp4 = delta_c_0*f_0
+            delta_z_f_0 = _tmp4*c_prev_0*(1.0 - f_0)
             delta_x_0 = W_c_0_0*delta_z_c_0 + W_f_0_0*delta_z_f_0 + W_i_0_0*delta_z_i_0 + W_o_0_0*delta_z_o_0
             delta_x_1 = W_c_0_1*delta_z_c_0 + W_f_0_1*delta_z_f_0 + W_i_0_1*delta_z_i_0 + W_o_0_1*delta_z_o_0
             delta_h_prev_0 = U_c_0_0*delta_z_c_0 + U_f_0_0*delta_z_f_0 + U_i_0_0*delta_z_i_0 + U_o_0_0*delta_z_o_0
-            delta_c_prev_0 = delta_c_0*f_0
+            delta_c_prev_0 = _tmp4
             dL_dW_f_0_0 += delta_z_f_0*x_0
             dL_dW_f_0_1 += delta_z_f_0*x_1
             dL_dU_f_0_0 += delta_z_f_0*h_prev_0
@@ -324,33 +352,33 @@ def loss_and_grad(params, x, y, h0=None, c0=None):
             dL_dW_c_0_1 += delta_z_c_0*x_1
             dL_dU_c_0_0 += delta_z_c_0*h_prev_0
             dL_db_c_0 += delta_z_c_0
-            dx_rows[b * steps + t] = (delta_x_0, delta_x_1,)
+            j = (b * steps + t) * 2
+            dx[j] = delta_x_0
+            dx[j + 1] = delta_x_1
             delta_h_next_0 = delta_h_prev_0
             delta_c_next_0 = delta_c_prev_0
-        initial_rows.append((delta_h_next_0, delta_c_next_0,))
-    values = [dL_dW_f_0_0, dL_dW_f_0_1, dL_dU_f_0_0, dL_db_f_0, dL_dW_i_0_0, dL_dW_i_0_1, dL_dU_i_0_0, dL_db_i_0, dL_dW_o_0_0, dL_dW_o_0_1, dL_dU_o_0_0, dL_db_o_0, dL_dW_c_0_0, dL_dW_c_0_1, dL_dU_c_0_0, dL_db_c_0]
-    for row in initial_rows:
-        values.extend(row)
-    for row in dx_rows:
-        values.extend(row)
+        initial_h += (delta_h_next_0,)
+        initial_c += (delta_c_next_0,)
+    values = [dL_dW_f_0_0, dL_dW_f_0_1, dL_dW_i_0_0, dL_dW_i_0_1, dL_dW_o_0_0, dL_dW_o_0_1, dL_dW_c_0_0, dL_dW_c_0_1, dL_dU_f_0_0, dL_dU_i_0_0, dL_dU_o_0_0, dL_dU_c_0_0, dL_db_f_0, dL_db_i_0, dL_db_o_0, dL_db_c_0, *initial_h, *initial_c, *dx]
     flat_grads = np.array(values, dtype)
+    _block0 = flat_grads[0:8].reshape(-1, 1, 2)
+    _block1 = flat_grads[8:12].reshape(-1, 1, 1)
+    _block2 = flat_grads[16:16 + 2 * batch].reshape(-1, batch, 1)
     grads = {
-        'dL_dW_f': flat_grads[0:2].reshape(1, 2),
-        'dL_dU_f': flat_grads[2:3].reshape(1, 1),
-        'dL_db_f': flat_grads[3:4],
-        'dL_dW_i': flat_grads[4:6].reshape(1, 2),
-        'dL_dU_i': flat_grads[6:7].reshape(1, 1),
-        'dL_db_i': flat_grads[7:8],
-        'dL_dW_o': flat_grads[8:10].reshape(1, 2),
-        'dL_dU_o': flat_grads[10:11].reshape(1, 1),
-        'dL_db_o': flat_grads[11:12],
-        'dL_dW_c': flat_grads[12:14].reshape(1, 2),
-        'dL_dU_c': flat_grads[14:15].reshape(1, 1),
+        'dL_dW_f': _block0[0],
+        'dL_dU_f': _block1[0],
+        'dL_db_f': flat_grads[12:13],
+        'dL_dW_i': _block0[1],
+        'dL_dU_i': _block1[1],
+        'dL_db_i': flat_grads[13:14],
+        'dL_dW_o': _block0[2],
+        'dL_dU_o': _block1[2],
+        'dL_db_o': flat_grads[14:15],
+        'dL_dW_c': _block0[3],
+        'dL_dU_c': _block1[3],
         'dL_db_c': flat_grads[15:16],
+        'dL_dh_0': _block2[0],
+        'dL_dc_0': _block2[1],
+        'dL_dx': flat_grads[16 + 2 * batch:].reshape(batch, steps, 2),
     }
-    start = 16
-    initial = flat_grads[start:start + batch * 2].reshape(batch, 2)
-    grads['dL_dh_0'] = initial[:, 0:1]
-    grads['dL_dc_0'] = initial[:, 1:2]
-    grads['dL_dx'] = flat_grads[start + batch * 2:].reshape(batch, steps, 2)
-    return dtype.type(total * scale), grads
+    return dtype.type(total), grads
