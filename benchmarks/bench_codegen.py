@@ -1,6 +1,6 @@
 """Generated code against hand-written NumPy, PyTorch, JAX and sympy.lambdify: forward + backward.
 
-    python benchmarks/bench_codegen.py [--quick]
+    python benchmarks/bench_codegen.py [--quick] [--sizes K ...] [--crossover]
 
 For each size (batch, T, d, n) in (1, 2, 2, 1), (64, 50, 32, 32), (256, 100, 128, 128),
 one call of loss + every gradient (parameters, h_0, c_0, x) of the homework's LSTM with
@@ -18,12 +18,14 @@ the loss ½ Σ_t ‖y_t − h_t‖², side by side in one run:
 
 Times are per call, the best of interleaved rounds after a warm-up (round-robin spreads
 other load on the machine over every contender alike); ratios are baseline / generated.
-The sympy.lambdify baseline takes and returns plain floats (no arrays), the others arrays.
+The sympy.lambdify baseline is measured twice: with plain floats in and out, and with
+arrays in and out converted as the generated functions take and return them.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -49,7 +51,9 @@ def interleaved(calls: dict[str, Callable[[], Any]], *, budget: float) -> dict[s
     """Best seconds per call of each function, measured in interleaved rounds.
 
     Round-robin rounds spread other load on the machine over every contender alike; the
-    best round of each is the least disturbed one.
+    best round of each is the least disturbed one. Each round starts one place later, so
+    no contender always runs right after PyTorch or JAX, whose worker threads keep
+    spinning for a while after a call (on 2 cores they take the CPU the next one needs).
     """
     number = {}
     for name, fn in calls.items():
@@ -61,8 +65,11 @@ def interleaved(calls: dict[str, Callable[[], Any]], *, budget: float) -> dict[s
     start = time.perf_counter()
     best = {name: float("inf") for name in calls}
     rounds = 0
+    names = list(calls)
     while rounds < 3 or (time.perf_counter() - start < budget * len(calls) and rounds < 25):
-        for name, fn in calls.items():
+        order = names[rounds % len(names) :] + names[: rounds % len(names)]
+        for name in order:
+            fn = calls[name]
             t0 = time.perf_counter()
             for _ in range(number[name]):
                 fn()
@@ -192,14 +199,39 @@ def bench_jax(case: dict[str, Any], budget: float) -> tuple[Callable[[], Any], f
     return call, compile_time, float(loss)
 
 
+def _float_sigma(a: float) -> float:
+    """The logistic sigmoid of a Python float, without overflow (for sympy.lambdify)."""
+    if a >= 0.0:
+        return 1.0 / (1.0 + math.exp(-a))
+    e = math.exp(a)
+    return e / (1.0 + e)
+
+
+def _symbol_source(name: str) -> tuple[str, tuple[int, ...]]:
+    """Where a closed form's symbol lives in the arrays: ``W_f[1,2]`` -> ("W_f", (0, 1))."""
+    base, _, index = name.partition("[")
+    numbers = tuple(int(k) - 1 for k in index.rstrip("]").split(",")) if index else (0,)
+    if base.startswith(("x_", "y_")):  # x_t[k], y_t: sequence 1, step t
+        step = int(base.split("_")[1]) - 1
+        return base[0], (0, step, *numbers)
+    if base in ("h_0", "c_0"):
+        return base[0] + "0", (0, 0)
+    if base.startswith("U_") or base.startswith("W_"):
+        return base, numbers if len(numbers) == 2 else (0, 0)
+    return base, (0,)
+
+
 def bench_sympy(
-    budget: float, limit: float = 60.0
-) -> tuple[Callable[[], Any], float, float] | None:
-    """sympy.lambdify(cse=True) of the homework's closed forms: (call, build time, loss)."""
+    case: dict[str, Any], limit: float = 60.0
+) -> tuple[Callable[[], Any], Callable[[], Any], float, float] | None:
+    """sympy.lambdify(cse=True) of the homework's closed forms, unrolled for T = 2 and batch 1.
+
+    Returns (floats in and out, arrays in and out as the generated functions take and give
+    them, build time, loss of the case).
+    """
     import sympy
 
     from lstm_sym import Model
-    from lstm_sym.functions import NUMPY_SOURCE
 
     start = time.perf_counter()
     model = Model.load(ROOT / "examples" / "hw6.toml")
@@ -209,16 +241,74 @@ def bench_sympy(
     except TooLargeError:
         return None
     symbols = sorted(set().union(*(sympy.sympify(e).free_symbols for e in exprs)), key=str)
-    namespace: dict[str, Any] = {"np": np}
-    exec(NUMPY_SOURCE["sigma"], namespace)  # the library's own source text
-    fn = sympy.lambdify(symbols, exprs, modules=[{"sigma": namespace["sigma"]}, "math"], cse=True)
+    fn = sympy.lambdify(symbols, exprs, modules=[{"sigma": _float_sigma}, "math"], cse=True)
     build = time.perf_counter() - start
     if build > limit:
         return None
-    values = {str(s): 0.5 for s in symbols}
-    args = [values[str(s)] for s in symbols]
-    result = fn(*args)
-    return (lambda: fn(*args)), build, float(result[0])
+    sources = [_symbol_source(str(s)) for s in symbols]
+    arrays = {**case["params"], "x": case["x"], "y": case["y"], "h0": case["h0"], "c0": case["c0"]}
+    args = [float(arrays[key][index]) for key, index in sources]
+    params, x, y, h0, c0 = case["params"], case["x"], case["y"], case["h0"], case["c0"]
+    order = [name.partition("[")[0] for name in names[1:]]
+    # the gradient numbers in order: dx (step 2 first), h_0, c_0, then the parameters
+    shapes = {"dL_dh_0": (1, 1), "dL_dc_0": (1, 1)}
+    shapes.update({f"dL_d{k}": v.shape for k, v in params.items()})
+
+    views = []  # (gradient, start, stop, shape) in the closed forms' order, after dx
+    position = 4
+    for name in dict.fromkeys(order[4:]):
+        size = int(np.prod(shapes[name]))
+        views.append((name, position, position + size, shapes[name]))
+        position += size
+
+    def with_arrays() -> tuple[float, dict[str, np.ndarray]]:
+        given = {**params, "x": x, "y": y, "h0": h0, "c0": c0}
+        result = fn(*[given[key].item(index) for key, index in sources])
+        result[1:5] = result[3:5] + result[1:3]  # dx of step 1 first
+        flat = np.array(result[1:])
+        grads = {name: flat[a:b].reshape(shape) for name, a, b, shape in views}
+        grads["dL_dx"] = flat[0:4].reshape(1, 2, 2)
+        return float(result[0]), grads
+
+    loss = float(fn(*args)[0])
+    return (lambda: fn(*args)), with_arrays, build, loss
+
+
+#: (batch, T, d, n) around the point where vector code overtakes straight-line scalar code
+CROSSOVER = (
+    (1, 10, 4, 4),
+    (2, 10, 4, 4),
+    (1, 10, 6, 6),
+    (1, 10, 7, 7),
+    (3, 10, 4, 4),
+    (1, 50, 6, 6),
+    (4, 10, 4, 4),
+    (1, 20, 8, 8),
+    (8, 10, 4, 4),
+)
+
+
+def crossover(budget: float) -> None:
+    """Scalar against vector style around lstm_sym.codegen.api.SCALAR_LIMIT."""
+    from lstm_sym.codegen.api import SCALAR_LIMIT
+
+    print(f"\nscalar against vector style (auto picks scalar up to {SCALAR_LIMIT})\n")
+    print("| (batch, T, d, n) | batch × parameters | scalar | vector | scalar / vector | auto |")
+    print("|---|---:|---:|---:|---:|---|")
+    for batch, steps, d, n in CROSSOVER:
+        case = data(batch, steps, d, n)
+        calls = {
+            style: bench_generated(case, (batch, steps, d, n), style, budget)[0]
+            for style in ("scalar", "vector")
+        }
+        best = interleaved(calls, budget=budget)
+        auto = lambdify(cell="lstm", sizes={"n": n, "d": d}, batch=batch).style
+        work = batch * 4 * (n * d + n * n + n)
+        print(
+            f"| {(batch, steps, d, n)} | {work} | {fmt(best['scalar'])} | {fmt(best['vector'])} | "
+            f"{best['scalar'] / best['vector']:.2f} | {auto} |",
+            flush=True,
+        )
 
 
 def fmt(seconds: float | None) -> str:
@@ -237,10 +327,16 @@ def main() -> int:
     parser.add_argument(
         "--sizes", type=int, nargs="*", default=None, metavar="K", help="only these sizes (0, 1, 2)"
     )
+    parser.add_argument(
+        "--crossover", action="store_true", help="scalar against vector style on small sizes"
+    )
     args = parser.parse_args()
     threads = {v: os.environ.get(v, "unset") for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
     print(f"threads: {threads}; os.cpu_count() = {os.cpu_count()}", flush=True)
     budget = 0.5 if args.quick else 3.0
+    if args.crossover:
+        crossover(budget / 5)
+        return 0
     rows = []
     chosen_sizes = SIZES if args.sizes is None else tuple(SIZES[k] for k in args.sizes)
     for sizes in chosen_sizes:
@@ -267,9 +363,17 @@ def main() -> int:
             calls["jax"], jax_compile, jax_loss = jax_found
             assert abs(jax_loss - loss) <= 1e-9 * max(1.0, abs(loss)), (jax_loss, loss)
         sym_build = None
-        sym_found = bench_sympy(budget) if sizes == SIZES[0] else None
+        sym_found = bench_sympy(case) if sizes == SIZES[0] else None
         if sym_found is not None:
-            calls["sympy"], sym_build, _ = sym_found
+            calls["sympy"], calls["sympy_arrays"], sym_build, sym_loss = sym_found
+            assert abs(sym_loss - loss) <= 1e-12 * max(1.0, abs(loss)), (sym_loss, loss)
+            sym_grads = calls["sympy_arrays"]()[1]
+            generated = lambdify(cell="lstm", sizes={"n": n, "d": d}, batch=batch)
+            ours = generated.loss_and_grad(
+                case["params"], case["x"], case["y"], case["h0"], case["c0"]
+            )[1]
+            for name, value in sym_grads.items():
+                assert np.allclose(value, ours[name], rtol=1e-12, atol=1e-15), name
         best = interleaved(calls, budget=budget)
         auto = best["generated"]
         auto32 = best["generated_f32"]
@@ -278,14 +382,14 @@ def main() -> int:
         torch64 = (best["torch_float64"], 0.0) if "torch_float64" in best else None
         torch32 = (best["torch_float32"], 0.0) if "torch_float32" in best else None
         jax_result = (best["jax"], jax_compile, 0.0) if "jax" in best else None
-        sym = (best["sympy"], sym_build, 0.0) if "sympy" in best else None
+        sym = (best["sympy"], sym_build, best["sympy_arrays"]) if "sympy" in best else None
         rows.append((sizes, auto, vector, auto32, hand, torch64, torch32, jax_result, sym))
         print(
             f"{sizes}: generated {fmt(auto)} (vector {fmt(vector)}, f32 {fmt(auto32)}), "
             f"hand NumPy {fmt(hand)}, "
             f"torch64 {fmt(torch64 and torch64[0])}, torch32 {fmt(torch32 and torch32[0])}, "
             f"JAX {fmt(jax_result and jax_result[0])} (compile {fmt(jax_result and jax_result[1])}), "
-            f"sympy.lambdify {fmt(sym and sym[0])}",
+            f"sympy.lambdify {fmt(sym and sym[0])} (arrays {fmt(sym and sym[2])})",
             flush=True,
         )
     print()
@@ -296,7 +400,9 @@ def main() -> int:
     for sizes, auto, vector, auto32, hand, t64, t32, jx, sym in rows:
         jax_text = f"{fmt(jx[0])} ({fmt(jx[1])})" if jx else "not installed"
         sym_text = (
-            f"{fmt(sym[0])} (build {fmt(sym[1])})" if sym else "closed form refused (too large)"
+            f"{fmt(sym[0])}; arrays in and out {fmt(sym[2])} (build {fmt(sym[1])})"
+            if sym
+            else "closed form refused (too large)"
         )
         print(
             f"| {sizes} | {fmt(auto)} | {fmt(vector)} | {fmt(auto32)} | {fmt(hand)} | {fmt(t64 and t64[0])} | "

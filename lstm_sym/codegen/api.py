@@ -23,9 +23,10 @@ from ..problem import Problem, load_problem
 from .generate import BACKENDS, STYLES, module_source
 from .plan import Plan, sizes_of
 
-#: Above this many multiply-adds per step and sequence, straight-line scalar code loses
-#: to matrix products (measured: benchmarks/bench_codegen.py).
-SCALAR_LIMIT = 600
+#: Above this many parameter numbers times the batch size, straight-line scalar code loses
+#: to matrix products (measured for the LSTM, T = 10–50: the two are even between about 300
+#: and 450; benchmarks/RESULTS.md).
+SCALAR_LIMIT = 400
 
 
 @dataclass(frozen=True, eq=False)
