@@ -157,6 +157,36 @@ def test_custom_cell() -> None:
             )
 
 
+def test_state_defined_by_an_affine_equation() -> None:
+    """A state that is an affine equation's target (h = W x + U h_prev + b) in both styles."""
+    problem = lstm_sym.problem_from_dict(
+        {
+            "loss": "half_sse",
+            "cell": {
+                "name": "linear",
+                "description": "a linear recurrence",
+                "equations": ["h = W @ x + U @ h_prev + b"],
+            },
+            "parameters": {"W": [[1, 2], ["1/2", -1]], "U": [["1/4", 0], [1, "-1/2"]], "b": [1, 0]},
+            "sequence": {"x": [[1, 0], ["1/2", -1], [2, 1]], "y": [[1, 0], [0, 1], [1, 1]]},
+        }
+    )
+    values = lstm_sym.Model(problem).numeric(30, gradients=True)
+    params = {k: np.array(v, dtype=float) for k, v in problem.params.items()}
+    x = np.array([[[1, 0], [0.5, -1], [2, 1]]])
+    y = np.array([[[1, 0], [0, 1], [1, 1]]])
+    for style in ("vector", "scalar"):
+        fns = lambdify(problem, style=style)
+        loss, grads = fns.loss_and_grad(params, x, y)
+        assert float(loss) == pytest.approx(float(values[Name("L")]), rel=RTOL)
+        for param in problem.cell.params:
+            got = grads[f"dL_d{param.name}"]
+            want = as_array(values, f"dL_d{param.name}", got.shape, step=False, batch=1, seq=False)
+            close(got, want, f"{style} dL_d{param.name}")
+        h = fns.forward(params, x)["h"]
+        close(h, as_array(values, "h", h.shape, step=True, batch=1), f"{style} h")
+
+
 def test_mpmath_backend_any_precision() -> None:
     """The mpmath backend gives 50-digit values equal to lstm_sym's evaluator."""
     case = random_array_case("lstm", "mse", 3, n=2, d=2, steps=2, batch=2)

@@ -357,12 +357,11 @@ class VectorEmitter:
                 out(f"x_seq = {_buffer('x_seq', f'(steps, batch, {input_size})')}")
             out("np.copyto(x_seq, np.swapaxes(x, 0, 1))")
             for state in plan.cell.states:
-                if state.prev in layout.joined:
-                    out(f"{state.name}_seq = _in_seq[:, :, {layout.in_columns(state.prev)}]")
-                else:
-                    shape = f"(steps + 1, batch, {dim_var(state.size)})"
-                    out(f"{state.name}_seq = {_buffer(state.name + '_seq', shape)}")
+                shape = f"(steps + 1, batch, {dim_var(state.size)})"
+                out(f"{state.name}_seq = {_buffer(state.name + '_seq', shape)}")
                 out(f"{state.name}_seq[0] = init[{state.name!r}]")
+                if state.prev in layout.joined:
+                    out(f"_in_seq[0, :, {layout.in_columns(state.prev)}] = init[{state.name!r}]")
             if plan.affine:
                 self._per_step(
                     out, "_block", f"batch, {_size(self.width)}", self._keeps_block(grad)
@@ -544,49 +543,65 @@ class VectorEmitter:
         if plan.cell.input in reads:
             out(f"{local(plan.cell.input)} = x_seq[t]")
         for eq in plan.recurrent:
-            if eq.linear:
-                col = self.columns[eq.target]
-                for product, buffer, group_col in groups.get(eq.target, []):
-                    cols = group_col.slice(self.width)
-                    out(product)
-                    out(f"_block += {buffer}" if cols == ":" else f"_block[:, {cols}] += {buffer}")
-                rest = eq.pointwise - self.layout.fixed_part(eq)
-                view = f"_block[:, {col.slice(self.width)}]"
-                if rest != 0:
-                    out(f"{view} += {self._print(rest, self._local_names(rest))}")
-                out(f"{local(eq.target)} = {view}")
-                continue
-            if eq.target in self.activation_of:
-                k, _ = self.activation_of[eq.target]
-                members, col = self.activations[k]
-                if eq.target == members[-1]:
-                    if self._keeps_group(k, grad):
-                        out(f"_act{k} = _act{k}_seq[t]")
-                    block = sympy.Symbol("_block_cols")
-                    names = {"_block_cols": f"_block[:, {col.slice(self.width)}]"}
-                    self._assign(out, f"_act{k}", eq.pointwise.func(block), names)
-                    for member in members:
-                        _, own = self.activation_of[member]
-                        out(f"{local(member)} = _act{k}[:, {_size(own.start)}:{_size(own.stop)}]")
-                continue
-            dest = local(eq.target)
-            if eq.target in plan.states or self._keeps(eq.target, grad):
-                out(f"{dest} = {self.at_step(eq.target)}")
-            names = self._local_names(eq.pointwise)
-            pointwise = eq.pointwise.xreplace(plan.constants)
-            for call, name in self.kept.items():
-                if pointwise.has(call):
-                    if self._keeps(name, grad):
-                        out(f"{name} = {name}_seq[t]")
-                    self._assign(out, name, call, names)
-                    pointwise = pointwise.xreplace({call: sympy.Symbol(name, real=True)})
-                    names[name] = name
-            if eq.reduce:
-                out(
-                    f"{dest}[...] = np.sum({self._print(eq.pointwise, names)}, axis=-1, keepdims=True)"
-                )
-            else:
-                self._assign(out, dest, pointwise, names)
+            self._emit_forward_equation(out, eq, groups, grad)
+            if eq.target in plan.states:
+                state = local(eq.target)
+                if eq.linear:  # an affine state lives in the block: its history is a copy
+                    out(f"{eq.target}_seq[t + 1] = {state}")
+                prev = next(s.prev for s in plan.cell.states if s.name == eq.target)
+                if prev in self.layout.joined:
+                    out(f"_in_seq[t + 1, :, {self.layout.in_columns(prev)}] = {state}")
+
+    def _emit_forward_equation(
+        self,
+        out: Lines,
+        eq: Equation,
+        groups: dict[str, list[tuple[str, str, Column]]],
+        grad: bool,
+    ) -> None:
+        """One recurrent equation inside the forward loop."""
+        plan = self.plan
+        if eq.linear:
+            col = self.columns[eq.target]
+            for product, buffer, group_col in groups.get(eq.target, []):
+                cols = group_col.slice(self.width)
+                out(product)
+                out(f"_block += {buffer}" if cols == ":" else f"_block[:, {cols}] += {buffer}")
+            rest = eq.pointwise - self.layout.fixed_part(eq)
+            view = f"_block[:, {col.slice(self.width)}]"
+            if rest != 0:
+                out(f"{view} += {self._print(rest, self._local_names(rest))}")
+            out(f"{local(eq.target)} = {view}")
+            return
+        if eq.target in self.activation_of:
+            k, _ = self.activation_of[eq.target]
+            members, col = self.activations[k]
+            if eq.target == members[-1]:
+                if self._keeps_group(k, grad):
+                    out(f"_act{k} = _act{k}_seq[t]")
+                block = sympy.Symbol("_block_cols")
+                names = {"_block_cols": f"_block[:, {col.slice(self.width)}]"}
+                self._assign(out, f"_act{k}", eq.pointwise.func(block), names)
+                for member in members:
+                    _, own = self.activation_of[member]
+                    out(f"{local(member)} = _act{k}[:, {_size(own.start)}:{_size(own.stop)}]")
+            return
+        dest = local(eq.target)
+        if eq.target in plan.states or self._keeps(eq.target, grad):
+            out(f"{dest} = {self.at_step(eq.target)}")
+        names = self._local_names(eq.pointwise)
+        pointwise = eq.pointwise.xreplace(plan.constants)
+        for call, name in self.kept.items():
+            if pointwise.has(call):
+                if self._keeps(name, grad):
+                    out(f"{name} = {name}_seq[t]")
+                self._assign(out, name, call, names)
+                pointwise = pointwise.xreplace({call: sympy.Symbol(name, real=True)})
+                names[name] = name
+        if eq.reduce:
+            out(f"{dest}[...] = np.sum({self._print(pointwise, names)}, axis=-1, keepdims=True)")
+        else:
+            self._assign(out, dest, pointwise, names)
 
     # -- _loss_terms -------------------------------------------------------------------
     def emit_loss(self, out: Lines) -> None:

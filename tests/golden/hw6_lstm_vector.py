@@ -143,8 +143,9 @@ def _forward(P, dims, x, init, ws):
     x_seq = _in_seq[:-1, :, 0:dim_d]
     _stack_in = _aligned(np.concatenate([np.concatenate([W_f, U_f, b_f[:, None]], axis=1), np.concatenate([W_i, U_i, b_i[:, None]], axis=1), np.concatenate([W_o, U_o, b_o[:, None]], axis=1), np.concatenate([W_c, U_c, b_c[:, None]], axis=1)]).T)
     np.copyto(x_seq, np.swapaxes(x, 0, 1))
-    h_seq = _in_seq[:, :, dim_d:dim_d + dim_n]
+    h_seq = _buffer(ws, 'h_seq', (steps + 1, batch, dim_n), dtype)
     h_seq[0] = init['h']
+    _in_seq[0, :, dim_d:dim_d + dim_n] = init['h']
     c_seq = _buffer(ws, 'c_seq', (steps + 1, batch, dim_n), dtype)
     c_seq[0] = init['c']
     _block_seq = _buffer(ws, '_block_seq', (steps, batch, 4*dim_n), dtype)
@@ -170,6 +171,7 @@ def _forward(P, dims, x, init, ws):
         _keep0 = _keep0_seq[t]
         np.tanh(c, out=_keep0)
         np.multiply(_keep0, o, out=h)
+        _in_seq[t + 1, :, dim_d:dim_d + dim_n] = h
     return {
         'z_f': _block_seq[:, :, 0:dim_n],
         'f': _act0_seq[:, :, 0:dim_n],
@@ -218,8 +220,9 @@ def _forward_grad(P, dims, x, init, ws):
     x_seq = _in_seq[:-1, :, 0:dim_d]
     _stack_in = _aligned(np.concatenate([np.concatenate([W_f, U_f, b_f[:, None]], axis=1), np.concatenate([W_i, U_i, b_i[:, None]], axis=1), np.concatenate([W_o, U_o, b_o[:, None]], axis=1), np.concatenate([W_c, U_c, b_c[:, None]], axis=1)]).T)
     np.copyto(x_seq, np.swapaxes(x, 0, 1))
-    h_seq = _in_seq[:, :, dim_d:dim_d + dim_n]
+    h_seq = _buffer(ws, 'h_seq', (steps + 1, batch, dim_n), dtype)
     h_seq[0] = init['h']
+    _in_seq[0, :, dim_d:dim_d + dim_n] = init['h']
     c_seq = _buffer(ws, 'c_seq', (steps + 1, batch, dim_n), dtype)
     c_seq[0] = init['c']
     _block = _buffer(ws, '_block', (batch, 4*dim_n), dtype)
@@ -248,6 +251,7 @@ def _forward_grad(P, dims, x, init, ws):
         h = h_seq[t + 1]
         np.tanh(c, out=_keep0)
         np.multiply(_keep0, o, out=h)
+        _in_seq[t + 1, :, dim_d:dim_d + dim_n] = h
         np.subtract(1.0, _act0, out=_slope0)
         np.multiply(_slope0, _act0, out=_slope0)
         _slope_f = _slope0[:, 0:dim_n]
