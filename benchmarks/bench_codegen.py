@@ -47,13 +47,19 @@ SIZES = ((1, 2, 2, 1), (64, 50, 32, 32), (256, 100, 128, 128))
 GATES = ("f", "i", "o", "c")
 
 
-def interleaved(calls: dict[str, Callable[[], Any]], *, budget: float) -> dict[str, float]:
+def interleaved(
+    calls: dict[str, Callable[[], Any]], *, budget: float, pause: float = 0.02
+) -> dict[str, float]:
     """Best seconds per call of each function, measured in interleaved rounds.
 
     Round-robin rounds spread other load on the machine over every contender alike; the
-    best round of each is the least disturbed one. Each round starts one place later, so
-    no contender always runs right after PyTorch or JAX, whose worker threads keep
-    spinning for a while after a call (on 2 cores they take the CPU the next one needs).
+    best round of each is the least disturbed one. A round times a contender's calls after
+    one untimed call: the per-call time of a loop that keeps calling it, not that of a first
+    call finding the caches full of another contender's arrays. PyTorch's and JAX's worker
+    threads keep spinning for a while after a call, and on 2 cores they take the CPU the
+    next contender needs: the harness pauses ``pause`` seconds between contenders so that
+    they are idle, and each round starts one place later, so no contender always follows
+    the same one.
     """
     number = {}
     for name, fn in calls.items():
@@ -70,6 +76,8 @@ def interleaved(calls: dict[str, Callable[[], Any]], *, budget: float) -> dict[s
         order = names[rounds % len(names) :] + names[: rounds % len(names)]
         for name in order:
             fn = calls[name]
+            time.sleep(pause)
+            fn()
             t0 = time.perf_counter()
             for _ in range(number[name]):
                 fn()
