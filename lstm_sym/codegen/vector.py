@@ -83,6 +83,11 @@ class VectorEmitter:
         self.stored = self.rewrite.stored
         self.kept = self.rewrite.kept
         self.hoists = self.rewrite.hoists
+        #: activation members with histories of their own in the gradient forward, by group
+        self.copied = self._copied()
+        self.copied_members = {m for members in self.copied.values() for m in members}
+        #: whether the code being emitted works with the gradient forward's histories
+        self.grad_mode = False
 
     # -- names -----------------------------------------------------------------------
     def _group_function(self, members: list[str]) -> type:
@@ -94,11 +99,33 @@ class VectorEmitter:
 
     def history(self, name: str) -> str:
         """``name`` over every step: an array of shape (T, B, size)."""
+        if self.grad_mode and name in self.copied_members:
+            return f"{name}_seq"
         return self.layout.history(name)
 
     def at_step(self, name: str) -> str:
         """``name`` at step ``t`` (shape (B, size))."""
+        if self.grad_mode and name in self.copied_members:
+            return f"{name}_seq[t]"
         return self.layout.at_step(name)
+
+    def _copied(self) -> dict[int, list[str]]:
+        """Fused activations of which the backward reads only some members, by group.
+
+        The gradient forward keeps just those members' histories (``f_seq[t] = f``), not
+        the whole group's: the others are written once per step into a reused buffer.
+        """
+        plan = self.plan
+        later = self.rewrite.read_after_forward
+        forward_side = {
+            n for eq in (*plan.output_equations, *plan.loss_equations) for n in eq.operands()
+        }
+        copied = {}
+        for k, (members, _) in enumerate(self.activations):
+            needed = [m for m in members if m in later]
+            if needed and len(needed) < len(members) and not forward_side & set(members):
+                copied[k] = needed
+        return copied
 
     def _print(self, expr: sympy.Expr, names: dict[str, str] | None = None) -> str:
         expr = expr.xreplace(self.plan.constants)
@@ -315,6 +342,8 @@ class VectorEmitter:
         return any(self._keeps(name, grad) for name in self.columns)
 
     def _keeps_group(self, k: int, grad: bool) -> bool:
+        if grad and k in self.copied:
+            return False
         return any(self._keeps(member, grad) for member in self.activations[k][0])
 
     def _per_step(self, out: Lines, name: str, shape: str, keep: bool) -> None:
@@ -333,6 +362,7 @@ class VectorEmitter:
         """
         plan = self.plan
         layout = self.layout
+        self.grad_mode = grad
         out(f"def {'_forward_grad' if grad else '_forward'}(P, dims, x, init, ws):")
         with out.indent():
             if grad:
@@ -369,6 +399,9 @@ class VectorEmitter:
             for k, (_, col) in enumerate(self.activations):
                 shape = f"batch, {_size(col.stop - col.start)}"
                 self._per_step(out, f"_act{k}", shape, self._keeps_group(k, grad))
+                for member in self.copied.get(k, []) if grad else []:
+                    size = _size(self._dim(member))
+                    out(f"{member}_seq = {_buffer(member + '_seq', f'(steps, batch, {size})')}")
             for eq in plan.recurrent:
                 if (
                     not eq.linear
@@ -430,6 +463,7 @@ class VectorEmitter:
                     eq.target in self.activation_of
                     and self._keeps_group(self.activation_of[eq.target][0], grad)
                 )
+                or (grad and eq.target in self.copied_members)
                 or (
                     eq.target not in self.columns
                     and eq.target not in self.activation_of
@@ -451,6 +485,8 @@ class VectorEmitter:
         for name in self.kept.values():
             if self._keeps(name, grad):
                 histories[f"{name}_seq"] = f"{name}_seq"
+        for name in sorted(self.copied_members) if grad else []:
+            histories[f"{name}_seq"] = f"{name}_seq"
         return histories
 
     def _emit_joined_input(self, out: Lines) -> str | None:
@@ -545,12 +581,12 @@ class VectorEmitter:
         for eq in plan.recurrent:
             self._emit_forward_equation(out, eq, groups, grad)
             if eq.target in plan.states:
-                state = local(eq.target)
+                value = local(eq.target)
                 if eq.linear:  # an affine state lives in the block: its history is a copy
-                    out(f"{eq.target}_seq[t + 1] = {state}")
+                    out(f"{eq.target}_seq[t + 1] = {value}")
                 prev = next(s.prev for s in plan.cell.states if s.name == eq.target)
                 if prev in self.layout.joined:
-                    out(f"_in_seq[t + 1, :, {self.layout.in_columns(prev)}] = {state}")
+                    out(f"_in_seq[t + 1, :, {self.layout.in_columns(prev)}] = {value}")
 
     def _emit_forward_equation(
         self,
@@ -585,6 +621,8 @@ class VectorEmitter:
                 for member in members:
                     _, own = self.activation_of[member]
                     out(f"{local(member)} = _act{k}[:, {_size(own.start)}:{_size(own.stop)}]")
+                for member in self.copied.get(k, []) if grad else []:
+                    out(f"{member}_seq[t] = {local(member)}")
             return
         dest = local(eq.target)
         if eq.target in plan.states or self._keeps(eq.target, grad):
@@ -632,7 +670,9 @@ class VectorEmitter:
         for name in sorted(names):
             if name in plan.params or name == plan.data:
                 continue
-            if name == plan.cell.input:
+            if self.grad_mode and name in self.copied_members:
+                out(f"{name}_seq = fw[{name + '_seq'!r}]")
+            elif name == plan.cell.input:
                 if "x" not in bound:
                     out("x_seq = fw['x_seq']")
                     bound.add("x")
@@ -659,6 +699,7 @@ class VectorEmitter:
     def emit_backward(self, out: Lines) -> None:
         """``_backward(P, dims, fw, y_seq, seeds, ws)``: every gradient (loss scale 1)."""
         plan = self.plan
+        self.grad_mode = True
         out("def _backward(P, dims, fw, y_seq, seeds, ws):")
         with out.indent():
             out(

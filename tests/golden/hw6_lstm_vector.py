@@ -226,7 +226,8 @@ def _forward_grad(P, dims, x, init, ws):
     c_seq = _buffer(ws, 'c_seq', (steps + 1, batch, dim_n), dtype)
     c_seq[0] = init['c']
     _block = _buffer(ws, '_block', (batch, 4*dim_n), dtype)
-    _act0_seq = _buffer(ws, '_act0_seq', (steps, batch, 3*dim_n), dtype)
+    _act0 = _buffer(ws, '_act0', (batch, 3*dim_n), dtype)
+    f_seq = _buffer(ws, 'f_seq', (steps, batch, dim_n), dtype)
     c_tilde = _buffer(ws, 'c_tilde', (batch, dim_n), dtype)
     _keep0 = _buffer(ws, '_keep0', (batch, dim_n), dtype)
     _slope0 = _buffer(ws, '_slope0', (batch, 3*dim_n), dtype)
@@ -238,11 +239,11 @@ def _forward_grad(P, dims, x, init, ws):
     for t in range(steps):
         c_prev = c_seq[t]
         np.matmul(_in_seq[t], _stack_in, out=_block)
-        _act0 = _act0_seq[t]
         sigma(_block[:, 0:3*dim_n], out=_act0)
         f = _act0[:, 0:dim_n]
         i = _act0[:, dim_n:2*dim_n]
         o = _act0[:, 2*dim_n:3*dim_n]
+        f_seq[t] = f
         z_c = _block[:, 3*dim_n:4*dim_n]
         np.tanh(z_c, out=c_tilde)
         c = c_seq[t + 1]
@@ -272,9 +273,7 @@ def _forward_grad(P, dims, x, init, ws):
         _pre5 = _pre5_seq[t]
         np.multiply(_slope_f, c_prev, out=_pre5)
     return {
-        'f': _act0_seq[:, :, 0:dim_n],
-        'i': _act0_seq[:, :, dim_n:2*dim_n],
-        'o': _act0_seq[:, :, 2*dim_n:3*dim_n],
+        'f': f_seq,
         'c': c_seq[1:],
         'h': h_seq[1:],
         'h_prev': h_seq[:-1],
@@ -283,7 +282,7 @@ def _forward_grad(P, dims, x, init, ws):
         'c_seq': c_seq,
         'x_seq': x_seq,
         '_in_seq': _in_seq,
-        '_act0_seq': _act0_seq,
+        'f_seq': f_seq,
         '_pre1_seq': _pre1_seq,
         '_pre2_seq': _pre2_seq,
         '_pre3_seq': _pre3_seq,
@@ -328,7 +327,7 @@ def _backward(P, dims, fw, y_seq, seeds, ws):
     _pre3_seq = fw['_pre3_seq']
     _pre4_seq = fw['_pre4_seq']
     _pre5_seq = fw['_pre5_seq']
-    _act0_seq = fw['_act0_seq']
+    f_seq = fw['f_seq']
     h_seq = fw['h_seq']
     _in_seq = fw['_in_seq']
     _dblock_seq = _buffer(ws, '_dblock_seq', (steps, batch, 4*dim_n), dtype)
@@ -345,7 +344,7 @@ def _backward(P, dims, fw, y_seq, seeds, ws):
         _pre3 = _pre3_seq[t]
         _pre4 = _pre4_seq[t]
         _pre5 = _pre5_seq[t]
-        f = _act0_seq[t, :, 0:dim_n]
+        f = f_seq[t]
         delta_h = _pre0 + delta_h_next
         delta_c = delta_c_next + _pre1*delta_h
         np.multiply(_pre2, delta_c, out=_dblock[:, 3*dim_n:4*dim_n])
