@@ -31,6 +31,7 @@ from .plan import Backward, Plan
 from .printer import print_expr
 from .rewrite import SLOPES, Rewrite, slope
 from .source import Lines, dim_var, local
+from .storage import Storage
 
 
 def _product(vectors: str, matrix: str, where: str, *, transpose: bool = False) -> str:
@@ -83,9 +84,7 @@ class VectorEmitter:
         self.stored = self.rewrite.stored
         self.kept = self.rewrite.kept
         self.hoists = self.rewrite.hoists
-        #: activation members with histories of their own in the gradient forward, by group
-        self.copied = self._copied()
-        self.copied_members = {m for members in self.copied.values() for m in members}
+        self.storage = Storage(plan, self.layout, self.rewrite)
         #: whether the code being emitted works with the gradient forward's histories
         self.grad_mode = False
 
@@ -98,34 +97,12 @@ class VectorEmitter:
         return self.layout.dim(name)
 
     def history(self, name: str) -> str:
-        """``name`` over every step: an array of shape (T, B, size)."""
-        if self.grad_mode and name in self.copied_members:
-            return f"{name}_seq"
-        return self.layout.history(name)
+        """``name`` over every step, where the function being emitted keeps it."""
+        return self.storage.history(name, self.grad_mode)
 
     def at_step(self, name: str) -> str:
-        """``name`` at step ``t`` (shape (B, size))."""
-        if self.grad_mode and name in self.copied_members:
-            return f"{name}_seq[t]"
-        return self.layout.at_step(name)
-
-    def _copied(self) -> dict[int, list[str]]:
-        """Fused activations of which the backward reads only some members, by group.
-
-        The gradient forward keeps just those members' histories (``f_seq[t] = f``), not
-        the whole group's: the others are written once per step into a reused buffer.
-        """
-        plan = self.plan
-        later = self.rewrite.read_after_forward
-        forward_side = {
-            n for eq in (*plan.output_equations, *plan.loss_equations) for n in eq.operands()
-        }
-        copied = {}
-        for k, (members, _) in enumerate(self.activations):
-            needed = [m for m in members if m in later]
-            if needed and len(needed) < len(members) and not forward_side & set(members):
-                copied[k] = needed
-        return copied
+        """``name`` at step ``t``, where the function being emitted keeps it."""
+        return self.storage.at_step(name, self.grad_mode)
 
     def _print(self, expr: sympy.Expr, names: dict[str, str] | None = None) -> str:
         expr = expr.xreplace(self.plan.constants)
@@ -334,18 +311,6 @@ class VectorEmitter:
             offset += size
 
     # -- storage ---------------------------------------------------------------------
-    def _keeps(self, name: str, grad: bool) -> bool:
-        """Whether the forward keeps ``name``'s history (for gradients: only what is read later)."""
-        return not grad or name in self.rewrite.read_after_forward
-
-    def _keeps_block(self, grad: bool) -> bool:
-        return any(self._keeps(name, grad) for name in self.columns)
-
-    def _keeps_group(self, k: int, grad: bool) -> bool:
-        if grad and k in self.copied:
-            return False
-        return any(self._keeps(member, grad) for member in self.activations[k][0])
-
     def _per_step(self, out: Lines, name: str, shape: str, keep: bool) -> None:
         """Allocate ``name``'s history (T rows), or one step's buffer when it is not kept."""
         if keep:
@@ -394,12 +359,12 @@ class VectorEmitter:
                     out(f"_in_seq[0, :, {layout.in_columns(state.prev)}] = init[{state.name!r}]")
             if plan.affine:
                 self._per_step(
-                    out, "_block", f"batch, {_size(self.width)}", self._keeps_block(grad)
+                    out, "_block", f"batch, {_size(self.width)}", self.storage.keeps_block(grad)
                 )
             for k, (_, col) in enumerate(self.activations):
                 shape = f"batch, {_size(col.stop - col.start)}"
-                self._per_step(out, f"_act{k}", shape, self._keeps_group(k, grad))
-                for member in self.copied.get(k, []) if grad else []:
+                self._per_step(out, f"_act{k}", shape, self.storage.keeps_group(k, grad))
+                for member in self.storage.copied.get(k, []) if grad else []:
                     size = _size(self._dim(member))
                     out(f"{member}_seq = {_buffer(member + '_seq', f'(steps, batch, {size})')}")
             for eq in plan.recurrent:
@@ -409,10 +374,10 @@ class VectorEmitter:
                     and eq.target not in self.activation_of
                 ):
                     shape = f"batch, {_size(self._dim(eq.target))}"
-                    self._per_step(out, eq.target, shape, self._keeps(eq.target, grad))
+                    self._per_step(out, eq.target, shape, self.storage.keeps(eq.target, grad))
             for name in self.kept.values():
                 shape = f"batch, {_size(self._dim(self.rewrite.kept_owner(name)))}"
-                self._per_step(out, name, shape, self._keeps(name, grad))
+                self._per_step(out, name, shape, self.storage.keeps(name, grad))
             hoists = [h for h in self.hoists if h.in_step] if grad else []
             slopes = self.rewrite.sloped if grad else {}
             for k in slopes:
@@ -438,7 +403,7 @@ class VectorEmitter:
                 self._vectorised(out, eq)
             out("return {")
             with out.indent():
-                for name, text in self._forward_histories(grad).items():
+                for name, text in self.storage.forward_results(grad).items():
                     out(f"{name!r}: {text},")
                 for hoist in hoists:
                     out(f"{hoist.name + '_seq'!r}: {hoist.name}_seq,")
@@ -449,45 +414,6 @@ class VectorEmitter:
 
     def _step_names(self, expr: sympy.Expr) -> dict[str, str]:
         return {s.name: local(s.name) for s in expr.free_symbols}
-
-    def _forward_histories(self, grad: bool) -> dict[str, str]:
-        """What the forward returns: name -> history text (kept quantities only, for gradients)."""
-        plan = self.plan
-        histories = {}
-        for eq in plan.cell_equations:
-            stored = (
-                eq.target in plan.states
-                or eq.target in {e.target for e in plan.output_equations}
-                or (eq.target in self.columns and self._keeps_block(grad))
-                or (
-                    eq.target in self.activation_of
-                    and self._keeps_group(self.activation_of[eq.target][0], grad)
-                )
-                or (grad and eq.target in self.copied_members)
-                or (
-                    eq.target not in self.columns
-                    and eq.target not in self.activation_of
-                    and self._keeps(eq.target, grad)
-                )
-            )
-            if stored:
-                histories[eq.target] = self.history(eq.target)
-        histories.update({prev: self.history(prev) for prev in plan.prev})
-        histories.update({f"{state}_seq": f"{state}_seq" for state in plan.states})
-        histories["x_seq"] = "x_seq"
-        if self.layout.joined or self.layout.ones is not None:
-            histories["_in_seq"] = "_in_seq"
-        if plan.affine and self._keeps_block(grad):
-            histories["_block_seq"] = "_block_seq"
-        for k in range(len(self.activations)):
-            if self._keeps_group(k, grad):
-                histories[f"_act{k}_seq"] = f"_act{k}_seq"
-        for name in self.kept.values():
-            if self._keeps(name, grad):
-                histories[f"{name}_seq"] = f"{name}_seq"
-        for name in sorted(self.copied_members) if grad else []:
-            histories[f"{name}_seq"] = f"{name}_seq"
-        return histories
 
     def _emit_joined_input(self, out: Lines) -> str | None:
         """``_in_seq`` (with x's columns as ``x_seq``) and the stacked ``[W, U, b]`` of the block."""
@@ -566,7 +492,7 @@ class VectorEmitter:
         for state in plan.cell.states:
             out(f"{local(state.prev)} = {state.name}_seq[t]")
         if plan.affine:
-            if self._keeps_block(grad):
+            if self.storage.keeps_block(grad):
                 out("_block = _block_seq[t]")
             if stack_in:
                 out(f"np.matmul(_in_seq[t], {stack_in}, out=_block)")
@@ -613,7 +539,7 @@ class VectorEmitter:
             k, _ = self.activation_of[eq.target]
             members, col = self.activations[k]
             if eq.target == members[-1]:
-                if self._keeps_group(k, grad):
+                if self.storage.keeps_group(k, grad):
                     out(f"_act{k} = _act{k}_seq[t]")
                 block = sympy.Symbol("_block_cols")
                 names = {"_block_cols": f"_block[:, {col.slice(self.width)}]"}
@@ -621,17 +547,17 @@ class VectorEmitter:
                 for member in members:
                     _, own = self.activation_of[member]
                     out(f"{local(member)} = _act{k}[:, {_size(own.start)}:{_size(own.stop)}]")
-                for member in self.copied.get(k, []) if grad else []:
+                for member in self.storage.copied.get(k, []) if grad else []:
                     out(f"{member}_seq[t] = {local(member)}")
             return
         dest = local(eq.target)
-        if eq.target in plan.states or self._keeps(eq.target, grad):
+        if eq.target in plan.states or self.storage.keeps(eq.target, grad):
             out(f"{dest} = {self.at_step(eq.target)}")
         names = self._local_names(eq.pointwise)
         pointwise = eq.pointwise.xreplace(plan.constants)
         for call, name in self.kept.items():
             if pointwise.has(call):
-                if self._keeps(name, grad):
+                if self.storage.keeps(name, grad):
                     out(f"{name} = {name}_seq[t]")
                 self._assign(out, name, call, names)
                 pointwise = pointwise.xreplace({call: sympy.Symbol(name, real=True)})
@@ -670,7 +596,7 @@ class VectorEmitter:
         for name in sorted(names):
             if name in plan.params or name == plan.data:
                 continue
-            if self.grad_mode and name in self.copied_members:
+            if self.grad_mode and name in self.storage.copied_members:
                 out(f"{name}_seq = fw[{name + '_seq'!r}]")
             elif name == plan.cell.input:
                 if "x" not in bound:
