@@ -44,6 +44,9 @@ class Loss:
     target: str = "vector"
     #: what ``scale_for`` counts: "elements" (target numbers) or "targets" (steps with one)
     count: str = "elements"
+    #: the terms read the output only through its softmax, so shifting every component by
+    #: one number changes nothing (generated code subtracts the largest: no overflow)
+    softmax: bool = False
 
 
 def _squared_error(output: str, scale: sympy.Rational) -> tuple[Equation, ...]:
@@ -119,6 +122,7 @@ register_loss(
         lambda count: sympy.Rational(1),
         target="class",
         count="targets",
+        softmax=True,
     )
 )
 register_loss(
@@ -131,6 +135,7 @@ register_loss(
         lambda count: sympy.Rational(1, count),
         target="class",
         count="targets",
+        softmax=True,
     )
 )
 

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import warnings
+from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
 from types import ModuleType
@@ -264,6 +265,22 @@ def test_stable_for_huge_preactivations(style: str, dtype: type) -> None:
         assert np.isfinite(loss) and np.asarray(loss).dtype == dtype, cell
         for value in [*grads.values(), *out.values()]:
             assert value.dtype == dtype and np.all(np.isfinite(value)), cell
+
+
+@pytest.mark.parametrize("style", ["vector", "scalar"])
+@pytest.mark.parametrize("loss", ["cross_entropy", "cross_entropy_mean"])
+def test_softmax_losses_with_huge_logits(style: str, loss: str) -> None:
+    """Logits of about ±2,000: no warning, NaN or inf, and the certified values to 1e-12."""
+    case = random_array_case("gru", loss, 8, n=2, d=2, m=3, steps=3, batch=2, head="linear")
+    big = [[f"{Fraction(v) * 1000}" for v in row] for row in case.data["parameters"]["V"]]
+    case.data["parameters"]["V"] = big
+    case.params["V"] = case.params["V"] * 1000
+    fns = functions("gru", loss, "linear", style, 2, 2, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = fns.forward(case.params, case.x, case.initial["h"])
+        assert float(np.max(np.abs(out["y_hat"]))) > 1000
+        check_case(case, fns)
 
 
 def test_float32_agrees_with_float64() -> None:

@@ -23,6 +23,7 @@ from ..equations import Equation, Outer
 from ..errors import InputError
 from ..losses import Loss
 from ..template import StepTemplate, step_template
+from .softmax import shifted
 
 Backward = Equation | Outer
 
@@ -73,7 +74,14 @@ class Plan:
         _check_linear_in_scale(cell, loss)
         scale = loss_scale(loss)
         template = step_template(cell, loss.step(cell.output, scale.constant), (loss.data,))
+        if loss.softmax:
+            template = shifted(template, cell.output)
         return cls(cell, loss, template, scale)
+
+    @property
+    def shift(self) -> str | None:
+        """The output whose largest component is subtracted before exp (softmax losses)."""
+        return self.cell.output if self.loss.softmax else None
 
     # -- names ---------------------------------------------------------------------------
     @cached_property

@@ -81,6 +81,11 @@ class CodePrinter(StrPrinter):
             return f"{name}({args})"
         raise ValueError(f"no {self.flavour} code for the function {name}")
 
+    def _print_Max(self, expr: sympy.Max) -> str:
+        if self.flavour == "vector":
+            raise ValueError("no vector code for Max")
+        return f"max({', '.join(self._print(a) for a in expr.args)})"
+
     def _print_tanh(self, expr: sympy.Function) -> str:
         return self._print_Function(expr)
 

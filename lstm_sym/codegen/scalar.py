@@ -22,6 +22,7 @@ from ..errors import TooLargeError
 from .plan import Plan
 from .printer import print_expr
 from .rewrite import Rewrite
+from .softmax import SHIFT
 from .source import Lines, local
 
 #: Scalar code is refused above this many parameter numbers (it grows as n²).
@@ -199,6 +200,9 @@ class ScalarEmitter:
         equations = self.plan.template.forward if with_loss else self.plan.cell_equations
         statements: list[Statement] = []
         for eq in equations:
+            if self.plan.shift and eq is self.plan.loss_equations[0]:
+                logits = self.components(self.plan.shift)
+                statements.append(Statement(str(component(SHIFT, 0)), sympy.Max(*logits)))
             for call, name in self.kept.items():
                 if eq.pointwise.has(call):
                     statements += self.expand(Equation(name, (), call))

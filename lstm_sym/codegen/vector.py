@@ -30,6 +30,7 @@ from .layout import size_text as _size
 from .plan import Backward, Plan
 from .printer import print_expr
 from .rewrite import SLOPES, Rewrite, slope
+from .softmax import SHIFT
 from .source import Lines, dim_var, local
 from .storage import Storage
 
@@ -579,13 +580,21 @@ class VectorEmitter:
                 out(f"{dim_var(dim)} = dims[{dim!r}]")
             reads = {n for eq in plan.loss_equations for n in eq.operands()}
             self._emit_params(out, reads)
-            self._bind_histories(out, reads - {eq.target for eq in plan.loss_equations})
+            targets = {eq.target for eq in plan.loss_equations}
+            if plan.shift:
+                reads.add(plan.shift)
+            self._bind_histories(out, reads - targets - {SHIFT})
+            if plan.shift:  # the largest component, subtracted before exp (no overflow)
+                logits = self.history(plan.shift)
+                out(f"{SHIFT}_seq = np.max({logits}, axis=-1, keepdims=True)")
             for eq in plan.loss_equations:
                 self._vectorised(out, eq)
             out("return {")
             with out.indent():
                 for eq in plan.loss_equations:
                     out(f"{eq.target!r}: {eq.target}_seq,")
+                if plan.shift:
+                    out(f"{SHIFT!r}: {SHIFT}_seq,")
             out("}")
 
     def _bind_histories(self, out: Lines, names: set[str], bound: set[str] | None = None) -> None:
@@ -598,6 +607,8 @@ class VectorEmitter:
                 continue
             if self.grad_mode and name in self.storage.copied_members:
                 out(f"{name}_seq = fw[{name + '_seq'!r}]")
+            elif name == SHIFT:
+                out(f"{SHIFT}_seq = fw[{SHIFT!r}]")
             elif name == plan.cell.input:
                 if "x" not in bound:
                     out("x_seq = fw['x_seq']")
