@@ -302,6 +302,33 @@ def test_one_vector_module_serves_any_batch_and_length() -> None:
         check_case(case, fns)
 
 
+@pytest.mark.parametrize("style", ["vector", "scalar"])
+def test_no_steps_and_no_sequences(style: str) -> None:
+    """T = 0 or batch 0: loss 0, zero gradients of the right shapes (every cell)."""
+    rng = np.random.default_rng(6)
+    for cell in sorted(CELLS):
+        fns = functions(cell, "half_sse", "none", style, 2, 3, 2)
+        params = {
+            p.name: rng.standard_normal([2 if k == "n" else 3 for k in p.shape])
+            for p in fns.cell.params
+        }
+        for batch, steps in ((2, 0), (0, 3)):
+            x, y = np.zeros((batch, steps, 3)), np.zeros((batch, steps, 2))
+            loss, grads = fns.loss_and_grad(params, x, y)
+            assert loss == 0 and grads["dL_dx"].shape == x.shape, cell
+            for name, value in params.items():
+                assert grads[f"dL_d{name}"].shape == value.shape and not grads[f"dL_d{name}"].any()
+            assert all(v.shape[:2] == (batch, steps) for v in fns.forward(params, x).values())
+    upstream = functions("lstm", "upstream", "none", style, 2, 3, 2)
+    final = {"c": rng.standard_normal((2, 2))}
+    params = {
+        p.name: rng.standard_normal([2 if k == "n" else 3 for k in p.shape])
+        for p in upstream.cell.params
+    }
+    _, grads = upstream.loss_and_grad(params, np.zeros((2, 0, 3)), np.zeros((2, 0, 2)), final=final)
+    np.testing.assert_array_equal(grads["dL_dc_0"], final["c"])
+
+
 def test_bad_arguments_are_clear_errors() -> None:
     """Missing parameters and wrong shapes raise one clear ValueError; bad options InputError."""
     case = random_array_case("lstm", "half_sse", 1, n=2, d=2, steps=2, batch=1)

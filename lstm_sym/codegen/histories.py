@@ -36,12 +36,12 @@ def matrix_product(vectors: str, matrix: str, where: str, *, transpose: bool = F
     if where == "step":
         return f"{vectors} @ {matrix}.T" if transpose else f"{vectors} @ {matrix}"
     left = matrix if transpose else f"{matrix}.T"
-    return f"({left} @ {vectors}.reshape(steps * batch, -1).T).T.reshape(steps, batch, -1)"
+    return f"_steps(({left} @ _rows({vectors}).T).T, steps, batch)"
 
 
 def outer_product(left: str, right: str) -> str:
     """``Σ_rows leftᵀ · right`` of two histories, as (rightᵀ · left)ᵀ (faster, as above)."""
-    return f"({right}.reshape(steps * batch, -1).T @ {left}.reshape(steps * batch, -1)).T"
+    return f"(_rows({right}).T @ _rows({left})).T"
 
 
 def work_buffer(name: str, shape: str) -> str:

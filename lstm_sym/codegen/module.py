@@ -178,6 +178,16 @@ def _aligned(matrix):
     return aligned
 
 
+def _rows(history):
+    """A history (T, B, k) as a (T·B, k) matrix (a view when it can be; T or B may be 0)."""
+    return history.reshape(-1, history.shape[-1])
+
+
+def _steps(rows, steps, batch):
+    """A (T·B, k) matrix as a history (T, B, k)."""
+    return rows.reshape(steps, batch, rows.shape[-1])
+
+
 def release_buffers():
     """Free the work buffers kept between calls (they are as large as one call's histories)."""
     _SPARE.clear()

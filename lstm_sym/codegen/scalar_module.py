@@ -315,7 +315,8 @@ class ScalarModule:
 
     def _terminal_loss(self, out: Lines) -> None:
         for state in self.plan.cell.states:
-            comps = [str(c) for c in self.emitter.components(state.name)]
+            # the final state: after the loop, h_prev holds it (the initial one when T = 0)
+            comps = [str(c) for c in self.emitter.components(state.prev)]
             out(f"if {state.name!r} in final:")
             with out.indent():
                 conv = "_mpf" if self.mp else "float"
@@ -397,18 +398,18 @@ class ScalarModule:
         start = 0
         blocks = 0
 
-        def block(dims: str, count: int, per_sequence: bool = False) -> str:
+        def block(shape: str, count: int, per_sequence: bool = False) -> str:
             nonlocal blocks
             name = f"_block{blocks}"
             blocks += 1
             stop = f"{start} + {count} * batch" if per_sequence else str(start + count)
-            out(f"{name} = flat_grads[{start}:{stop}].reshape(-1, {dims})")
+            out(f"{name} = flat_grads[{start}:{stop}].reshape({shape})")
             return name
 
         for shape, members in groups.items():
             size = len(members[0][1])
             if len(shape) == 2 and len(members) > 1:  # a 3-D block: one index a gradient
-                name = block(", ".join(map(str, shape)), size * len(members))
+                name = block(", ".join(map(str, (len(members), *shape))), size * len(members))
                 for k, (member, _) in enumerate(members):
                     views[member] = f"{name}[{k}]"
             else:
@@ -421,7 +422,7 @@ class ScalarModule:
         sizes = {self.sizes[state.size] for state in states}
         if len(sizes) == 1 and len(states) > 1:
             size = self.sizes[states[0].size]
-            name = block(f"batch, {size}", len(states) * size, per_sequence=True)
+            name = block(f"{len(states)}, batch, {size}", len(states) * size, per_sequence=True)
             for k, state in enumerate(states):
                 views[f"{state.name}_0"] = f"{name}[{k}]"
             start_text = f"{start} + {len(states) * self.sizes[states[0].size]} * batch"

@@ -361,9 +361,9 @@ def loss_and_grad(params, x, y, h0=None, c0=None):
         initial_c += (delta_c_next_0,)
     values = [dL_dW_f_0_0, dL_dW_f_0_1, dL_dW_i_0_0, dL_dW_i_0_1, dL_dW_o_0_0, dL_dW_o_0_1, dL_dW_c_0_0, dL_dW_c_0_1, dL_dU_f_0_0, dL_dU_i_0_0, dL_dU_o_0_0, dL_dU_c_0_0, dL_db_f_0, dL_db_i_0, dL_db_o_0, dL_db_c_0, *initial_h, *initial_c, *dx]
     flat_grads = np.array(values, dtype)
-    _block0 = flat_grads[0:8].reshape(-1, 1, 2)
-    _block1 = flat_grads[8:12].reshape(-1, 1, 1)
-    _block2 = flat_grads[16:16 + 2 * batch].reshape(-1, batch, 1)
+    _block0 = flat_grads[0:8].reshape(4, 1, 2)
+    _block1 = flat_grads[8:12].reshape(4, 1, 1)
+    _block2 = flat_grads[16:16 + 2 * batch].reshape(2, batch, 1)
     grads = {
         'dL_dW_f': _block0[0],
         'dL_dU_f': _block1[0],

@@ -115,6 +115,16 @@ def _aligned(matrix):
     return aligned
 
 
+def _rows(history):
+    """A history (T, B, k) as a (T·B, k) matrix (a view when it can be; T or B may be 0)."""
+    return history.reshape(-1, history.shape[-1])
+
+
+def _steps(rows, steps, batch):
+    """A (T·B, k) matrix as a history (T, B, k)."""
+    return rows.reshape(steps, batch, rows.shape[-1])
+
+
 def release_buffers():
     """Free the work buffers kept between calls (they are as large as one call's histories)."""
     _SPARE.clear()
@@ -356,8 +366,8 @@ def _backward(P, dims, fw, y_seq, seeds, ws):
         delta_h_next = delta_h_prev
         delta_c_next = delta_c_prev
     _stack1 = _aligned(np.concatenate([W_f, W_i, W_o, W_c]))
-    delta_x_seq = (_stack1.T @ _dblock_seq.reshape(steps * batch, -1).T).T.reshape(steps, batch, -1)
-    _outer_in = (_in_seq[:-1].reshape(steps * batch, -1).T @ _dblock_seq.reshape(steps * batch, -1)).T
+    delta_x_seq = _steps((_stack1.T @ _rows(_dblock_seq).T).T, steps, batch)
+    _outer_in = (_rows(_in_seq[:-1]).T @ _rows(_dblock_seq)).T
     grad_W_f = _outer_in[0:dim_n, 0:dim_d]
     grad_U_f = _outer_in[0:dim_n, dim_d:dim_d + dim_n]
     grad_b_f = _outer_in[0:dim_n, dim_d + dim_n]
