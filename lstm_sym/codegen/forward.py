@@ -101,6 +101,7 @@ class ForwardCode(HistoryCode):
                         _, own = self.activation_of[member]
                         out(f"{slope(member)} = _slope{k}[:, {_size(own.start)}:{_size(own.stop)}]")
                 for hoist in hoists:
+                    out(f"# {hoist.name} = {sympy.sstr(hoist.expr)}")
                     out(f"{hoist.name} = {hoist.name}_seq[t]")
                     self._assign(out, hoist.name, hoist.expr, self._step_names(hoist.expr))
             for eq in plan.output_equations:

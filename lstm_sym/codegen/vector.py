@@ -94,6 +94,7 @@ class VectorEmitter(ForwardCode):
                 self._vectorised(out, eq)
             for hoist in late:
                 shape = f"(steps, batch, {_size(self._dim_text(self.rewrite.hoist_dim(hoist)))})"
+                out(f"# {hoist.name} = {sympy.sstr(hoist.expr)}, over every step")
                 out(f"{hoist.name}_seq = {work_buffer(hoist.name + '_seq', shape)}")
                 self._assign(out, f"{hoist.name}_seq", hoist.expr, self._history_names(hoist.expr))
             for name in self.stored:

@@ -268,18 +268,23 @@ def _forward_grad(P, dims, x, init, ws):
         _slope_f = _slope0[:, 0:dim_n]
         _slope_i = _slope0[:, dim_n:2*dim_n]
         _slope_o = _slope0[:, 2*dim_n:3*dim_n]
+        # _pre1 = o*(1 - _keep0**2)
         _pre1 = _pre1_seq[t]
         np.multiply(_keep0, _keep0, out=_pre1)
         np.subtract(1.0, _pre1, out=_pre1)
         np.multiply(_pre1, o, out=_pre1)
+        # _pre2 = i*(1 - c_tilde**2)
         _pre2 = _pre2_seq[t]
         np.multiply(c_tilde, c_tilde, out=_pre2)
         np.subtract(1.0, _pre2, out=_pre2)
         np.multiply(_pre2, i, out=_pre2)
+        # _pre3 = _keep0*_slope_o
         _pre3 = _pre3_seq[t]
         np.multiply(_keep0, _slope_o, out=_pre3)
+        # _pre4 = _slope_i*c_tilde
         _pre4 = _pre4_seq[t]
         np.multiply(_slope_i, c_tilde, out=_pre4)
+        # _pre5 = _slope_f*c_prev
         _pre5 = _pre5_seq[t]
         np.multiply(_slope_f, c_prev, out=_pre5)
     return {
@@ -341,6 +346,7 @@ def _backward(P, dims, fw, y_seq, seeds, ws):
     h_seq = fw['h_seq']
     _in_seq = fw['_in_seq']
     _dblock_seq = _buffer(ws, '_dblock_seq', (steps, batch, 4*dim_n), dtype)
+    # _pre0 = h - y, over every step
     _pre0_seq = _buffer(ws, '_pre0_seq', (steps, batch, dim_n), dtype)
     np.subtract(h_seq[1:], y_seq, out=_pre0_seq)
     delta_h_next = seeds['h']
