@@ -260,8 +260,5 @@ class ScalarEmitter:
         carried = {str(c) for name in self.plan.carried.values() for c in self.components(name)}
         return sorted(read - defined - params - carried)
 
-    def state_components(self, state: str) -> list[str]:
-        return [str(c) for c in self.components(state)]
-
     def local(self, name: str) -> str:
         return local(name)
