@@ -175,7 +175,7 @@ class HistoryCode:
         cols = self.plan.param_shape(matrix)[1]
         return sympy.S.One if cols == "1" else sympy.Symbol(cols)
 
-    def _vectorised(self, out: Lines, eq: Backward, dest: str | None = None) -> None:
+    def _vectorised(self, out: Lines, eq: Backward) -> None:
         """One equation over whole histories (before or after the time loop)."""
         if isinstance(eq, Outer):
             self._outer(out, eq)
@@ -187,7 +187,7 @@ class HistoryCode:
         if is_grad and not eq.linear and self._ones_sum(out, eq.target, pointwise):
             return
         names = self._history_names(eq.pointwise)
-        if not eq.linear and not is_grad and eq.pointwise_operands() and not dest:
+        if not eq.linear and not is_grad and eq.pointwise_operands():
             self._in_place(out, eq, pointwise, names)
             return
         names.update({t.vector: self.history(t.vector) for t in eq.linear})
@@ -195,7 +195,7 @@ class HistoryCode:
         if pointwise != 0 or not pieces:
             pieces.append(self._print(pointwise, names))
         value = " + ".join(pieces)
-        target = dest or f"{eq.target}_seq"
+        target = f"{eq.target}_seq"
         if eq.reduce:
             value = f"np.sum({value}, axis=-1, keepdims=True)"
         if is_grad:

@@ -77,7 +77,7 @@ class Rewrite:
     def phases(self) -> tuple[tuple[Backward, ...], ...]:
         """(before the loop, inside it, after it), with kept calls read from the forward."""
         return tuple(
-            tuple(self._reuse_kept(eq) for eq in phase) for phase in self.plan.backward_phases
+            tuple(self.reading_kept(eq) for eq in phase) for phase in self.plan.backward_phases
         )
 
     @property
@@ -133,7 +133,8 @@ class Rewrite:
         call = next(c for c, n in self.kept.items() if n == name)
         return next(eq.target for eq in self.plan.recurrent if eq.pointwise.has(call))
 
-    def _reuse_kept(self, eq: Backward) -> Backward:
+    def reading_kept(self, eq: Backward) -> Backward:
+        """``eq`` with the kept calls replaced by their names (read, not computed again)."""
         if isinstance(eq, Outer) or not self.kept:
             return eq
         symbols = {call: sympy.Symbol(name, real=True) for call, name in self.kept.items()}

@@ -9,7 +9,6 @@ steps: no array call per operation, which is what makes tiny problems fast.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -66,11 +65,7 @@ class ScalarEmitter:
         return total
 
     def size(self, name: str) -> int:
-        if name in self.kept.values():
-            call = next(c for c, n in self.kept.items() if n == name)
-            owner = next(eq.target for eq in self.plan.recurrent if eq.pointwise.has(call))
-            return self.sizes[self.plan.dim(owner)]
-        return self.sizes[self.plan.dim(name)]
+        return self.sizes[self.rewrite.dim_of(name)]
 
     def components(self, name: str) -> list[sympy.Symbol]:
         return [component(name, k) for k in range(self.size(name))]
@@ -206,7 +201,7 @@ class ScalarEmitter:
             for call, name in self.kept.items():
                 if eq.pointwise.has(call):
                     statements += self.expand(Equation(name, (), call))
-            statements += self.expand(self._reading_kept(eq))
+            statements += self.expand(self.rewrite.reading_kept(eq))
         return statements
 
     def backward_statements(self) -> list[Statement]:
@@ -217,7 +212,9 @@ class ScalarEmitter:
         assignments per step; shared parts come back as ``_tmp`` names from the CSE.
         """
         statements = [
-            st for eq in self.plan.template.backward for st in self.expand(self._reading_kept(eq))
+            st
+            for eq in self.plan.template.backward
+            for st in self.expand(self.rewrite.reading_kept(eq))
         ]
         plan = self.plan
         kept = {str(c) for name in plan.carried for c in self.components(name)}
@@ -239,16 +236,13 @@ class ScalarEmitter:
         return statements
 
     @cached_property
-    def kept(self) -> dict[sympy.Expr, str]:
-        """Calls of forward formulas the backward formulas contain too, by their kept name."""
-        return Rewrite(self.plan, frozenset(), ()).kept
+    def rewrite(self) -> Rewrite:
+        """The kept calls (``tanh(c)`` as ``_keep0``) and how backward formulas read them."""
+        return Rewrite(self.plan, frozenset(), ())
 
-    def _reading_kept(self, eq: Equation | Outer) -> Equation | Outer:
-        if isinstance(eq, Outer) or not self.kept:
-            return eq
-        symbols = {call: sympy.Symbol(name, real=True) for call, name in self.kept.items()}
-        pointwise = eq.pointwise.xreplace(self.plan.constants).xreplace(symbols)
-        return dataclasses.replace(eq, pointwise=pointwise)
+    @property
+    def kept(self) -> dict[sympy.Expr, str]:
+        return self.rewrite.kept
 
     def tape_names(self, statements: list[Statement]) -> list[str]:
         """Forward components the backward step reads (kept per step)."""
