@@ -2,7 +2,7 @@
 
 A cell never gets code of its own elsewhere in the package: evaluation, the backward
 pass, printing and code generation all read this declarative spec. Built-in cells live in
-:data:`CELLS` (the homework's ``lstm`` here, the others in :mod:`lstm_sym.library`);
+:data:`CELLS` (the LSTM with forget gate, ``lstm``, here, the others in :mod:`lstm_sym.library`);
 :func:`register_cell` adds one.
 
 Where a cell lets the user choose an activation (Keras' ``activation`` and
@@ -100,6 +100,11 @@ class Cell:
     reference: str = ""
     #: (topic, statement) pairs a solution sheet states: gate order, biases, placements
     conventions: tuple[tuple[str, str], ...] = ()
+    #: the description as LaTeX (text with ``$...$`` math), for sheets; built-in cells only:
+    #: a custom cell's description is user text and prints escaped
+    latex_description: str = ""
+    #: LaTeX of some conventions' statements, by topic (the others print as escaped text)
+    latex_conventions: dict[str, str] = field(default_factory=dict)
 
     def param(self, name: str) -> Param:
         for param in self.params:
@@ -259,7 +264,8 @@ LSTM_SLOTS = (
 LSTM = register_cell(
     slotted_cell(
         name="lstm",
-        description="LSTM with forget gate (the homework's cell): gates f, i, o and candidate c̃.",
+        description="LSTM with forget gate: gates f, i, o and candidate c̃.",
+        latex_description=r"LSTM with forget gate: gates $f$, $i$, $o$ and candidate $\tilde{c}$.",
         params=_gate_params("f") + _gate_params("i") + _gate_params("o") + _gate_params("c"),
         states=(State("h", "n"), State("c", "n")),
         spec=(
@@ -282,6 +288,9 @@ LSTM = register_cell(
             ("gate order", "f, i, o, c̃ (each gate its own W, U, b)"),
             ("biases", "one per gate"),
         ),
+        latex_conventions={
+            "gate order": r"$f$, $i$, $o$, $\tilde{c}$ (each gate its own $W$, $U$, $b$)",
+        },
     )
 )
 

@@ -19,6 +19,11 @@ HEADS: dict[str, str] = {
     "none": "the loss reads the cell's output h_t directly",
     "linear": "ŷ_t = V h_t + b_y (V: m × n, b_y: m); the loss reads ŷ_t",
 }
+#: The same as LaTeX (text with ``$...$`` math), for sheets.
+HEADS_LATEX: dict[str, str] = {
+    "none": r"the loss reads the cell's output $h_t$ directly",
+    "linear": r"$\hat{y}_t = V h_t + b_y$ ($V$: $m \times n$, $b_y$: $m$); the loss reads $\hat{y}_t$",
+}
 
 HEAD_OUTPUT, HEAD_WEIGHT, HEAD_BIAS, HEAD_SIZE = "y_hat", "V", "b_y", "m"
 
@@ -58,6 +63,11 @@ def with_head(cell: Cell, head: str, *, field: str = "head") -> Cell:
         conventions=(
             *cell.conventions,
             ("output head", f"ŷ_t = V {cell.output}_t + b_y, m outputs; the loss reads ŷ_t"),
+        ),
+        latex_conventions=(
+            {**cell.latex_conventions, "output head": HEADS_LATEX[head]}
+            if cell.output == "h"  # HEADS_LATEX speaks of h; other outputs print as text
+            else cell.latex_conventions
         ),
     )
     _CACHE[cell] = headed

@@ -1,4 +1,4 @@
-"""The built-in cells other than the homework's LSTM: registry entries, nothing else.
+"""The built-in cells other than the LSTM with forget gate: registry entries, nothing else.
 
 Every cell here is data (:class:`~lstm_sym.cells.Cell`): parameters, states and equations.
 The builders below only save typing; no other module knows these cells by name.
@@ -53,6 +53,7 @@ def _matvecs(*pairs: tuple[str, str]) -> tuple[MatVec, ...]:
 def _greff(
     name: str,
     description: str,
+    latex_description: str,
     *,
     gates: tuple[str, ...] = ("i", "f", "o"),
     peepholes: bool = True,
@@ -106,9 +107,18 @@ def _greff(
         ("gate order", "c̃, " + ", ".join(gates)),
         ("biases", "one per gate"),
     ]
+    latex_conventions = {
+        "notation": r"Greff et al.'s block input $z$ is $\tilde{c}$ here, their $R$ is $U$ "
+        r"and their $y$ is $h$",
+        "gate order": ", ".join([r"$\tilde{c}$", *(f"${g}$" for g in gates)]),
+    }
     if peepholes:
         conventions.append(
             ("peepholes", "diagonal: p_i ⊙ c_{t−1}, p_f ⊙ c_{t−1}, p_o ⊙ c_t (vectors, pointwise)")
+        )
+        latex_conventions["peepholes"] = (
+            r"diagonal: $p_i \odot c_{t-1}$, $p_f \odot c_{t-1}$, $p_o \odot c_t$ "
+            "(vectors, pointwise)"
         )
     states = [State("h", "n"), State("c", "n")]
     states.extend(State(g, "n") for g in recurrent_gates)
@@ -116,6 +126,7 @@ def _greff(
         slotted_cell(
             name=name,
             description=description,
+            latex_description=latex_description,
             params=tuple(params),
             states=tuple(states),
             spec=tuple(spec),
@@ -124,6 +135,7 @@ def _greff(
             family="LSTM variants (Greff et al. 2017)",
             reference=GREFF,
             conventions=tuple(conventions),
+            latex_conventions=latex_conventions,
         )
     )
 
@@ -131,30 +143,57 @@ def _greff(
 _greff(
     "lstm_peephole",
     "Peephole ('vanilla') LSTM of Gers & Schmidhuber and Greff et al.: p_i, p_f on c_{t−1}, p_o on c_t.",
+    r"Peephole (``vanilla'') LSTM of Gers \& Schmidhuber and Greff et al.: $p_i$, $p_f$ on "
+    r"$c_{t-1}$, $p_o$ on $c_t$.",
 )
-_greff("lstm_nig", "Greff et al.'s NIG: no input gate (i = 1).", gates=("f", "o"))
-_greff("lstm_nfg", "Greff et al.'s NFG: no forget gate (f = 1).", gates=("i", "o"))
-_greff("lstm_nog", "Greff et al.'s NOG: no output gate (o = 1).", gates=("i", "f"))
+_greff(
+    "lstm_nig",
+    "Greff et al.'s NIG: no input gate (i = 1).",
+    r"Greff et al.'s NIG: no input gate ($i = 1$).",
+    gates=("f", "o"),
+)
+_greff(
+    "lstm_nfg",
+    "Greff et al.'s NFG: no forget gate (f = 1).",
+    r"Greff et al.'s NFG: no forget gate ($f = 1$).",
+    gates=("i", "o"),
+)
+_greff(
+    "lstm_nog",
+    "Greff et al.'s NOG: no output gate (o = 1).",
+    r"Greff et al.'s NOG: no output gate ($o = 1$).",
+    gates=("i", "f"),
+)
 _greff(
     "lstm_niaf",
     "Greff et al.'s NIAF: no input activation function (c̃ = z_c).",
+    r"Greff et al.'s NIAF: no input activation function ($\tilde{c} = z_{\tilde{c}}$).",
     candidate="identity",
 )
 _greff(
     "lstm_noaf",
     "Greff et al.'s NOAF: no output activation function (h = o ⊙ c).",
+    r"Greff et al.'s NOAF: no output activation function ($h = o \odot c$).",
     output="identity",
 )
-_greff("lstm_np", "Greff et al.'s NP: no peepholes.", peepholes=False)
+_greff(
+    "lstm_np",
+    "Greff et al.'s NP: no peepholes.",
+    "Greff et al.'s NP: no peepholes.",
+    peepholes=False,
+)
 _greff(
     "lstm_cifg",
     "Greff et al.'s CIFG: coupled input and forget gate (f = 1 − i).",
+    r"Greff et al.'s CIFG: coupled input and forget gate ($f = 1 - i$).",
     gates=("i", "o"),
     coupled=True,
 )
 _greff(
     "lstm_fgr",
     "Greff et al.'s FGR: full gate recurrence (R_ki k_{t−1} into every gate; i, f, o are states).",
+    r"Greff et al.'s FGR: full gate recurrence ($R_{ki} k_{t-1}$ into every gate; $i$, $f$, $o$ "
+    "are states).",
     full_recurrence=True,
 )
 
@@ -186,7 +225,7 @@ def _torch_gate(
 def _torch_lstm() -> Cell:
     params: tuple[Param, ...] = ()
     spec: tuple[Equation, ...] = ()
-    # PyTorch's candidate g_t is named c_tilde (as in the homework's cell): "g" is the
+    # PyTorch's candidate g_t is named c_tilde (as in the cell lstm): "g" is the
     # upstream loss's given gradient, and a cell must not reuse a loss's names.
     gates = (("i", "gate", ""), ("f", "gate", ""), ("g", "candidate", "c_tilde"), ("o", "gate", ""))
     for gate, activation, target in gates:
@@ -200,6 +239,8 @@ def _torch_lstm() -> Cell:
     return slotted_cell(
         name="lstm_torch",
         description="LSTM as PyTorch's nn.LSTM/nn.LSTMCell: gates i, f, g, o; biases b_i* and b_h*.",
+        latex_description=r"LSTM as PyTorch's \texttt{nn.LSTM}/\texttt{nn.LSTMCell}: gates $i$, "
+        r"$f$, $g$, $o$; biases $b_{\mathrm{i}*}$ and $b_{\mathrm{h}*}$.",
         params=params,
         states=(State("h", "n"), State("c", "n")),
         spec=spec,
@@ -218,6 +259,14 @@ def _torch_lstm() -> Cell:
                 "W_ii, W_hi, b_ii, b_hi, ... as in PyTorch's documentation; its candidate g_t is c̃",
             ),
         ),
+        latex_conventions={
+            "gate order": r"$i$, $f$, $g$, $o$ (the row blocks of \texttt{weight\_ih\_l0} and "
+            r"\texttt{weight\_hh\_l0})",
+            "biases": r"two per gate, $b_{\mathrm{i}*}$ (\texttt{bias\_ih}) and $b_{\mathrm{h}*}$ "
+            r"(\texttt{bias\_hh}), each with its own gradient",
+            "names": r"$W_{\mathrm{ii}}$, $W_{\mathrm{hi}}$, $b_{\mathrm{ii}}$, $b_{\mathrm{hi}}$, "
+            r"\ldots{} as in PyTorch's documentation; its candidate $g_t$ is $\tilde{c}_t$",
+        },
     )
 
 
@@ -255,6 +304,8 @@ def _torch_gru() -> Cell:
     return slotted_cell(
         name="gru",
         description="GRU, reset gate after the recurrent product (PyTorch nn.GRU; Keras reset_after=True).",
+        latex_description=r"GRU, reset gate after the recurrent product (PyTorch \texttt{nn.GRU}; "
+        r"Keras \texttt{reset\_after=True}).",
         params=params,
         states=(State("h", "n"),),
         spec=spec,
@@ -274,6 +325,14 @@ def _torch_gru() -> Cell:
                 "two per gate, b_i* (input) and b_h* (recurrent), each with its own gradient",
             ),
         ),
+        latex_conventions={
+            "gate order": r"$r$, $z$, $n$ (PyTorch rows); Keras stores $z$, $r$, $h$",
+            "reset gate": r"after the recurrent product: $n = \tanh(W_{\mathrm{in}} x "
+            r"+ b_{\mathrm{in}} + r \odot (W_{\mathrm{hn}} h + b_{\mathrm{hn}}))$",
+            "update": r"$h_t = (1 - z) \odot n + z \odot h_{t-1}$",
+            "biases": r"two per gate, $b_{\mathrm{i}*}$ (input) and $b_{\mathrm{h}*}$ (recurrent), "
+            "each with its own gradient",
+        },
     )
 
 
@@ -292,6 +351,8 @@ register_cell(
     slotted_cell(
         name="gru_cho",
         description="GRU of Cho et al. 2014, reset gate before the recurrent product (Keras reset_after=False).",
+        latex_description=r"GRU of Cho et al.\ 2014, reset gate before the recurrent product "
+        r"(Keras \texttt{reset\_after=False}).",
         params=_gate_params("r") + _gate_params("z") + _gate_params("n"),
         states=(State("h", "n"),),
         spec=(
@@ -313,6 +374,11 @@ register_cell(
             ("update", "h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}"),
             ("biases", "one per gate"),
         ),
+        latex_conventions={
+            "gate order": r"$r$, $z$, $n$; Keras stores $z$, $r$, $h$",
+            "reset gate": r"before the recurrent product: $n = \tanh(W_n x + U_n (r \odot h) + b_n)$",
+            "update": r"$h_t = (1 - z) \odot n + z \odot h_{t-1}$",
+        },
     )
 )
 
@@ -323,6 +389,8 @@ register_cell(
     slotted_cell(
         name="elman",
         description="Elman RNN: h = tanh(W_h x + U_h h_prev + b_h) (Keras SimpleRNN).",
+        latex_description=r"Elman RNN: $h_t = \tanh(W_h x_t + U_h h_{t-1} + b_h)$ "
+        r"(Keras \texttt{SimpleRNN}).",
         params=_gate_params("h"),
         states=(State("h", "n"),),
         spec=(
@@ -340,6 +408,8 @@ register_cell(
     slotted_cell(
         name="rnn_torch",
         description="Elman RNN as PyTorch's nn.RNN: h = tanh(W_ih x + b_ih + W_hh h_prev + b_hh).",
+        latex_description=r"Elman RNN as PyTorch's \texttt{nn.RNN}: $h_t = \tanh(W_{\mathrm{ih}} x_t "
+        r"+ b_{\mathrm{ih}} + W_{\mathrm{hh}} h_{t-1} + b_{\mathrm{hh}})$.",
         params=(
             Param("W_ih", ("n", "d")),
             Param("W_hh", ("n", "n")),
@@ -355,5 +425,9 @@ register_cell(
         family="RNN",
         reference="PyTorch torch.nn.RNN / torch.nn.RNNCell documentation; " + ELMAN,
         conventions=(("biases", "two, b_ih (bias_ih) and b_hh (bias_hh)"),),
+        latex_conventions={
+            "biases": r"two, $b_{\mathrm{ih}}$ (\texttt{bias\_ih}) and $b_{\mathrm{hh}}$ "
+            r"(\texttt{bias\_hh})"
+        },
     )
 )

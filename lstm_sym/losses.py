@@ -47,6 +47,8 @@ class Loss:
     #: the terms read the output only through its softmax, so shifting every component by
     #: one number changes nothing (generated code subtracts the largest: no overflow)
     softmax: bool = False
+    #: the description as LaTeX (text with ``$...$`` math), for sheets
+    latex_description: str = ""
 
 
 def _squared_error(output: str, scale: sympy.Rational) -> tuple[Equation, ...]:
@@ -79,15 +81,25 @@ def register_loss(loss: Loss) -> Loss:
 register_loss(
     Loss(
         "half_sse",
-        '½ Σ_t ‖y_t − h_t‖² (the homework\'s "MSE")',
+        "½ Σ_t ‖y_t − h_t‖², half the sum of squared errors",
         "y",
         "y",
         _squared_error,
         lambda count: sympy.Rational(1, 2),
+        latex_description=r"$\frac{1}{2} \sum_t \lVert y_t - h_t \rVert^2$, half the sum of "
+        "squared errors",
     )
 )
 register_loss(
-    Loss("sse", "Σ_t ‖y_t − h_t‖²", "y", "y", _squared_error, lambda count: sympy.Rational(1))
+    Loss(
+        "sse",
+        "Σ_t ‖y_t − h_t‖², the sum of squared errors",
+        "y",
+        "y",
+        _squared_error,
+        lambda count: sympy.Rational(1),
+        latex_description=r"$\sum_t \lVert y_t - h_t \rVert^2$, the sum of squared errors",
+    )
 )
 register_loss(
     Loss(
@@ -97,6 +109,8 @@ register_loss(
         "y",
         _squared_error,
         lambda count: sympy.Rational(1, count),
+        latex_description=r"mean of $(y - h)^2$ over every target element "
+        r"(PyTorch's \texttt{MSELoss})",
     )
 )
 register_loss(
@@ -108,6 +122,8 @@ register_loss(
         _upstream,
         lambda count: sympy.Rational(1),
         gradient_given=True,
+        latex_description=r"$\sum_t \langle g_t, h_t \rangle + \langle g_c, c_T \rangle$: drives "
+        r"the backward pass with given $\partial L / \partial h_t$, $\partial L / \partial c_T$",
     )
 )
 
@@ -123,6 +139,8 @@ register_loss(
         target="class",
         count="targets",
         softmax=True,
+        latex_description=r"$\sum_t -\log \mathrm{softmax}(\text{output}_t)"
+        r"[\text{label}_t]$: softmax and cross-entropy against class labels",
     )
 )
 register_loss(
@@ -136,6 +154,8 @@ register_loss(
         target="class",
         count="targets",
         softmax=True,
+        latex_description=r"\texttt{cross\_entropy} divided by the number of labels "
+        r"(PyTorch's \texttt{CrossEntropyLoss} default)",
     )
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import subprocess
@@ -538,3 +539,87 @@ def test_golden_sheets(golden: str) -> None:
     """Sheets match the golden files (LSTM_SYM_UPDATE_GOLDENS=1 rewrites them)."""
     path, options = GOLDENS[golden]
     check_golden(golden, Sheet.load(path, **options).to_latex())
+
+
+# -- page 1: descriptions and conventions, typeset ---------------------------------------------
+
+_MATH = re.compile(r"\$[^$]*\$")
+
+
+def _outside_math_and_code(tex: str) -> str:
+    """``tex`` without its ``$...$`` spans and ``\\texttt{...}`` groups (nested braces too)."""
+    text = _MATH.sub("", tex)
+    out, depth, i = [], 0, 0
+    while i < len(text):
+        if depth == 0 and text.startswith(r"\texttt{", i):
+            depth, i = 1, i + len(r"\texttt{")
+            continue
+        char = text[i]
+        if depth:
+            depth += {"{": 1, "}": -1}.get(char, 0)
+        else:
+            out.append(char)
+        i += 1
+    return "".join(out)
+
+
+def _page_one(sheet: Sheet) -> str:
+    tex = sheet.to_latex()
+    return tex[tex.index(r"\section*{Problem}") : tex.index(r"\subsection*{Parameters}")]
+
+
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_builtin_cells_print_their_conventions_as_math(cell: str) -> None:
+    """Every built-in cell's description and conventions print as LaTeX math, not escaped text."""
+    from lstm_sym.latex.document import conventions
+
+    problem = _problem_for(CELLS[cell])
+    rows = conventions(problem, NameStyle(problem.cell))
+    assert [topic for topic, _ in rows][:1] == ["Cell"] and len(rows) == len(problem.conventions)
+    for topic, text in rows:
+        rest = _outside_math_and_code(text)
+        assert r"\char95" not in rest and r"\ensuremath" not in rest, (topic, text)
+        assert text.count("$") % 2 == 0 and "homework" not in text, (topic, text)
+
+
+@pytest.mark.parametrize("loss", sorted(lstm_sym.LOSSES))
+def test_builtin_losses_print_as_math(loss: str) -> None:
+    """Every built-in loss has a LaTeX description that leaves no underscore or symbol as text."""
+    description = lstm_sym.LOSSES[loss].latex_description
+    rest = _outside_math_and_code(description)
+    assert description and "_" not in rest.replace(r"\_", "") and not re.search(r"[Σ½‖−²]", rest)
+
+
+def test_homework_sheet_states_its_conventions(hw6: Sheet) -> None:
+    """Page 1 names the cell and loss with typeset math, the sizes, gate order and layout."""
+    page = _page_one(hw6)
+    assert (
+        r"\texttt{lstm} --- LSTM with forget gate: gates $f$, $i$, $o$ and candidate $\tilde{c}$."
+        in page
+    )
+    assert r"$\frac{1}{2} \sum_t \lVert y_t - h_t \rVert^2$, half the sum of squared errors" in page
+    assert r"Gate order & $f$, $i$, $o$, $\tilde{c}$" in page
+    assert (
+        r"Layout & one entry per parameter, named as in the cell ($W_{f}$, $U_{f}$, $b_{f}$" in page
+    )
+    assert "homework" not in page and r"y\texttt{\char95}t" not in page
+
+
+def test_framework_layout_is_stated() -> None:
+    """A PyTorch-layout problem's sheet says which array holds which parameters."""
+    page = _page_one(Sheet.load(ROOT / "examples" / "pytorch_lstm.toml", parts=("forward",)))
+    assert (
+        r"Layout & \texttt{pytorch} layout: \texttt{weight\texttt{\char95}ih\texttt{\char95}l0} "
+        r"$= [W_{\mathrm{ii}}, W_{\mathrm{if}}, W_{\mathrm{ig}}, W_{\mathrm{io}}]$" in page
+    )
+    assert r"Biases & two per gate, $b_{\mathrm{i}*}$" in page
+
+
+def test_custom_cell_text_stays_escaped(elman: Cell) -> None:
+    """A cell without a LaTeX description (a custom one) prints its own text escaped."""
+    attack = dataclasses.replace(
+        elman, description=r"h = $x_1$ \input{/etc/passwd}", conventions=(("note", "a_b $"),)
+    )
+    page = _page_one(Sheet(dataclasses.replace(_problem_for(elman), cell=attack)))
+    assert r"h = \$x\texttt{\char95}1\$ \textbackslash{}input\{/etc/passwd\}" in page
+    assert r"Note & a\texttt{\char95}b \$" in page

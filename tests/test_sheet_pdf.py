@@ -83,6 +83,8 @@ def test_homework_pdf_has_the_homework_numbers(tmp_path: Path) -> None:
     text, log = _build(Sheet.load(HW6), tmp_path / "hw6.tex")
     for value in ("0.21741", "-0.18988", "0.52986", "0.76852", "-0.98988"):
         assert value in text
+    assert "half the sum of squared errors" in text and "Gate order" in text
+    assert "_t" not in text and "homework" not in text  # the loss is typeset math
     assert not _overfull(log)
 
 
@@ -156,3 +158,23 @@ def test_pdf_is_reproducible(tmp_path: Path) -> None:
     first = sheet.write(tmp_path / "a.tex", pdf=True).read_bytes()
     second = sheet.write(tmp_path / "b.tex", pdf=True).read_bytes()
     assert first == second
+
+
+def test_every_builtin_description_builds(tmp_path: Path) -> None:
+    """Every built-in cell's, loss's and head's LaTeX text compiles and prints no markup."""
+    from lstm_sym.heads import HEADS_LATEX
+    from lstm_sym.latex.document import PREAMBLE
+
+    texts = [cell.latex_description for cell in lstm_sym.CELLS.values()]
+    texts += [text for cell in lstm_sym.CELLS.values() for text in cell.latex_conventions.values()]
+    texts += [loss.latex_description for loss in lstm_sym.LOSSES.values()]
+    texts += list(HEADS_LATEX.values())
+    tex = tmp_path / "descriptions.tex"
+    body = "\n\n".join(texts)
+    tex.write_text(PREAMBLE + "\\begin{document}\n" + body + "\n\\end{document}\n")
+    pdf = build_pdf(tex)
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "GRU of Cho et al. 2014" in text and "LSTM with forget gate" in text
+    assert not re.search(r"[$\\{}]", text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from ..layouts import NATIVE, layouts_of
 from ..losses import LOSS_TERM
 from ..names import Name
 from ..problem import Problem
@@ -59,8 +60,66 @@ def gather(items: Sequence[str]) -> str:
     return "\\begin{gather*}\n" + body + "\n\\end{gather*}"
 
 
+def code(text: str) -> str:
+    """``text`` (a name the user types: a cell, a loss, an array key) in typewriter."""
+    return rf"\texttt{{{escape_text(text)}}}"
+
+
+def _layout(problem: Problem, names: NameStyle) -> str:
+    """How the parameters were given: the cell's names, or each framework array's blocks."""
+    cell = problem.cell
+    if problem.layout == NATIVE:
+        shown = ", ".join(f"${names(Name(p.name))}$" for p in cell.params[:3])
+        more = r", \ldots" if len(cell.params) > 3 else ""
+        text = f"one entry per parameter, named as in the cell ({shown}{more})"
+    else:
+        arrays = []
+        for layout in layouts_of(problem.layout):
+            if layout.cell != cell.name:
+                continue
+            for tensor in layout.tensors:
+                blocks = ", ".join(names(Name(block)) for block in tensor.blocks)
+                stacked = rf"[{blocks}]^{{\top}}" if tensor.transpose else f"[{blocks}]"
+                rows = f" in {tensor.rows} rows" if tensor.rows else ""
+                arrays.append(f"{code(tensor.key)} $= {stacked}${rows}")
+        text = f"{code(problem.layout)} layout" + (": " + "; ".join(arrays) if arrays else "")
+    if problem.parameters_file:
+        text += f" (read from {code(problem.parameters_file)})"
+    return text
+
+
+def conventions(problem: Problem, names: NameStyle) -> list[tuple[str, str]]:
+    """The problem's conventions (:attr:`Problem.conventions`) as (topic, LaTeX) rows.
+
+    Built-in cells, losses and heads give LaTeX forms of their descriptions and
+    statements; anything else (a custom cell's text) prints escaped.
+    """
+    cell, loss = problem.cell, problem.loss
+    rows = []
+    for topic, statement in problem.conventions:
+        label = topic
+        if topic == "cell":
+            text = f"{code(cell.name)} --- " + (
+                cell.latex_description or escape_text(cell.description)
+            )
+        elif topic == "loss":
+            text = f"{code(loss.name)} --- " + (
+                loss.latex_description or escape_text(loss.description)
+            )
+        elif topic == "activations":
+            text = ", ".join(
+                f"{escape_text(slot.name)} {code(slot.activation)}" for slot in cell.activations
+            )
+        elif topic == "parameters":
+            label, text = "layout", _layout(problem, names)
+        else:
+            text = cell.latex_conventions.get(topic) or escape_text(statement)
+        rows.append((escape_text(label[:1].upper() + label[1:]), text))
+    return rows
+
+
 def given(problem: Problem, names: NameStyle, lookup: Lookup) -> str:
-    """The problem as given: cell, loss, sizes, parameters, inputs, targets, initial states."""
+    """The problem as given: cell, loss, sizes and conventions, parameters, inputs, targets."""
     cell = problem.cell
     steps = sorted({seq.steps for seq in problem.sequences})
     sizes = ", ".join(f"{math_identifier(k)} = {v}" for k, v in sorted(problem.sizes.items()))
@@ -70,10 +129,15 @@ def given(problem: Problem, names: NameStyle, lookup: Lookup) -> str:
     out = [r"\section*{Problem}"]
     if problem.description:
         out.append(escape_text(problem.description))
+    rows = conventions(problem, names)
+    first = [row for row in rows if row[0] in ("Cell", "Loss")]
+    last = [row for row in rows if row[0] == "Reference"]
+    rest = [row for row in rows if row not in first and row not in last]
+    rows = [*first, ("Sizes", f"${sizes}$"), *rest, *last]
+    body = " \\\\\n".join(f"{topic} & {text}" for topic, text in rows)
     out.append(
-        rf"Cell \texttt{{{escape_text(cell.name)}}}: {escape_text(cell.description)} "
-        rf"Loss \texttt{{{escape_text(problem.loss.name)}}}: {escape_text(problem.loss.description)}. "
-        rf"Sizes: ${sizes}$."
+        "\\begin{tabular}{@{}>{\\itshape}l@{\\quad}>{\\raggedright\\arraybackslash}"
+        "p{0.8\\textwidth}@{}}\n" + body + "\n\\end{tabular}"
     )
     params = [
         f"{names(Name(p.name))} = "

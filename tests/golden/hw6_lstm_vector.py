@@ -3,7 +3,7 @@
 Generated from the symbolic step template of the cell of examples/hw6.toml (do not edit; regenerate with `lstm-sym codegen`).
 Backend: numpy; style: vector (matrix products over batches, one loop over time).
 
-Cell: LSTM with forget gate (the homework's cell): gates f, i, o and candidate c̃.
+Cell: LSTM with forget gate: gates f, i, o and candidate c̃.
 Reference: Hochreiter & Schmidhuber (1997) with the forget gate of Gers, Schmidhuber & Cummins (2000)
 
 Equations of one step (t = 1..T; x_prev-style names are step t - 1):
@@ -22,7 +22,7 @@ Conventions:
     gate order: f, i, o, c̃ (each gate its own W, U, b)
     biases: one per gate
     activations: gate: sigmoid, candidate: tanh, output: tanh
-    loss: half_sse: ½ Σ_t ‖y_t − h_t‖² (the homework's "MSE")
+    loss: half_sse: ½ Σ_t ‖y_t − h_t‖², half the sum of squared errors
     arrays are batch-major: x (batch, T, d), initial states (batch, size), per-step outputs (batch, T, size)
     parameters (name: shape): W_f: (n, d), U_f: (n, n), b_f: (n), W_i: (n, d), U_i: (n, n), b_i: (n), W_o: (n, d), U_o: (n, n), b_o: (n), W_c: (n, d), U_c: (n, n), b_c: (n)
 """
