@@ -106,6 +106,10 @@ class Cell:
     #: LaTeX of some conventions' statements, by topic (the others print as escaped text)
     latex_conventions: dict[str, str] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        states = ", ".join(state.name for state in self.states)
+        return f"<Cell {self.name}: {len(self.params)} parameters, states {states}>"
+
     def param(self, name: str) -> Param:
         for param in self.params:
             if param.name == name:

@@ -50,6 +50,9 @@ class Loss:
     #: the description as LaTeX (text with ``$...$`` math), for sheets
     latex_description: str = ""
 
+    def __repr__(self) -> str:
+        return f"<Loss {self.name}: {self.description}>"
+
 
 def _squared_error(output: str, scale: sympy.Rational) -> tuple[Equation, ...]:
     return (reduce_sum(LOSS_TERM, scale * (s("y") - s(output)) ** 2),)

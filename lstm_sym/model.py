@@ -14,6 +14,7 @@ import sympy
 from .certify import certify
 from .errors import InputError
 from .evaluate import EXACT, MPMATH, Evaluator, Trace, scalar_values
+from .expression import Expression
 from .limits import check, limit
 from .names import Name
 from .problem import Problem, load_problem
@@ -32,14 +33,21 @@ class Model:
     """The symbolic model of one problem.
 
     >>> model = Model.load("examples/hw6.toml")
+    >>> model
+    <Model lstm, loss=half_sse, d=2, n=1, T=2, B=1>
     >>> model.expr("c_2")
     c_1*f_2 + c_tilde_2*i_2
+    >>> print(model.expr("c_2").latex())  # as a solution sheet prints it
+    c_{1} f_{2} + \\tilde{c}_{2} i_{2}
     >>> model.solve(digits=12)["h_1"]
     Decimal('0.217414638710')
     """
 
     def __init__(self, problem: Problem):
         self.problem = problem
+
+    def __repr__(self) -> str:
+        return f"<Model {self.problem.synopsis}>"
 
     @classmethod
     def load(cls, path: str | Path) -> Model:
@@ -57,13 +65,18 @@ class Model:
     def _scalar_program(self) -> Program:
         return Program(self.problem)
 
-    def expr(self, name: str | Name) -> Any:
-        """The defining expression of ``name`` over earlier names (the named form)."""
-        return self._scalar_program[name].expr
+    def expr(self, name: str | Name) -> Expression:
+        """The defining expression of ``name`` over earlier names (the named form).
 
-    def closed_form(self, name: str | Name, *, max_nodes: int | None = None) -> Any:
+        A SymPy expression in all but display: in Jupyter (and through ``.latex()``) it
+        prints with the names and term order of a solution sheet.
+        """
+        return Expression(self._scalar_program[name].expr, self.problem.cell)
+
+    def closed_form(self, name: str | Name, *, max_nodes: int | None = None) -> Expression:
         """``name`` in parameters and data only; refused at once when it would be too large."""
-        return self._scalar_program.closed_form(name, max_nodes=max_nodes)
+        closed = self._scalar_program.closed_form(name, max_nodes=max_nodes)
+        return Expression(closed, self.problem.cell)
 
     # -- values --------------------------------------------------------------------------
     @cached_property

@@ -95,6 +95,21 @@ class Problem:
     #: the file the parameters were read from, if any
     parameters_file: str | None = None
 
+    def __repr__(self) -> str:
+        return f"<Problem {self.synopsis}>"
+
+    @property
+    def synopsis(self) -> str:
+        """One line: cell, loss, sizes, steps, batch (and layout, head when not the default)."""
+        sizes = ", ".join(f"{k}={v}" for k, v in sorted(self.sizes.items()))
+        steps = "/".join(map(str, sorted({seq.steps for seq in self.sequences})))
+        text = f"{self.cell.name}, loss={self.loss.name}, {sizes}, T={steps}, B={self.batch}"
+        if self.head != "none":
+            text += f", head={self.head}"
+        if self.layout != NATIVE:
+            text += f", layout={self.layout}"
+        return text
+
     @property
     def batch(self) -> int:
         return len(self.sequences)

@@ -124,27 +124,64 @@ class Solution(Mapping[str, Decimal]):
         """:meth:`to_dict` as deterministic, indented JSON."""
         return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
 
-    def _repr_markdown_(self) -> str:
-        lines = [
-            f"**{line}**" if i == 0 and self.problem.title else line
-            for i, line in enumerate(self.header())
-        ]
-        lines += ["", "| quantity | step | value |", "|---|---:|---:|"]
-        for name, value in self.by_name.items():
-            label = name.base + (f"[{','.join(map(str, name.index))}]" if name.index else "")
-            seq = f" (seq {name.seq})" if name.seq is not None else ""
-            step = "" if name.step is None else str(name.step)
-            lines.append(f"| `{label}`{seq} | {step} | {format_decimal(value)} |")
-        return "\n".join(lines)
+    def __repr__(self) -> str:
+        unit = "decimal places" if self.decimals else "significant digits"
+        return f"<Solution {self.problem.synopsis}: {len(self)} values to {self.digits} {unit}>"
 
-    def _repr_latex_(self) -> str:
+    def _sections(self) -> dict[str, list[Name]]:
+        """The names of each section, in order."""
+        out: dict[str, list[Name]] = {}
+        for name in self.by_name:
+            out.setdefault(self.sections[name], []).append(name)
+        return out
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter: the header, then one headed table per section, names as on a sheet."""
         from .latex.names import NameStyle
 
         style = NameStyle(self.problem.cell)
-        rows = [
-            rf"{style(name)} &= {format_decimal(value)}" for name, value in self.by_name.items()
-        ]
-        return "$\\begin{aligned}" + r" \\ ".join(rows) + r"\end{aligned}$"
+        lines = [f"**{_markdown_text(self.problem.title)}**", ""] if self.problem.title else []
+        lines.append(_markdown_text(self.header()[-1]))
+        for section, names in self._sections().items():
+            lines += [
+                "",
+                f"#### {MARKDOWN_TITLES[section]}",
+                "",
+                "| quantity | value |",
+                "|---|---:|",
+            ]
+            lines += [
+                f"| ${style(name)}$ | {format_decimal(self.by_name[name])} |" for name in names
+            ]
+        return "\n".join(lines) + "\n"
+
+    def _repr_latex_(self) -> str:
+        """Jupyter (LaTeX front ends): one aligned block, each section under its heading."""
+        from .latex.names import NameStyle
+
+        style = NameStyle(self.problem.cell)
+        blocks = []
+        for section, names in self._sections().items():
+            rows = [f"& {LATEX_TITLES[section]}"]
+            rows += [rf"{style(name)} &= {format_decimal(self.by_name[name])}" for name in names]
+            blocks.append(" \\\\ ".join(rows))
+        return "$\\begin{aligned}" + r" \\[1ex] ".join(blocks) + r"\end{aligned}$"
+
+
+#: Section headings in Jupyter (Markdown with math, and LaTeX).
+MARKDOWN_TITLES = {
+    **SECTION_TITLES,
+    "backward": r"Backward pass ($\delta q = \partial L / \partial q$)",
+}
+LATEX_TITLES = {
+    **{section: rf"\textbf{{{title}}}" for section, title in SECTION_TITLES.items()},
+    "backward": r"\textbf{Backward pass} \ (\delta q = \partial L / \partial q)",
+}
+
+
+def _markdown_text(text: str) -> str:
+    """User text (a title) shown literally in Markdown: its markup characters escaped."""
+    return "".join("\\" + char if char in "\\`*_[]<>|#$" else char for char in text)
 
 
 def _int_width(text: str) -> int:

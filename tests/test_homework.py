@@ -107,6 +107,6 @@ def test_ten_thousand_digits_agree_with_shorter_runs() -> None:
 def test_jupyter_displays() -> None:
     """In Jupyter a solution shows as a Markdown table and as aligned LaTeX."""
     solution = lstm_sym.solve("examples/hw6.toml", digits=5)
-    assert "| `h` | 1 | 0.21741 |" in solution._repr_markdown_()
+    assert "| $h_{1}$ | 0.21741 |" in solution._repr_markdown_()
     latex = solution._repr_latex_()
     assert latex.startswith("$\\begin{aligned}") and r"\tilde{c}_{1} &= 0.90515" in latex

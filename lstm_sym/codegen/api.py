@@ -40,6 +40,12 @@ class Functions:
     source: str
     module: types.ModuleType
 
+    def __repr__(self) -> str:
+        return (
+            f"<Functions {self.cell.name}, loss={self.loss_kind.name}, style={self.style}, "
+            f"backend={self.backend}: forward, loss, loss_and_grad>"
+        )
+
     @property
     def forward(self) -> Callable[..., Any]:
         """``forward(params, x, h0=None, c0=None)`` → dict of (batch, T, size) arrays."""

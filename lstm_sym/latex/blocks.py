@@ -31,6 +31,10 @@ class Block:
     level: int = 2
     children: tuple[Block, ...] = field(default=())
 
+    def __repr__(self) -> str:
+        count = len(self.lines) + sum(len(child.lines) for child in self.children)
+        return f"<Block {_plain(self.title)!r}: {count} lines>"
+
     def rows(self) -> list[str]:
         """The ``align*`` rows, broken to fit the page."""
         if not self.lines:

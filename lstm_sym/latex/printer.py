@@ -24,6 +24,7 @@ import sympy
 from sympy.matrices.expressions import MatAdd, MatMul, MatrixExpr, MatrixSymbol, ZeroMatrix
 from sympy.printing.latex import LatexPrinter
 
+from ..cells import Cell
 from ..names import Name, name_of
 from .display import Numbers
 from .names import NameStyle
@@ -273,6 +274,25 @@ class SheetPrinter(LatexPrinter):
 
     def _print_ZeroMatrix(self, expr: Any) -> str:
         return "0"
+
+
+def cell_printer(
+    cell: Cell, names: NameStyle | None = None, *, numbers: Numbers | None = None
+) -> SheetPrinter:
+    """The sheet's printer for ``cell``: its names, its parameter order, its matrices."""
+    ranks = {p.name: i for i, p in enumerate(cell.params)}
+    matrices = {p.name for p in cell.params if p.is_matrix}
+    return SheetPrinter(
+        names or NameStyle(cell),
+        numbers=numbers,
+        rank=lambda base: ranks.get(base, -1),
+        is_matrix=lambda base: base in matrices or base.removeprefix("dL_d") in matrices,
+    )
+
+
+def formula(expr: sympy.Basic, cell: Cell) -> str:
+    """``expr`` (a named-program expression of ``cell``) as LaTeX, exactly as a sheet prints it."""
+    return str(cell_printer(cell).doprint(expr))
 
 
 def _symbols(expr: sympy.Basic) -> Iterable[sympy.Basic]:

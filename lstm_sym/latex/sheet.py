@@ -33,7 +33,7 @@ from .document import PREAMBLE, given, shaped, summary, title_block
 from .equations import StepEquations
 from .layout import align_rows, width
 from .names import NameStyle
-from .printer import SheetPrinter
+from .printer import SheetPrinter, cell_printer
 
 #: The parts of a sheet, in reading order.
 PARTS = ("forward", "loss", "backward", "summary")
@@ -98,9 +98,14 @@ class Sheet:
         self._check_size()
         self.names = NameStyle(self.problem.cell)
         self.gradients = "backward" in self.options.parts
-        self._matrices = {p.name for p in self.problem.cell.params if p.is_matrix}
-        ranks = {p.name: i for i, p in enumerate(self.problem.cell.params)}
-        self._rank = lambda base: ranks.get(base, -1)
+
+    def __repr__(self) -> str:
+        o = self.options
+        kind = "problem sheet" if o.problem_only else "solution sheet"
+        return (
+            f"<Sheet {self.problem.synopsis}: {kind}, {o.view} view, {o.digits} decimals, "
+            f"parts={','.join(o.parts)}>"
+        )
 
     def _check_size(self) -> None:
         """Refuse, before any work, a sheet of more lines than the ``sheet_lines`` limit."""
@@ -142,7 +147,7 @@ class Sheet:
         return Numbers(self.problem, self.solution, self.options.digits)
 
     def _printer(self, numbers: Numbers | None) -> SheetPrinter:
-        return SheetPrinter(self.names, numbers=numbers, rank=self._rank, is_matrix=self._is_matrix)
+        return cell_printer(self.problem.cell, self.names, numbers=numbers)
 
     @cached_property
     def _formula(self) -> SheetPrinter:
@@ -153,7 +158,7 @@ class Sheet:
         return self._printer(self.numbers)
 
     def _is_matrix(self, base: str) -> bool:
-        return base in self._matrices or base.removeprefix("dL_d") in self._matrices
+        return self._formula.is_matrix(base)
 
     def _lookup(self, name: Name) -> str | None:
         found = self.numbers.lookup(name)
