@@ -21,6 +21,7 @@ from lstm_sym.latex import Sheet  # noqa: E402
 
 #: image name -> (problem file, sheet options, page to show)
 PAGES = {
+    "sheet-hw6-problem.png": ("examples/hw6.toml", {}, 1),
     "sheet-hw6.png": ("examples/hw6.toml", {}, 3),
     "sheet-batch-vector.png": ("examples/batch_d3_n2.toml", {"view": "vector"}, 5),
 }
