@@ -42,7 +42,12 @@ class Expression:
         return self.sympy
 
     def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__") or attribute in Expression.__slots__:
+            raise AttributeError(attribute)  # not yet set (copying), or a protocol SymPy lacks
         return getattr(self.sympy, attribute)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Expression, (self.sympy, self.cell))
 
     def __str__(self) -> str:
         return str(self.sympy)

@@ -7,6 +7,7 @@ and ``ipykernel``; where they are missing it is skipped with a visible reason â€
 
 from __future__ import annotations
 
+import copy
 import importlib
 import os
 import re
@@ -70,6 +71,7 @@ def test_expressions_are_still_sympy(model: lstm_sym.Model) -> None:
     }
     assert expression.subs(f_2, 0) - 1 == symbol(Name("c_tilde", 2)) * symbol(Name("i", 2)) - 1
     assert r"\sigma\left(W_{f,11} x_{1,1} + W_{f,12} x_{1,2}" in model.closed_form("h_1").latex()
+    assert copy.copy(expression) == expression and copy.deepcopy(expression).cell is not None
 
 
 def test_short_reprs(model: lstm_sym.Model) -> None:
