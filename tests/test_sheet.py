@@ -15,6 +15,7 @@ import sympy
 from goldens import check_golden
 from hypothesis import given
 from hypothesis import strategies as st
+from sheet_problems import problem_for
 
 import lstm_sym
 from lstm_sym.cells import CELLS, Cell, Param, State, register_cell
@@ -27,7 +28,6 @@ from lstm_sym.latex.layout import ROW_BUDGET, align_rows, fit, pack, width
 from lstm_sym.latex.names import NameStyle
 from lstm_sym.names import Name
 from lstm_sym.names import template_symbol as s
-from lstm_sym.problem import problem_from_dict
 
 ROOT = Path(__file__).resolve().parent.parent
 HW6 = ROOT / "examples" / "hw6.toml"
@@ -396,40 +396,11 @@ def test_step_out_of_range(hw6: Sheet) -> None:
 # -- any cell, any loss ----------------------------------------------------------------------
 
 
-def _problem_for(cell: Cell, loss: str = "half_sse", batch: int = 1) -> lstm_sym.Problem:
-    """A small problem for any registered cell: every size 2, two steps, simple numbers."""
-    sizes = {d for p in cell.params for d in p.shape} | {cell.input_size} - {"1"}
-    size = dict.fromkeys(sizes, 2)
-    counter = iter(range(1, 10_000))
-
-    def number() -> str:
-        return f"{(next(counter) % 7 - 3) / 10}"
-
-    def vector(dim: str) -> list[str]:
-        return [number() for _ in range(size.get(dim, 1))]
-
-    params = {
-        p.name: [vector(p.shape[1]) for _ in range(size.get(p.shape[0], 1))]
-        if p.is_matrix
-        else vector(p.shape[0])
-        for p in cell.params
-    }
-    output = cell.quantity_dims()[cell.output]
-    key = "y" if loss != "upstream" else "dL_dh"
-    sequences = [
-        {cell.input: [vector(cell.input_size) for _ in range(2)], key: [vector(output), "none"]}
-        for _ in range(batch)
-    ]
-    return problem_from_dict(
-        {"cell": cell.name, "loss": loss, "parameters": params, "sequence": sequences}
-    )
-
-
 @pytest.mark.parametrize("view", ["scalar", "vector"])
 @pytest.mark.parametrize("cell", sorted(CELLS))
 def test_every_registered_cell(cell: str, view: str) -> None:
     """Every registered cell gets a complete sheet in both views, generically."""
-    sheet = Sheet(_problem_for(CELLS[cell], batch=2), view=view)
+    sheet = Sheet(problem_for(CELLS[cell], batch=2), view=view)
     tex = sheet.to_latex()
     assert r"\section*{Summary}" in tex and r"\section*{Backward pass" in tex
 
@@ -454,7 +425,7 @@ def elman() -> object:
 
 def test_a_new_cell_needs_no_sheet_code(elman: Cell) -> None:
     """A cell defined only as data prints its own equations and backward pass."""
-    sheet = Sheet(_problem_for(elman))
+    sheet = Sheet(problem_for(elman))
     equations = sheet.equations()
     assert r"\alpha_{t} &= W x_{t} + U h_{t-1} + b" in equations
     assert r"\delta \alpha_{t} &= \delta h_{t} \odot \left(1 - h_{t}^{2}\right)" in equations
@@ -573,7 +544,7 @@ def test_builtin_cells_print_their_conventions_as_math(cell: str) -> None:
     """Every built-in cell's description and conventions print as LaTeX math, not escaped text."""
     from lstm_sym.latex.document import conventions
 
-    problem = _problem_for(CELLS[cell])
+    problem = problem_for(CELLS[cell])
     rows = conventions(problem, NameStyle(problem.cell))
     assert [topic for topic, _ in rows][:1] == ["Cell"] and len(rows) == len(problem.conventions)
     for topic, text in rows:
@@ -620,6 +591,6 @@ def test_custom_cell_text_stays_escaped(elman: Cell) -> None:
     attack = dataclasses.replace(
         elman, description=r"h = $x_1$ \input{/etc/passwd}", conventions=(("note", "a_b $"),)
     )
-    page = _page_one(Sheet(dataclasses.replace(_problem_for(elman), cell=attack)))
+    page = _page_one(Sheet(dataclasses.replace(problem_for(elman), cell=attack)))
     assert r"h = \$x\texttt{\char95}1\$ \textbackslash{}input\{/etc/passwd\}" in page
     assert r"Note & a\texttt{\char95}b \$" in page

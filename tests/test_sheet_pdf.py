@@ -15,11 +15,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sheet_problems import problem_for
 
 import lstm_sym
 from lstm_sym.cli import main
 from lstm_sym.latex import Sheet, build_pdf
 from lstm_sym.latex.build import LatexError
+from lstm_sym.latex.document import PREAMBLE, given
+from lstm_sym.latex.names import NameStyle
+from lstm_sym.problem import load_problem
 
 pytestmark = pytest.mark.latex
 
@@ -163,7 +167,6 @@ def test_pdf_is_reproducible(tmp_path: Path) -> None:
 def test_every_builtin_description_builds(tmp_path: Path) -> None:
     """Every built-in cell's, loss's and head's LaTeX text compiles and prints no markup."""
     from lstm_sym.heads import HEADS_LATEX
-    from lstm_sym.latex.document import PREAMBLE
 
     texts = [cell.latex_description for cell in lstm_sym.CELLS.values()]
     texts += [text for cell in lstm_sym.CELLS.values() for text in cell.latex_conventions.values()]
@@ -178,3 +181,19 @@ def test_every_builtin_description_builds(tmp_path: Path) -> None:
     ).stdout
     assert "GRU of Cho et al. 2014" in text and "LSTM with forget gate" in text
     assert not re.search(r"[$\\{}]", text)
+
+
+def test_every_problem_section_stays_in_the_margins(tmp_path: Path) -> None:
+    """The Problem section (descriptions, conventions, data) of every cell and example fits."""
+    problems = [problem_for(cell) for cell in lstm_sym.CELLS.values()]
+    problems += [
+        load_problem(path)
+        for path in sorted((ROOT / "examples").glob("*.toml"))
+        if "answers" not in path.name
+    ]
+    sections = [given(p, NameStyle(p.cell), lambda name: None) for p in problems]
+    tex = tmp_path / "problems.tex"
+    body = "\n\\clearpage\n".join(sections)
+    tex.write_text(PREAMBLE + "\\begin{document}\n" + body + "\n\\end{document}\n")
+    build_pdf(tex, keep_log=True)
+    assert not _overfull(tex.with_suffix(".log").read_text(errors="replace"))
