@@ -9,6 +9,7 @@ kept exact (``0.2`` is 1/5) and every mistake is reported as an
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -529,17 +530,14 @@ class _Reader:
                 _describe(seq_raw) if seq_raw is not None else "nothing",
             )
         check("sequences", len(seq_list), "sequence", "at most {limit} sequences")
-        params = self.parameters(seq_list)
+        params_raw = self._check_parameter_table()
+        self._infer_sizes(params_raw, seq_list)
+        self._check_work(seq_list)  # from the lists' lengths, before any number is read
+        params = self._values(params_raw)
         sequences = tuple(self._sequence(seq, b) for b, seq in enumerate(seq_list))
         steps = sum(seq.steps for seq in sequences)
         per_step = sum(_count(value) for value in params.values()) + STEP_OVERHEAD
-        check(
-            "work",
-            steps * per_step,
-            "problem",
-            "at most {limit} multiply-adds per pass (steps × parameter numbers)",
-            found=f"{steps:,} steps × {per_step:,} = {steps * per_step:,}",
-        )
+        _check_work(steps, per_step)
         for key in ("title", "course", "author", "description"):
             if not isinstance(self.data.get(key, ""), str):
                 raise InputError(key, "a string", _describe(self.data[key]))
@@ -582,6 +580,28 @@ class _Reader:
         """The validated parameters (sizes inferred from them and from the sequences' x)."""
         params_raw = self._check_parameter_table()
         self._infer_sizes(params_raw, seq_list)
+        return self._values(params_raw)
+
+    def _check_work(self, seq_list: list[Mapping[str, Any]]) -> None:
+        """Refuse too many steps or too much work, judged from the raw lists' lengths.
+
+        Reading a number costs far more than counting it: a file far beyond a limit is
+        refused before its numbers are read.
+        """
+        steps = 0
+        for b, seq in enumerate(seq_list):
+            x = seq.get(self.cell.input)
+            if isinstance(x, list):
+                where = f"sequence[{b + 1}].{self.cell.input}"
+                check("steps", len(x), where, "at most {limit} time steps")
+                steps += len(x)
+        per_step = STEP_OVERHEAD + sum(
+            math.prod(self._size(dim) for dim in param.shape) for param in self.cell.params
+        )
+        _check_work(steps, per_step)
+
+    def _values(self, params_raw: Mapping[str, Any]) -> dict[str, Matrix | Vector]:
+        """Each parameter's numbers, read and checked against the inferred sizes."""
         params: dict[str, Matrix | Vector] = {}
         for param in self.cell.params:
             field = f"parameters.{param.name}"
@@ -676,6 +696,17 @@ class _Reader:
 
     def _size(self, dim: str) -> int:
         return 1 if dim == "1" else self.sizes[dim]
+
+
+def _check_work(steps: int, per_step: int) -> None:
+    """Refuse a pass of more multiply-adds than the ``work`` limit allows."""
+    check(
+        "work",
+        steps * per_step,
+        "problem",
+        "at most {limit} multiply-adds per pass (steps × parameter numbers)",
+        found=f"{steps:,} steps × {per_step:,} = {steps * per_step:,}",
+    )
 
 
 def _count(value: Matrix | Vector) -> int:
