@@ -8,7 +8,6 @@ kept exact (``0.2`` is 1/5) and every mistake is reported as an
 
 from __future__ import annotations
 
-import difflib
 import math
 import tomllib
 from collections.abc import Mapping
@@ -21,7 +20,7 @@ import sympy
 
 from .cells import Cell, get_cell, with_activations
 from .cellspec import parse_cell
-from .errors import InputError, describe
+from .errors import InputError, describe, did_you_mean
 from .heads import HEAD_BIAS, HEAD_WEIGHT, with_head
 from .layouts import FRAMEWORKS, NATIVE, describe_layout
 from .limits import LimitError, check, limit
@@ -231,12 +230,6 @@ def read_parameters(
     )
 
 
-def _nearest(word: str, options: list[str]) -> str:
-    same = [option for option in options if option.lower() == word.lower()]
-    close = same or difflib.get_close_matches(word, options, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _check_keys(table: Mapping[str, Any], allowed: list[str], where: str) -> None:
     for key in table:
         if key not in allowed:
@@ -244,7 +237,7 @@ def _check_keys(table: Mapping[str, Any], allowed: list[str], where: str) -> Non
             raise InputError(
                 field,
                 f"one of {', '.join(allowed)}",
-                f"unknown key {key!r}{_nearest(key, allowed)}",
+                f"unknown key {key!r}{did_you_mean(key, allowed)}",
             )
 
 

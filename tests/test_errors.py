@@ -1,4 +1,4 @@
-"""Errors that teach: fast limits."""
+"""Errors that teach: "did you mean", fast limits."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lstm_sym import InputError, loads_problem, problem_from_dict
+from lstm_sym.cli import main
 from lstm_sym.limits import LimitError, raised
 from lstm_sym.problem import parse_toml
 
@@ -29,6 +30,56 @@ def refusal(text: str) -> str:
     message = str(caught.value)
     assert "\n" not in message
     return message
+
+
+# -- did you mean ----------------------------------------------------------------------
+
+NAME_MISTAKES = [
+    ('cell = "lstm"', 'cell = "LSTM"', "cell: ", "found 'LSTM' (did you mean 'lstm'?)"),
+    ('cell = "lstm"', 'cell = "lstm_peep"', "cell: ", "(did you mean 'lstm_peephole'?)"),
+    ('loss = "half_sse"', 'loss = "MSE"', "loss: ", "found 'MSE' (did you mean 'mse'?)"),
+    ('loss = "half_sse"', 'loss = "half_mse"', "loss: ", "(did you mean 'half_sse'?)"),
+    ('cell = "lstm"', 'cell = "lstm"\nhead = "Linear"', "head: ", "(did you mean 'linear'?)"),
+    (
+        'cell = "lstm"',
+        'cell = "lstm"\nactivations = {gates = "tanh"}',
+        "activations.gates: ",
+        "(did you mean 'gate'?)",
+    ),
+    (
+        'cell = "lstm"',
+        'cell = "lstm"\nactivations = {gate = "hardsigmoid"}',
+        "activations.gate: ",
+        "(did you mean 'hard_sigmoid'?)",
+    ),
+    (
+        "[parameters]",
+        '[parameters]\nlayout = "PyTorch"',
+        "parameters.layout: ",
+        "(did you mean 'pytorch'?)",
+    ),
+    ("[parameters]", "[parameter]", "parameter: ", "(did you mean 'parameters'?)"),
+    ("U_f = 0.5", "u_f = 0.5", "parameters.u_f: ", "(did you mean 'U_f'?)"),
+    ("h_0 = 0", "H_0 = 0", "sequence[1].H_0: ", "(did you mean 'h_0'?)"),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "field", "suggestion"), NAME_MISTAKES)
+def test_unknown_name_suggests_the_nearest(old: str, new: str, field: str, suggestion: str) -> None:
+    """A name off by case or a few letters is refused with the registered name it resembles."""
+    message = refusal(broken(old, new))
+    assert message.startswith(f"p.toml: {field}") and message.endswith(suggestion)
+
+
+def test_far_names_get_no_suggestion() -> None:
+    """A name like none of the known ones gets the list, not a guess."""
+    assert "did you mean" not in refusal(broken('cell = "lstm"', 'cell = "transformer"'))
+
+
+def test_cli_cell_option_suggests_the_nearest(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--cell LSTM` for a file without a cell: exit 2 and the lower-case name suggested."""
+    assert main(["cells", "LSTM"]) == 2
+    assert "(did you mean 'lstm'?)" in capsys.readouterr().err
 
 
 # -- limits before numbers -------------------------------------------------------------
