@@ -416,16 +416,17 @@ class _Reader:
                     len(first) if isinstance(first, list) else 1,
                     f"sequence[{b + 1}].x",
                 )
+        for param in self.cell.params:  # vectors first: a transposed matrix then shows as one
+            raw = params.get(param.name)
+            shape = _raw_shape(raw)
+            if raw is not None and not param.is_matrix and len(shape) <= 1:
+                self._set_size(param.shape[0], shape[0] if shape else 1, f"parameters.{param.name}")
         for param in self.cell.params:
             raw = params.get(param.name)
-            if raw is None:
-                continue
             shape = _raw_shape(raw)
-            if param.is_matrix and len(shape) == 2:
+            if raw is not None and param.is_matrix and len(shape) == 2:
                 self._set_size(param.shape[0], shape[0], f"parameters.{param.name}")
                 self._set_size(param.shape[1], shape[1], f"parameters.{param.name}")
-            elif not param.is_matrix and len(shape) <= 1:
-                self._set_size(param.shape[0], shape[0] if shape else 1, f"parameters.{param.name}")
         for param in self.cell.params:  # flat lists and bare numbers in matrices: rows or columns
             raw = params.get(param.name)
             if raw is None:
@@ -472,7 +473,12 @@ class _Reader:
                 return tuple((v,) for v in value)
         elif shape == (rows, cols):
             return tuple(tuple(row) for row in value)
-        raise InputError(field, expected, _describe(raw))
+        found = _describe(raw)
+        if rows != cols and shape == (cols, rows):
+            found += (
+                f" — it looks transposed ({cols_dim}×{rows_dim} instead of {rows_dim}×{cols_dim})"
+            )
+        raise InputError(field, expected, found)
 
     def _vector(self, raw: Any, field: str, dim: str) -> Vector:
         size = 1 if dim == "1" else self.sizes[dim]

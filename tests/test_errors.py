@@ -1,4 +1,4 @@
-"""Errors that teach: "did you mean", fast limits."""
+"""Errors that teach: "did you mean", transposed matrices, fast limits."""
 
 from __future__ import annotations
 
@@ -80,6 +80,36 @@ def test_cli_cell_option_suggests_the_nearest(capsys: pytest.CaptureFixture[str]
     """`--cell LSTM` for a file without a cell: exit 2 and the lower-case name suggested."""
     assert main(["cells", "LSTM"]) == 2
     assert "(did you mean 'lstm'?)" in capsys.readouterr().err
+
+
+# -- transposed matrices ---------------------------------------------------------------
+
+
+def test_transposed_matrix_says_so() -> None:
+    """W_f given d × n: the message gives both shapes and says it looks transposed."""
+    message = refusal(broken("W_f = [1, 2]", "W_f = [[1], [2]]"))
+    assert message == (
+        "p.toml: parameters.W_f: expected a 1×2 matrix (n=1 (from parameters.b_f), "
+        "d=2 (from sequence[1].x)), found a 2×1 nested list — it looks transposed "
+        "(d×n instead of n×d)"
+    )
+
+
+def test_transposed_matrix_first_in_the_file_does_not_set_n() -> None:
+    """With n = 2 and d = 3, W_f given 3 × 2 is named transposed (n comes from the biases)."""
+    data = {
+        "parameters": {
+            **{f"W_{g}": [[1, 0, 0], [0, 1, 0]] for g in "fioc"},
+            **{f"U_{g}": [[1, 0], [0, 1]] for g in "fioc"},
+            **{f"b_{g}": [0, 0] for g in "fioc"},
+        },
+        "sequence": {"x": [[1, 2, 3]], "y": [[0, 0]]},
+    }
+    data["parameters"]["W_f"] = [[1, 0], [0, 1], [0, 0]]
+    with pytest.raises(InputError, match=r"found a 3×2 nested list — it looks transposed"):
+        problem_from_dict(data)
+    data["parameters"]["W_f"] = [[1, 0, 0], [0, 1, 0]]
+    assert dict(problem_from_dict(data).sizes) == {"d": 3, "n": 2}
 
 
 # -- limits before numbers -------------------------------------------------------------
