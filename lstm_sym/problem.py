@@ -26,6 +26,7 @@ from .layouts import FRAMEWORKS, NATIVE, describe_layout
 from .limits import LimitError, check, limit
 from .losses import Loss, get_loss
 from .numbers import parse_number
+from .tomlhints import toml_error
 from .weights import LAYOUT_KEY, framework_parameters
 
 Vector = tuple[sympy.Rational, ...]
@@ -164,7 +165,7 @@ def parse_toml(text: str, *, source: str | None = None) -> dict[str, Any]:
     try:
         return tomllib.loads(text, parse_float=_toml_float)
     except tomllib.TOMLDecodeError as error:
-        raise InputError("TOML", "valid TOML", str(error), source=source) from None
+        raise toml_error(str(error), text, source) from None
     except (RecursionError, ValueError) as error:  # pathological nesting or numbers
         found = str(error) if isinstance(error, ValueError) else type(error).__name__
         raise InputError("TOML", "valid TOML", found, source=source) from None

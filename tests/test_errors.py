@@ -1,4 +1,4 @@
-"""Errors that teach: "did you mean", transposed matrices, fast limits."""
+"""Errors that teach: TOML hints at file:line:col, "did you mean", transposed matrices, fast limits."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lstm_sym import InputError, loads_problem, problem_from_dict
 from lstm_sym.cli import main
@@ -30,6 +32,153 @@ def refusal(text: str) -> str:
     message = str(caught.value)
     assert "\n" not in message
     return message
+
+
+# -- TOML syntax -----------------------------------------------------------------------
+
+TOML_MISTAKES = [
+    # (old, new, where, hint)
+    (
+        "U_f = 0.5",
+        "U_f = 1/3",
+        "p.toml:13:8:",
+        'TOML has no fractions: write U_f = "1/3" (a string)',
+    ),
+    ("U_f = 0.5", "U_f = -1 / 3", "p.toml:13:10:", 'write U_f = "-1/3"'),
+    ("W_f = [1, 2]", "W_f = [1/2, 2]", "p.toml:8:9:", 'write "1/2" (a string)'),
+    (
+        "b_f = 0.2",
+        "b_f = .24974",
+        "p.toml:18:7:",
+        "a decimal needs a digit before its point: write 0.24974",
+    ),
+    ("b_i = -0.1", "b_i = -.1", "p.toml:19:7:", "write -0.1"),
+    (
+        "b_f = 0.2",
+        "b_f = 2.e-1",
+        "p.toml:18:8:",
+        "a decimal needs a digit after its point: write 2.0e-1",
+    ),
+    ("b_f = 0.2", "b_f = 0.2.1", "p.toml:18:10:", "a number has one decimal point"),
+    ("W_f = [1, 2]", "W/f = [1, 2]", "p.toml:8:2:", 'needs quotes: write "W/f" = [1, 2]'),
+    ("W_f = [1, 2]", "W_f = [1 2]", "p.toml:8:10:", "separated by commas: [[1, 2], [3, 4]]"),
+    ("x = [[1, 0], [0.5, -1]]", "x = [[1 0] [0.5 -1]]", "p.toml:24:9:", "separated by commas"),
+    (
+        "x = [[1, 0], [0.5, -1]]",
+        "x = [[1, 0]\n     [0.5, -1]]",
+        "p.toml:25:6:",
+        "separated by commas",
+    ),
+    ("U_i = 2", "U_i = True", "p.toml:14:7:", "TOML writes true in lower case"),
+    (
+        "y = [0.5, 0.8]",
+        "y = [None, 0.8]",
+        "p.toml:25:6:",
+        'TOML has no None: leave the key out ("none"',
+    ),
+    ("y = [0.5, 0.8]", "y = [none, 0.8]", "p.toml:25:6:", 'text needs quotes: write "none"'),
+    ('cell = "lstm"', "cell = lstm", "p.toml:3:8:", 'text needs quotes: write cell = "lstm"'),
+    ('cell = "lstm"', 'cell: "lstm"', "p.toml:3:5:", "joined by '=', not ':'"),
+    ("U_o = -1", "U_o = \u22121", "p.toml:15:7:", "is not a minus sign in TOML: write '-'"),
+    ("b_c = 0.5", "b_c = \u201c1/2\u201d", "p.toml:21:7:", "curly quotes are not TOML quotes"),
+    ("b_c = 0.5", "b_c = sqrt(2)/4", "p.toml:21:7:", "nothing is evaluated"),
+    ("b_c = 0.5", "b_c = 0,5", "p.toml:21:8:", "a decimal point is '.'"),
+    ("b_c = 0.5", "b_c =", "p.toml:21:6:", "a key needs a value after '='"),
+    ("b_c = 0.5", "b_c = 0.5 // bias", "p.toml:21:11:", "a comment starts with '#'"),
+    (
+        'cell = "lstm"',
+        'cell = "lstm"\nactivations = {gate = "sigmoid", }',
+        "p.toml:4:34:",
+        "no comma after its last entry",
+    ),
+    (
+        'cell = "lstm"',
+        'cell = "lstm"\nactivations = {\ngate = "sigmoid"}',
+        "p.toml:4:16:",
+        "must fit on one line",
+    ),
+    (
+        "h_0 = 0",
+        "h_0 = 0\n[sequence]\nx = 1",
+        "p.toml:27:10:",
+        "several sequences are each written [[sequence]]",
+    ),
+    ("h_0 = 0", "h_0 = 0\nh_0 = 1", "p.toml:27:8:", "each key is given once in its table"),
+    ('title = "HW6', 'title = "HW6\n', "p.toml:2:13:", "closing quote on the same line"),
+    (
+        "c_0 = 0",
+        "c_0 = [0",
+        "p.toml:27:9:",
+        "at the end of the file — a list needs its closing ']'",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "where", "hint"), TOML_MISTAKES)
+def test_toml_mistake_gets_its_hint(old: str, new: str, where: str, hint: str) -> None:
+    """A newcomer's TOML mistake: one line naming file:line:col, the parser's words and the fix."""
+    message = refusal(broken(old, new))
+    assert message.startswith(f"{where} TOML: expected valid TOML, found ")
+    assert hint in message
+
+
+def test_toml_error_without_a_hint_names_line_and_column() -> None:
+    """Where no mistake is recognised, the parser's message and the place are all there is."""
+    with pytest.raises(InputError) as caught:
+        loads_problem(broken("b_c = 0.5", "b_c = 0.5 0.5"))
+    assert str(caught.value) == (
+        "TOML: expected valid TOML, found Expected newline or end of document after a "
+        "statement at '0.5' (line 21, column 11)"
+    )
+
+
+def test_valid_forms_near_the_mistakes_load() -> None:
+    """What the hints ask for is accepted: quoted fractions, 0.25, 1e-3, 2.0e-1, quoted keys."""
+    text = broken("U_f = 0.5", 'U_f = "1/3"').replace("b_f = 0.2", "b_f = 1e-3")
+    text = text.replace("b_i = -0.1", "b_i = -0.25").replace("b_c = 0.5", "b_c = 2.0e-1")
+    text = text.replace("W_f = [1, 2]", '"W_f" = [1, 2]')
+    problem = loads_problem(text)
+    assert str(problem.params["U_f"][0][0]) == "1/3"
+    assert str(problem.params["b_f"][0]) == "1/1000"
+    assert str(problem.params["b_c"][0]) == "1/5"
+
+
+def test_cli_toml_error_is_one_line_with_file_line_column(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`lstm-sym solve` on a file with `U_f = 1/3`: exit 2, one line, file:line:col and the fix."""
+    bad = tmp_path / "bad.toml"
+    bad.write_text(broken("U_f = 0.5", "U_f = 1/3"))
+    assert main(["solve", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"lstm-sym: error: {bad}:13:8: TOML: expected valid TOML")
+    assert err.rstrip().endswith('write U_f = "1/3" (a string)')
+
+
+@given(
+    position=st.integers(0, len(HW6)),
+    inserted=st.sampled_from(
+        ["/", ".", " ", "=", "[", "]", "{", "}", ",", '"', "#", "\n", "−", "x"]
+    ),
+)
+def test_any_broken_file_is_one_input_error(position: int, inserted: str) -> None:
+    """Whatever one character breaks, reading ends in a one-line InputError or a problem."""
+    text = HW6[:position] + inserted + HW6[position:]
+    try:
+        loads_problem(text, source="p.toml")
+    except InputError as error:
+        assert "\n" not in str(error)
+
+
+def test_a_long_line_is_quoted_short() -> None:
+    """A mistake at the end of a long one-line matrix quotes a short piece, quickly."""
+    row = ", ".join(["0.5"] * 50_000)
+    start = time.perf_counter()
+    with pytest.raises(InputError) as caught:
+        parse_toml(f"W = [{row} 1/3]\n", source="p.toml")
+    assert time.perf_counter() - start < 2
+    assert 'write "1/3"' in str(caught.value) and len(str(caught.value)) < 300
 
 
 # -- did you mean ----------------------------------------------------------------------
