@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from .equations import Equation, affine, pointwise
-from .errors import InputError
+from .errors import InputError, did_you_mean
 from .functions import ACTIVATIONS
 from .names import template_symbol as s
 
@@ -205,11 +205,13 @@ def with_activations(cell: Cell, choices: Mapping[str, str], *, field: str = "ac
             raise InputError(
                 f"{field}.{slot_name}",
                 f"an activation slot of {cell.name}: {known}",
-                repr(slot_name),
+                repr(slot_name) + did_you_mean(slot_name, slots),
             )
         if not isinstance(activation, str) or activation not in ACTIVATIONS:
             raise InputError(
-                f"{field}.{slot_name}", f"one of: {', '.join(ACTIVATIONS)}", repr(activation)
+                f"{field}.{slot_name}",
+                f"one of: {', '.join(ACTIVATIONS)}",
+                repr(activation) + did_you_mean(activation, ACTIVATIONS),
             )
     if all(slots[k].activation == v for k, v in choices.items()):
         return cell
@@ -242,7 +244,9 @@ def get_cell(name: str, *, field: str = "cell") -> Cell:
         return CELLS[name]
     except KeyError:
         known = ", ".join(sorted(CELLS))
-        raise InputError(field, f"one of: {known}", repr(name)) from None
+        raise InputError(
+            field, f"one of: {known}", repr(name) + did_you_mean(name, CELLS)
+        ) from None
 
 
 def _gate_params(gate: str) -> tuple[Param, ...]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
+from collections.abc import Iterable
 
 
 def one_line(text: str) -> str:
@@ -48,3 +50,22 @@ def describe(value: object) -> str:
     except ValueError:  # an int beyond Python's digit limit for str()
         text = f"a number of more than {sys.get_int_max_str_digits():,} digits"
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+def did_you_mean(word: object, options: Iterable[str]) -> str:
+    """`` (did you mean 'lstm'?)`` when ``word`` differs from an option only in case or a few letters.
+
+    >>> did_you_mean("LSTM", ["gru", "lstm"])
+    " (did you mean 'lstm'?)"
+    >>> did_you_mean("lstm_peep", ["lstm", "lstm_peephole"])
+    " (did you mean 'lstm_peephole'?)"
+    >>> did_you_mean("transformer", ["gru", "lstm"])
+    ''
+    """
+    if not isinstance(word, str) or not 0 < len(word) <= 100:  # difflib is slow on long text
+        return ""
+    by_lower: dict[str, str] = {}
+    for option in options:
+        by_lower.setdefault(option.lower(), option)
+    close = difflib.get_close_matches(word.lower(), list(by_lower), n=1)
+    return f" (did you mean {by_lower[close[0]]!r}?)" if close else ""

@@ -12,7 +12,7 @@ import weakref
 
 from .cells import Cell, Param
 from .equations import affine
-from .errors import InputError
+from .errors import InputError, did_you_mean
 
 #: Heads by name, with what they compute.
 HEADS: dict[str, str] = {
@@ -33,7 +33,9 @@ _CACHE: weakref.WeakKeyDictionary[Cell, Cell] = weakref.WeakKeyDictionary()
 def with_head(cell: Cell, head: str, *, field: str = "head") -> Cell:
     """``cell`` followed by the output head called ``head`` (``"none"`` returns ``cell``)."""
     if head not in HEADS:
-        raise InputError(field, f"one of: {', '.join(HEADS)}", repr(head))
+        raise InputError(
+            field, f"one of: {', '.join(HEADS)}", repr(head) + did_you_mean(head, HEADS)
+        )
     if head == "none":
         return cell
     if cell in _CACHE:

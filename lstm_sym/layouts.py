@@ -19,7 +19,7 @@ from typing import Any
 import sympy
 
 from .cells import Cell, get_cell
-from .errors import InputError
+from .errors import InputError, did_you_mean
 
 #: The native layout: one entry per parameter, named as in the cell.
 NATIVE = "lstm_sym"
@@ -176,7 +176,8 @@ def layouts_of(framework: str, *, reading: bool = False) -> list[Layout]:
 
 def check_framework(name: Any, field: str) -> str:
     if not isinstance(name, str) or name not in FRAMEWORKS:
-        raise InputError(field, f"one of: {', '.join(FRAMEWORKS)}", repr(name))
+        known = ", ".join(FRAMEWORKS)
+        raise InputError(field, f"one of: {known}", repr(name) + did_you_mean(name, FRAMEWORKS))
     return name
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import sympy
 
 from .equations import Equation, pointwise, reduce_sum
-from .errors import InputError
+from .errors import InputError, did_you_mean
 from .names import template_symbol as s
 
 #: The name of a step's loss term, and the prefix of the terminal terms.
@@ -168,7 +168,10 @@ def get_loss(name: str, *, field: str = "loss") -> Loss:
     try:
         return LOSSES[name]
     except KeyError:
-        raise InputError(field, f"one of: {', '.join(sorted(LOSSES))}", repr(name)) from None
+        known = ", ".join(sorted(LOSSES))
+        raise InputError(
+            field, f"one of: {known}", repr(name) + did_you_mean(name, LOSSES)
+        ) from None
 
 
 def terminal_equations(states: tuple[str, ...]) -> tuple[Equation, ...]:

@@ -8,7 +8,7 @@ kept exact (``0.2`` is 1/5) and every mistake is reported as an
 
 from __future__ import annotations
 
-import difflib
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -20,12 +20,13 @@ import sympy
 
 from .cells import Cell, get_cell, with_activations
 from .cellspec import parse_cell
-from .errors import InputError, describe
+from .errors import InputError, describe, did_you_mean
 from .heads import HEAD_BIAS, HEAD_WEIGHT, with_head
 from .layouts import FRAMEWORKS, NATIVE, describe_layout
 from .limits import LimitError, check, limit
 from .losses import Loss, get_loss
 from .numbers import parse_number
+from .tomlhints import toml_error
 from .weights import LAYOUT_KEY, framework_parameters
 
 Vector = tuple[sympy.Rational, ...]
@@ -179,7 +180,7 @@ def parse_toml(text: str, *, source: str | None = None) -> dict[str, Any]:
     try:
         return tomllib.loads(text, parse_float=_toml_float)
     except tomllib.TOMLDecodeError as error:
-        raise InputError("TOML", "valid TOML", str(error), source=source) from None
+        raise toml_error(str(error), text, source) from None
     except (RecursionError, ValueError) as error:  # pathological nesting or numbers
         found = str(error) if isinstance(error, ValueError) else type(error).__name__
         raise InputError("TOML", "valid TOML", found, source=source) from None
@@ -245,12 +246,6 @@ def read_parameters(
     )
 
 
-def _nearest(word: str, options: list[str]) -> str:
-    same = [option for option in options if option.lower() == word.lower()]
-    close = same or difflib.get_close_matches(word, options, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
 def _check_keys(table: Mapping[str, Any], allowed: list[str], where: str) -> None:
     for key in table:
         if key not in allowed:
@@ -258,7 +253,7 @@ def _check_keys(table: Mapping[str, Any], allowed: list[str], where: str) -> Non
             raise InputError(
                 field,
                 f"one of {', '.join(allowed)}",
-                f"unknown key {key!r}{_nearest(key, allowed)}",
+                f"unknown key {key!r}{did_you_mean(key, allowed)}",
             )
 
 
@@ -437,16 +432,17 @@ class _Reader:
                     len(first) if isinstance(first, list) else 1,
                     f"sequence[{b + 1}].x",
                 )
+        for param in self.cell.params:  # vectors first: a transposed matrix then shows as one
+            raw = params.get(param.name)
+            shape = _raw_shape(raw)
+            if raw is not None and not param.is_matrix and len(shape) <= 1:
+                self._set_size(param.shape[0], shape[0] if shape else 1, f"parameters.{param.name}")
         for param in self.cell.params:
             raw = params.get(param.name)
-            if raw is None:
-                continue
             shape = _raw_shape(raw)
-            if param.is_matrix and len(shape) == 2:
+            if raw is not None and param.is_matrix and len(shape) == 2:
                 self._set_size(param.shape[0], shape[0], f"parameters.{param.name}")
                 self._set_size(param.shape[1], shape[1], f"parameters.{param.name}")
-            elif not param.is_matrix and len(shape) <= 1:
-                self._set_size(param.shape[0], shape[0] if shape else 1, f"parameters.{param.name}")
         for param in self.cell.params:  # flat lists and bare numbers in matrices: rows or columns
             raw = params.get(param.name)
             if raw is None:
@@ -493,7 +489,12 @@ class _Reader:
                 return tuple((v,) for v in value)
         elif shape == (rows, cols):
             return tuple(tuple(row) for row in value)
-        raise InputError(field, expected, _describe(raw))
+        found = _describe(raw)
+        if rows != cols and shape == (cols, rows):
+            found += (
+                f" — it looks transposed ({cols_dim}×{rows_dim} instead of {rows_dim}×{cols_dim})"
+            )
+        raise InputError(field, expected, found)
 
     def _vector(self, raw: Any, field: str, dim: str) -> Vector:
         size = 1 if dim == "1" else self.sizes[dim]
@@ -544,17 +545,14 @@ class _Reader:
                 _describe(seq_raw) if seq_raw is not None else "nothing",
             )
         check("sequences", len(seq_list), "sequence", "at most {limit} sequences")
-        params = self.parameters(seq_list)
+        params_raw = self._check_parameter_table()
+        self._infer_sizes(params_raw, seq_list)
+        self._check_work(seq_list)  # from the lists' lengths, before any number is read
+        params = self._values(params_raw)
         sequences = tuple(self._sequence(seq, b) for b, seq in enumerate(seq_list))
         steps = sum(seq.steps for seq in sequences)
         per_step = sum(_count(value) for value in params.values()) + STEP_OVERHEAD
-        check(
-            "work",
-            steps * per_step,
-            "problem",
-            "at most {limit} multiply-adds per pass (steps × parameter numbers)",
-            found=f"{steps:,} steps × {per_step:,} = {steps * per_step:,}",
-        )
+        _check_work(steps, per_step)
         for key in ("title", "course", "author", "description"):
             if not isinstance(self.data.get(key, ""), str):
                 raise InputError(key, "a string", _describe(self.data[key]))
@@ -597,6 +595,28 @@ class _Reader:
         """The validated parameters (sizes inferred from them and from the sequences' x)."""
         params_raw = self._check_parameter_table()
         self._infer_sizes(params_raw, seq_list)
+        return self._values(params_raw)
+
+    def _check_work(self, seq_list: list[Mapping[str, Any]]) -> None:
+        """Refuse too many steps or too much work, judged from the raw lists' lengths.
+
+        Reading a number costs far more than counting it: a file far beyond a limit is
+        refused before its numbers are read.
+        """
+        steps = 0
+        for b, seq in enumerate(seq_list):
+            x = seq.get(self.cell.input)
+            if isinstance(x, list):
+                where = f"sequence[{b + 1}].{self.cell.input}"
+                check("steps", len(x), where, "at most {limit} time steps")
+                steps += len(x)
+        per_step = STEP_OVERHEAD + sum(
+            math.prod(self._size(dim) for dim in param.shape) for param in self.cell.params
+        )
+        _check_work(steps, per_step)
+
+    def _values(self, params_raw: Mapping[str, Any]) -> dict[str, Matrix | Vector]:
+        """Each parameter's numbers, read and checked against the inferred sizes."""
         params: dict[str, Matrix | Vector] = {}
         for param in self.cell.params:
             field = f"parameters.{param.name}"
@@ -691,6 +711,17 @@ class _Reader:
 
     def _size(self, dim: str) -> int:
         return 1 if dim == "1" else self.sizes[dim]
+
+
+def _check_work(steps: int, per_step: int) -> None:
+    """Refuse a pass of more multiply-adds than the ``work`` limit allows."""
+    check(
+        "work",
+        steps * per_step,
+        "problem",
+        "at most {limit} multiply-adds per pass (steps × parameter numbers)",
+        found=f"{steps:,} steps × {per_step:,} = {steps * per_step:,}",
+    )
 
 
 def _count(value: Matrix | Vector) -> int:
