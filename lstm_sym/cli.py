@@ -316,6 +316,12 @@ def _run_codegen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _flow_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from .flow.command import add_flow_parser
+
+    add_flow_parser(commands)
+
+
 #: Subcommand builders, in the order ``--help`` lists them.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
     _solve_parser,
@@ -324,6 +330,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore
     _convert_parser,
     _check_parser,
     _codegen_parser,
+    _flow_parser,
 ]
 
 

@@ -54,6 +54,7 @@ _TOP_KEYS = (
     "sizes",
     "parameters",
     "sequence",
+    "flow",  # read by lstm_sym.flow (the cells to compare); see docs/flow.md
 )
 
 
