@@ -55,9 +55,9 @@ def plot_format(path: str | Path) -> str:
 
 def flow_figure(entries: Sequence[tuple[str, FlowSolution]], *, title: str = "") -> Any:
     """The matplotlib figure of ``entries`` (label, flow) — one colour per entry."""
+    figure = _pyplot_free_figure()  # first: the one clear error when matplotlib is missing
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-    figure = _pyplot_free_figure()
     adjoints, jacobians = figure.subplots(1, 2, sharex=True)
     for k, (label, flow) in enumerate(entries):
         colour = COLOURS[k % len(COLOURS)]

@@ -165,17 +165,24 @@ class FlowCalculation:
     def _path_values(
         self, trace: Trace, b: int, s: str, t: int, label: int | None
     ) -> Iterator[tuple[Name, Any]]:
-        envs = trace.steps[b]
-        norms: list[tuple[str, Any]] = []
-        for path in self.paths[s]:
-            part = self._path(trace, b, path, t, envs)
-            if part is not None:
-                norms.append((path.label, euclidean_norm(part)))
+        norms = [
+            (label, euclidean_norm(part)) for label, part in self.parts(trace, b, s, t).items()
+        ]
         total = mpmath.fsum(norm for _, norm in norms)
         for path_label, norm in norms:
             yield Name(f"norm_delta_{s}_via_{path_label}", t, (), label), norm
             share = norm / total if total else mpmath.mpf(0)
             yield Name(f"share_delta_{s}_via_{path_label}", t, (), label), share
+
+    def parts(self, trace: Trace, b: int, s: str, t: int) -> dict[str, list[Any]]:
+        """The parts of ∂L/∂s_t by path label (they add up to ∂L/∂s_t); absent paths left out."""
+        envs = trace.steps[b]
+        found = {}
+        for path in self.paths[s]:
+            part = self._path(trace, b, path, t, envs)
+            if part is not None:
+                found[path.label] = part
+        return found
 
     def _path(self, trace: Trace, b: int, path: Path, t: int, envs: list[Env]) -> list[Any] | None:
         """The part of ∂L/∂s_t through ``path`` (None where the path does not exist at t)."""
