@@ -153,6 +153,9 @@ def _sheet_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
         action="store_true",
         help="the given data and the equations with blanks to fill in (no values)",
     )
+    parser.add_argument(
+        "--flow", action="store_true", help="add a Gradient flow section (see docs/flow.md)"
+    )
     parser.add_argument("--title", help="title (default: the problem file's title)")
     parser.add_argument("--course", help="course line (default: the problem file's course)")
     parser.add_argument("--author", help="author line (default: the problem file's author)")
@@ -177,6 +180,7 @@ def _run_sheet(args: argparse.Namespace) -> int:
         title=args.title,
         course=args.course,
         author=args.author,
+        flow=args.flow,
     )
     text = sheet.to_latex()
     _emit(text, args.output, args.problem)

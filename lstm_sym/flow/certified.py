@@ -88,12 +88,15 @@ class GradientFlow:
         )
 
     def jacobian(
-        self, state: str, end: int, start: int, *, digits: int = 15, seq: int = 1
+        self, state: str | None, end: int, start: int, *, digits: int = 15, seq: int = 1
     ) -> tuple[tuple[Decimal, ...], ...]:
-        """∂state_end/∂state_start (every path) of sequence ``seq``, certified entries."""
+        """∂state_end/∂state_start (every path) of sequence ``seq``, certified entries.
+
+        ``state=None``: the Jacobian of every state stacked (h then c for an LSTM).
+        """
         _check_digits(digits)
         states = [s.name for s in self.problem.cell.states]
-        if state not in states:
+        if state is not None and state not in states:
             raise InputError("state", f"one of {', '.join(states)}", repr(state))
         if not 1 <= seq <= self.problem.batch:
             raise InputError("seq", f"a sequence from 1 to {self.problem.batch}", repr(seq))
@@ -102,11 +105,14 @@ class GradientFlow:
             raise InputError("steps", f"0 <= start <= end <= {steps}", f"{start}, {end}")
         calculation = self.calculation()
         offset = 0
+        rows = slice(0, 0)
         for s in self.problem.cell.states:
             size = self.problem.sizes.get(s.size, 1)
             if s.name == state:
                 rows = slice(offset, offset + size)
             offset += size
+        if state is None:
+            rows = slice(0, offset)
 
         def evaluate(dps: int) -> Mapping[tuple[int, int], Any]:
             trace = self.trace(dps)
