@@ -102,6 +102,9 @@ def _decades(axes: Any) -> None:
     """A y axis of whole decades (log₁₀ values), minor ticks at 2..9 × 10^k when few."""
     from matplotlib.ticker import FixedLocator, MaxNLocator
 
+    steps = [x for line in axes.get_lines() for x in line.get_xdata()]
+    if steps:
+        axes.set_xlim(min(steps), max(steps))
     values = [y for line in axes.get_lines() for y in line.get_ydata() if math.isfinite(y)]
     if not values:
         return

@@ -11,7 +11,9 @@ another is asked for):
 * ``norm_J_t``, ``rho_J_t`` — spectral norm and spectral radius of the step's Jacobian
   J_t = ∂(states_t)/∂(states_{t−1}) (every state stacked, in the cell's order);
 * ``norm_dsT_ds_t``, ``rho_dsT_ds_t`` — the same for the block ∂s_T/∂s_t of the product
-  J_T ⋯ J_{t+1} (every path: the full Jacobian);
+  J_T ⋯ J_{t+1}: every path from s_t through the later steps (the states of step t are
+  independent coordinates, so c_t → h_t, a step's own path, is not in ∂c_T/∂c_t: it is
+  the ``via_h`` part of ∂L/∂c_t);
 * ``dsT_ds_direct_t[k]``, ``norm_dsT_ds_direct_t`` — the direct path alone, where s's
   equation reads s_{t−1} pointwise (the LSTM's carousel c_t = f_t ⊙ c_{t−1} + …, the GRU's
   z_t ⊙ h_{t−1}): the diagonal ∏_{k=t+1}^{T} ∂s_k/∂s_{k−1}|direct, i.e. ∏ f for an LSTM.
