@@ -53,12 +53,16 @@ class FlowSection:
         self.solution: FlowSolution = self.flow.solve(digits)
         self.states = [s.name for s in problem.cell.states]
         self.end = self.solution.ends[0]
+        #: the sequence label in names (None when the problem has one sequence)
+        self.label = problem.seq_label(0)
 
     def latex(self) -> str:
         """The whole section."""
         out = [
             r"\section*{Gradient flow}",
-            "How much of the error reaches earlier steps. Norms: Euclidean for vectors, "
+            "How much of the error reaches earlier steps"
+            + (" (the first sequence)" if self.label is not None else "")
+            + ". Norms: Euclidean for vectors, "
             rf"spectral (the largest singular value) for Jacobians; $T = {self.end}$; values "
             f"to {self.digits} significant digits, every digit certified.",
             self.plot(),
@@ -168,13 +172,13 @@ class FlowSection:
             )
             for k in range(1, size + 1):
                 index = (k,) if size > 1 else ()
-                names = [Name(factor, t, index) for t in range(end, start, -1)]
+                names = [Name(factor, t, index, self.label) for t in range(end, start, -1)]
                 component = f"_{{{k}{k}}}" if size > 1 else ""
                 lhs = (
                     rf"\left(\frac{{\partial {state}_{{{end}}}}}{{\partial {state}_{{{start}}}}}"
                     rf"\right)^{{\text{{direct}}}}{component}"
                 )
-                value = self.solution[Name(f"d{state}T_d{state}_direct", start, index)]
+                value = self.solution[Name(f"d{state}T_d{state}_direct", start, index, self.label)]
                 out.append(
                     line(
                         lhs,
