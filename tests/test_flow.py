@@ -241,3 +241,15 @@ def test_cli_without_matplotlib(
     assert main(["flow", HW6, "--plot", str(plot)]) == 2
     assert "pip install 'lstm_sym[docs]'" in capsys.readouterr().err
     assert not plot.exists()
+
+
+def test_plots_are_deterministic(tmp_path: Path) -> None:
+    """The same flow plots to the same bytes (SVG and PDF carry no date or random ids)."""
+    from lstm_sym.flow.plot import save_plot
+
+    entries = [("", GradientFlow.load(HW6).solve(4))]
+    for suffix in ("svg", "pdf"):
+        first, second = tmp_path / f"a.{suffix}", tmp_path / f"b.{suffix}"
+        save_plot(entries, first)
+        save_plot(entries, second)
+        assert first.read_bytes() == second.read_bytes()

@@ -63,3 +63,10 @@ def test_sheet_with_flow_compiles(tmp_path: Path) -> None:
     ).stdout
     assert "Gradient flow" in text
     assert "= f2 f1 = 0.23303 · 0.76852 = 0.17909" in text
+
+
+def test_batch_section_reads_the_first_sequence() -> None:
+    """A batch problem's section is the first sequence's, with its names (f_{3,1}^{(1)})."""
+    text = flow_section(load_problem("examples/batch_d3_n2.toml"), 3)
+    assert "(the first sequence)" in text
+    assert "f_{3,1}^{(1)} f_{2,1}^{(1)}" in text
