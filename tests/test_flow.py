@@ -215,6 +215,8 @@ def test_cli_what_if(capsys: pytest.CaptureFixture[str]) -> None:
         (["--plot", "out.jpg"], "--plot: expected a file name ending in .png, .pdf or .svg"),
         (["--cells", "gru"], "flow.parameters.gru: expected the gru cell's parameters"),
         (["--to", "5"], "end: expected a step from 0 to 2"),
+        (["-o", HW6], "-o examples/hw6.toml is the input file"),
+        (["--digits", "0"], "digits: expected an integer from 1 to"),
     ],
 )
 def test_cli_errors(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

@@ -73,6 +73,9 @@ def run_flow(args: argparse.Namespace) -> int:
 
     if args.plot:
         plot_format(args.plot)  # a bad suffix is refused before any work
+    for option, path in (("-o", args.output), ("--plot", args.plot)):
+        if path and path != "-" and _same_file(path, args.problem):
+            raise UsageError(f"{option} {path} is the input file; choose another output")
     cells = [c.strip() for c in args.cells.split(",") if c.strip()] if args.cells else None
     steps = parse_steps(args.at) if args.at else ()
     if args.at and not (args.set or args.shift):
@@ -91,6 +94,15 @@ def run_flow(args: argparse.Namespace) -> int:
         title = entries[0][1].problem.title
         save_plot(entries, args.plot, title=title)
     return EXIT_OK
+
+
+def _same_file(a: str, b: str) -> bool:
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False
 
 
 def flow_entries(
