@@ -211,6 +211,7 @@ def test_cli_what_if(capsys: pytest.CaptureFixture[str]) -> None:
         (["--set", "f"], "--set: expected NAME=VALUE"),
         (["--set", "f=0.5", "--at", "7"], "steps of f: expected steps from 1 to 2"),
         (["--set", "f=0.5", "--at", "x"], "--at: expected step numbers"),
+        (["--set", "f=0.5", "--at", "1-999999999"], "--at: expected steps from 1 to 100000"),
         (["--at", "2"], "--at needs --set or --shift"),
         (["--plot", "out.jpg"], "--plot: expected a file name ending in .png, .pdf or .svg"),
         (["--cells", "gru"], "flow.parameters.gru: expected the gru cell's parameters"),

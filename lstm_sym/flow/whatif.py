@@ -21,6 +21,7 @@ import sympy
 from ..cells import Cell
 from ..errors import InputError
 from ..functions import sigma
+from ..limits import limit
 from ..numbers import parse_number, to_mpf
 from ..problem import Problem
 from ..stable import saturating_names
@@ -88,8 +89,10 @@ def parse_steps(text: str, field: str = "--at") -> tuple[int, ...]:
             last = int(high) if dash else first
         except ValueError:
             raise InputError(field, "step numbers such as 2, 1,3 or 2-5", repr(text)) from None
-        if first < 1 or last < first:
-            raise InputError(field, "steps from 1 upward, ranges low-high", repr(text))
+        if first < 1 or last < first or last > limit("steps"):
+            raise InputError(
+                field, f"steps from 1 to {limit('steps')}, ranges low-high", repr(text)
+            )
         steps.update(range(first, last + 1))
     return tuple(sorted(steps))
 
