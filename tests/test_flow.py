@@ -231,7 +231,7 @@ def test_cli_errors(args: list[str], message: str, capsys: pytest.CaptureFixture
 def test_cli_without_matplotlib(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Without matplotlib, --plot exits 2 naming the extra to install; no file is written."""
+    """Without matplotlib, --plot exits 2 naming the extra to install; nothing is written."""
     real = builtins.__import__
 
     def refuse(name: str, *args: Any, **kwargs: Any) -> Any:
@@ -242,8 +242,9 @@ def test_cli_without_matplotlib(
     monkeypatch.setattr(builtins, "__import__", refuse)
     plot = tmp_path / "flow.png"
     assert main(["flow", HW6, "--plot", str(plot)]) == 2
-    assert "pip install 'lstm_sym[docs]'" in capsys.readouterr().err
-    assert not plot.exists()
+    captured = capsys.readouterr()
+    assert "pip install 'lstm_sym[docs]'" in captured.err
+    assert captured.out == "" and not plot.exists()
 
 
 def test_plots_are_deterministic(tmp_path: Path) -> None:

@@ -68,7 +68,7 @@ def run_flow(args: argparse.Namespace) -> int:
     """Run ``lstm-sym flow``; returns the exit code."""
     from ..cli import EXIT_OK, UsageError
     from ..files import write_atomic
-    from .plot import plot_format, save_plot
+    from .plot import plot_bytes, plot_format
     from .whatif import Override, parse_assignment, parse_steps
 
     if args.plot:
@@ -86,13 +86,17 @@ def run_flow(args: argparse.Namespace) -> int:
     overrides = [Override(o.name, o.value, steps, o.shift) for o in overrides]
     entries = flow_entries(args.problem, cells, overrides, digits=args.digits, end=args.to)
     text = render(entries, args.format)
+    image = (  # drawn before anything is written: a failure leaves no output behind
+        plot_bytes(entries, plot_format(args.plot), title=entries[0][1].problem.title)
+        if args.plot
+        else None
+    )
     if args.output and args.output != "-":
         write_atomic(args.output, text)
     else:
         sys.stdout.write(text)
-    if args.plot:
-        title = entries[0][1].problem.title
-        save_plot(entries, args.plot, title=title)
+    if image is not None:
+        write_atomic(args.plot, image)
     return EXIT_OK
 
 

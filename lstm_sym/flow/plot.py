@@ -127,11 +127,8 @@ def _line(axes: Any, flow: FlowSolution, base: str, colour: str, style: str, lab
     )
 
 
-def save_plot(
-    entries: Sequence[tuple[str, FlowSolution]], path: str | Path, *, title: str = ""
-) -> Path:
-    """Write the plot of ``entries`` to ``path`` atomically (same input, same bytes)."""
-    kind = plot_format(path)
+def plot_bytes(entries: Sequence[tuple[str, FlowSolution]], kind: str, *, title: str = "") -> bytes:
+    """The plot of ``entries`` as a ``kind`` file's bytes (same input, same bytes)."""
     figure = flow_figure(entries, title=title)
     buffer = io.BytesIO()
     metadata: dict[str, Any] = {"png": {"Software": None}, "pdf": {"CreationDate": None}}.get(
@@ -141,4 +138,11 @@ def save_plot(
 
     with matplotlib.rc_context({"svg.hashsalt": "lstm_sym", "pdf.compression": 6}):
         figure.savefig(buffer, format=kind, dpi=110, metadata=metadata)
-    return write_atomic(path, buffer.getvalue())
+    return buffer.getvalue()
+
+
+def save_plot(
+    entries: Sequence[tuple[str, FlowSolution]], path: str | Path, *, title: str = ""
+) -> Path:
+    """Write the plot of ``entries`` to ``path`` atomically (same input, same bytes)."""
+    return write_atomic(path, plot_bytes(entries, plot_format(path), title=title))
