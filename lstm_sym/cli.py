@@ -153,6 +153,9 @@ def _sheet_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
         action="store_true",
         help="the given data and the equations with blanks to fill in (no values)",
     )
+    parser.add_argument(
+        "--flow", action="store_true", help="add a Gradient flow section (see docs/flow.md)"
+    )
     parser.add_argument("--title", help="title (default: the problem file's title)")
     parser.add_argument("--course", help="course line (default: the problem file's course)")
     parser.add_argument("--author", help="author line (default: the problem file's author)")
@@ -177,6 +180,7 @@ def _run_sheet(args: argparse.Namespace) -> int:
         title=args.title,
         course=args.course,
         author=args.author,
+        flow=args.flow,
     )
     text = sheet.to_latex()
     _emit(text, args.output, args.problem)
@@ -316,6 +320,12 @@ def _run_codegen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _flow_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from .flow.command import add_flow_parser
+
+    add_flow_parser(commands)
+
+
 #: Subcommand builders, in the order ``--help`` lists them.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
     _solve_parser,
@@ -324,6 +334,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore
     _convert_parser,
     _check_parser,
     _codegen_parser,
+    _flow_parser,
 ]
 
 

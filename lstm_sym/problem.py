@@ -55,6 +55,7 @@ _TOP_KEYS = (
     "sizes",
     "parameters",
     "sequence",
+    "flow",  # read by lstm_sym.flow (the cells to compare); see docs/flow.md
 )
 
 

@@ -56,6 +56,8 @@ class SheetOptions:
     title: str | None = None
     course: str | None = None
     author: str | None = None
+    #: add the "Gradient flow" section (lstm_sym.latex.flow)
+    flow: bool = False
 
     def __post_init__(self) -> None:
         parts = tuple(self.parts)
@@ -335,7 +337,13 @@ class Sheet:
             body.append(self.backward_block().latex())
         if "summary" in options.parts:
             body.append(self.summary())
-        return PREAMBLE + "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n"
+        preamble = PREAMBLE
+        if options.flow and not options.problem_only:
+            from .flow import FLOW_PACKAGES, flow_section
+
+            body.append(flow_section(problem, options.digits))
+            preamble += FLOW_PACKAGES
+        return preamble + "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n"
 
     def write(self, path: str | Path, *, pdf: bool = False, keep_log: bool = False) -> Path:
         """Write the document to ``path`` (atomically); with ``pdf``, build the PDF beside it.

@@ -1,0 +1,98 @@
+"""Certified flow quantities of one problem (a mapping from canonical name to Decimal)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from ..names import Name
+
+if TYPE_CHECKING:
+    from ..problem import Problem
+    from .whatif import Override
+
+
+class FlowSolution(Mapping[str, Decimal]):
+    """Every flow quantity correctly rounded to ``digits`` significant digits, by name.
+
+    Names are canonical (``norm_delta_c_1``, ``dcT_dc_direct_0``, ``share_delta_c_via_c_next_1``);
+    see :mod:`lstm_sym.flow.quantities` for what each one is.
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        values: dict[Name, Decimal],
+        *,
+        digits: int,
+        ends: tuple[int, ...],
+        overrides: tuple[Override, ...] = (),
+    ):
+        self.problem = problem
+        self.by_name = values
+        self.digits = digits
+        #: per sequence: the T of ∂s_T/∂s_t
+        self.ends = ends
+        self.overrides = overrides
+        self._by_text = {str(name): name for name in values}
+
+    def __getitem__(self, key: str | Name) -> Decimal:
+        name = key if isinstance(key, Name) else self._by_text.get(key)
+        if name is None or name not in self.by_name:
+            raise KeyError(key)
+        return self.by_name[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(name) for name in self.by_name)
+
+    def __len__(self) -> int:
+        return len(self.by_name)
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.problem.cell.states)
+
+    def bases(self) -> list[str]:
+        """The quantities present (without step), in first-seen order."""
+        return list(dict.fromkeys(name.base for name in self.by_name))
+
+    def series(self, base: str, seq: int | None = None) -> list[tuple[int, Decimal]]:
+        """``(t, value)`` of one quantity over the steps of one sequence (``seq`` 1-based)."""
+        label = seq if self.problem.batch > 1 else None
+        found = [
+            (name.step, value)
+            for name, value in self.by_name.items()
+            if name.base == base and name.seq == label and not name.index and name.step is not None
+        ]
+        return sorted((step, value) for step, value in found if step is not None)
+
+    def path_labels(self, state: str) -> list[str]:
+        """The labels of the paths into ∂L/∂state_t (``h``, ``c_next``, ``z_o_next``, ...)."""
+        prefix = f"norm_delta_{state}_via_"
+        return [base.removeprefix(prefix) for base in self.bases() if base.startswith(prefix)]
+
+    # -- views ---------------------------------------------------------------------------
+    def to_text(self) -> str:
+        """The flow table (one row per step) and the paths of each adjoint."""
+        from .table import flow_text
+
+        return flow_text(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data: every value as a decimal string, with what was computed."""
+        from .table import flow_dict
+
+        return flow_dict(self)
+
+    def to_json(self) -> str:
+        """:meth:`to_dict` as deterministic, indented JSON."""
+        import json
+
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def to_csv(self) -> str:
+        """One row per (sequence,) step, one column per quantity: the data of the plots."""
+        from .table import flow_csv
+
+        return flow_csv(self)
