@@ -118,19 +118,25 @@ def long_answers(draw: st.DrawFn) -> tuple[str, str]:
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(answer=long_answers())
-def test_fuzz_long_answers_never_crash(answer: tuple[str, str]) -> None:
+@given(answers=st.lists(long_answers(), min_size=1, max_size=3, unique_by=lambda a: a[0]))
+def test_fuzz_long_answers_never_crash(answers: list[tuple[str, str]]) -> None:
     """Any length (1..10,000 digits) and exponent: a verdict, or a refusal of bad input."""
-    name, text = answer
     try:
-        report = check(PROBLEM, {name: text})
+        report = check(PROBLEM, dict(answers))
     except LstmSymError as error:
         assert "\n" not in str(error) and len(str(error)) < 400
         assert "number_exponent" in str(error) or "answer_digits" in str(error)
         return
-    (a,) = report.answers
-    assert a.verdict in VERDICTS and a.difference and a.exact
+    assert len(report.answers) == len(answers)
+    for a in report.answers:
+        assert a.verdict in VERDICTS and a.difference and a.exact
     assert report.to_text() and report.to_json()
+
+
+def test_carried_huge_answer_is_judged() -> None:
+    """A carried z of -1.65e998 (σ of it is exp(-1.65e998)) still lets later answers be judged."""
+    answers = {"z_i_2": "-1.6517072E+998", "h_2": "-0.1898822490571158724223354", "L": "0.6"}
+    assert [a.verdict for a in check(PROBLEM, answers).answers] == [WRONG, WRONG, WRONG]
 
 
 def test_fuzz_reaches_both_outcomes() -> None:

@@ -24,13 +24,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import mpmath
-
 from ..errors import InputError, LstmSymError
 from ..evaluate import BACKWARD, GRADIENT, Evaluator, Hook
 from ..model import Model
 from ..names import Name, name_of
-from ..numbers import exact_decimal, format_decimal
+from ..numbers import format_decimal
 from ..problem import Problem, load_problem
 from .answers import Answer, Value, answers_from_dict, read_answers
 from .mistakes import MISTAKES, Variant, variants
@@ -44,9 +42,12 @@ from .verdicts import (
     WRONG,
     Reference,
     decimals,
+    nearby,
     references,
     reproduces,
     significant,
+    subtract,
+    unit,
 )
 
 #: How many of the nearest earlier answers are tried one by one to say which explain a value.
@@ -324,10 +325,12 @@ class _Checker:
                 continue
             # carrying the student's rounded earlier values moves a value by a few units of
             # the last place: only then is the (bounded number of) carried re-evaluations worth it
-            near = Decimal(NEAR).scaleb(-decimals(entry.written))
+            places = decimals(entry.written)
+            close = nearby(value, places)
             if (
                 carried_runs >= ATTRIBUTION
-                or abs(exact_decimal(mpmath.mpf(value)) - entry.written) > near
+                or close is None
+                or subtract(close, entry.written).copy_abs() > unit(places, NEAR)
             ):
                 continue
             earlier = [e for e in self.entries if e.quantity.position < entry.quantity.position]

@@ -17,9 +17,10 @@ from typing import Any
 import gmpy2
 import mpmath
 
+from ..errors import TooLargeError
 from ..evaluate import Env, Evaluator, Hook, scalar_values
 from ..names import Name
-from ..numbers import exact_decimal, round_decimals, round_significant, to_mpf
+from ..numbers import round_decimals, round_significant, to_decimal, to_mpf
 from ..problem import Problem
 from .quantities import Quantity
 
@@ -79,10 +80,17 @@ class Rounding:
     def round(self, value: Any) -> Any:
         if isinstance(value, list):
             return [self.round(v) for v in value]
+        value = mpmath.mpf(value)
+        if not self.significant and value and mpmath.mag(value) < -4 * (self.digits + 2):
+            return mpmath.mpf(0)  # far below the last place kept (and cheap for exp(-1e998))
+        try:
+            binary = to_decimal(value, self.digits)
+        except TooLargeError:  # beyond decimal exponents: no digit of it is written down
+            return value
         # the binary value's last bits cleaned first, so that a decimal tie (0.5 · 0.217) is
         # an exact tie and rounds half to even, as it does on paper
         context = Context(prec=max(mpmath.mp.dps - 5, 10), Emax=MAX_EMAX, Emin=MIN_EMIN)
-        exact = context.plus(exact_decimal(mpmath.mpf(value)))
+        exact = context.plus(binary)
         if self.significant:
             rounded = round_significant(exact, self.digits, truncate=self.truncate)
         else:

@@ -19,6 +19,7 @@ from typing import Any
 import mpmath
 
 from ..certify import certify
+from ..errors import TooLargeError
 from ..names import Name
 from ..numbers import round_decimals, to_decimal
 
@@ -47,9 +48,9 @@ def significant(written: Decimal) -> int:
     return max(len(text), 1)
 
 
-def unit(places: int, digit: int = 1) -> Decimal:
-    """``digit`` units of the last of ``places`` decimal places (exact, any exponent)."""
-    return Decimal((0, (digit,), -places))
+def unit(places: int, count: int = 1) -> Decimal:
+    """``count`` units of the last of ``places`` decimal places (exact, any exponent)."""
+    return Decimal((0, tuple(map(int, str(count))), -places))
 
 
 def exact_context(*values: Decimal) -> Context:
@@ -164,13 +165,27 @@ def references(
     return found
 
 
+def nearby(value: mpmath.mpf, places: int) -> Decimal | None:
+    """``value`` as a Decimal, far more precise than ``places`` decimal places.
+
+    A value beyond the decimal exponent range (10^±10^18: ``exp(-1e998)`` after a carried
+    answer of 1e998) is 0 at any places when tiny, and ``None`` when huge.
+    """
+    try:
+        return to_decimal(mpmath.mpf(value), max(places, 0) + 30)
+    except TooLargeError:
+        return None if mpmath.mag(value) > 0 else Decimal(0)
+
+
 def reproduces(value: mpmath.mpf, written: Decimal, *, truncation: bool = True) -> bool:
     """Whether ``value`` rounds (or, with ``truncation``, truncates) to ``written`` at its places.
 
     A value on a rounding tie counts either way.
     """
     places = decimals(written)
-    exact = to_decimal(mpmath.mpf(value), max(places, 0) + 30)
+    exact = nearby(value, places)
+    if exact is None:
+        return False
     # the gap to far below the slack, whatever the lengths of the two numbers
     precision = max(exact.adjusted(), written.adjusted(), 0) + max(places, 0) + 30
     context = Context(prec=precision, Emax=MAX_EMAX, Emin=MIN_EMIN)
