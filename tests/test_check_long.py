@@ -135,7 +135,7 @@ def test_fuzz_long_answers_never_crash(answers: list[tuple[str, str]]) -> None:
 
 def test_carried_huge_answer_is_judged() -> None:
     """A carried z of -1.65e998 (σ of it is exp(-1.65e998)) still lets later answers be judged."""
-    answers = {"z_i_2": "-1.6517072E+998", "h_2": "-0.1898822490571158724223354", "L": "0.6"}
+    answers = {"z_i_2": "-1.6517072E+998", "h_2": "-0.1898822490571158724223354", "L": "7.0"}
     assert [a.verdict for a in check(PROBLEM, answers).answers] == [WRONG, WRONG, WRONG]
 
 
