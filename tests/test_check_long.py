@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 from contextlib import redirect_stderr, redirect_stdout
 from decimal import Context
 from decimal import Decimal as D
@@ -117,7 +118,11 @@ def long_answers(draw: st.DrawFn) -> tuple[str, str]:
     return draw(st.sampled_from(NAMES)), f"{sign}{head}.{body}e{exponent}"
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+#: Few examples by default (a 10,000-digit check takes about a second); more for a long run.
+FUZZ_EXAMPLES = 12 if os.environ.get("HYPOTHESIS_PROFILE", "default") == "default" else 300
+
+
+@settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(answers=st.lists(long_answers(), min_size=1, max_size=3, unique_by=lambda a: a[0]))
 def test_fuzz_long_answers_never_crash(answers: list[tuple[str, str]]) -> None:
     """Any length (1..10,000 digits) and exponent: a verdict, or a refusal of bad input."""

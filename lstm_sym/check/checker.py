@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import InputError, LstmSymError
 from ..evaluate import BACKWARD, GRADIENT, Evaluator, Hook
+from ..latex.names import NameStyle
 from ..model import Model
 from ..names import Name, name_of
 from ..numbers import format_decimal
@@ -49,6 +50,7 @@ from .verdicts import (
     subtract,
     unit,
 )
+from .work import name_latex, work_line
 
 #: How many of the nearest earlier answers are tried one by one to say which explain a value.
 ATTRIBUTION = 6
@@ -365,8 +367,9 @@ def check(
         answers = read_answers(answers)
     elif isinstance(answers, Mapping):
         answers = answers_from_dict(answers)
+    catalogue = Catalogue(problem)
     try:
-        entries = _entries(answers, Catalogue(problem))
+        entries = _entries(answers, catalogue)
     except InputError as error:
         raise error.located(answers_source) if answers_source else error from None
     checker = _Checker(problem, entries)
@@ -375,7 +378,16 @@ def check(
         checker.judge(entry, refs[entry.quantity.name], entries[:k])
     findings, labels = checker.mistakes()
     first = next((e for e in entries if e.verdict == WRONG and not e.follows_from), None)
-    checks = tuple(_result(e, refs[e.quantity.name], labels.get(e.key, [])) for e in entries)
+    names = NameStyle(problem.cell)
+    vector_output = any(n.base == problem.cell.output for n in catalogue.wholes)
+    latex = {e.key: name_latex(problem, names, e.quantity.name, vector_output) for e in entries}
+    checks = tuple(
+        _result(e, refs[e.quantity.name], labels.get(e.key, []), latex[e.key]) for e in entries
+    )
+    work = None
+    if first is not None:
+        rounded = refs[first.quantity.name].rounded
+        work = work_line(problem, first.quantity, first.written, rounded, latex[first.key])
     return CheckReport(
         title=problem.title,
         problem_source=problem.source,
@@ -383,11 +395,12 @@ def check(
         answers=checks,
         first_wrong=str(first.quantity.name) if first else None,
         mistakes=tuple(findings),
+        work=work,
         seconds=time.perf_counter() - start,
     )
 
 
-def _result(entry: _Entry, reference: Reference, mistakes: list[str]) -> AnswerCheck:
+def _result(entry: _Entry, reference: Reference, mistakes: list[str], latex: str) -> AnswerCheck:
     explanation = entry.explanation
     if mistakes and entry.verdict == WRONG:
         explanation += "; reproduced by: " + "; ".join(mistakes)
@@ -404,4 +417,5 @@ def _result(entry: _Entry, reference: Reference, mistakes: list[str]) -> AnswerC
         drift=entry.drift,
         follows_from=entry.follows_from,
         mistakes=tuple(mistakes),
+        latex=latex,
     )
