@@ -177,5 +177,4 @@ def test_latex_report_compiles(report, wrong: CheckReport, tmp_path: Path) -> No
         text = subprocess.run(
             ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
         ).stdout
-        assert "answer" in text and "off by" in text
-
+        assert "answer" in text and "off by" in text and "yours:" in text
