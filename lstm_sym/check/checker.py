@@ -120,8 +120,6 @@ class _Checker:
         #: working digits of every search (longer answers each use their own)
         self.dps = max(30, max(searched, default=0) + 20)
         self._rounded: dict[Rounding, Values] = {}
-        self._inputs: dict[Name, frozenset[Name]] | None = None
-        self._ancestors: dict[Name, frozenset[Name]] = {}
 
     def dps_for(self, entry: _Entry) -> int:
         """Working digits that judge ``entry`` (its places and 20 more)."""
@@ -174,35 +172,12 @@ class _Checker:
         return self._rounded[rounding]
 
     # -- dependencies ----------------------------------------------------------------------
-    def _program_inputs(self) -> dict[Name, frozenset[Name]] | None:
-        """The named quantities each assignment of the scalar program reads (None: unknown)."""
-        if self._inputs is None:
-            try:
-                program = Model(self.problem).program(view="scalar", gradients=self.gradients)
-                self._inputs = {
-                    a.name: frozenset(n for n in map(name_of, a.expr.free_symbols) if n is not None)
-                    for a in program
-                }
-            except LstmSymError:  # a program too large to list: every answer may depend
-                self._inputs = {}
-        return self._inputs or None
-
     def ancestors(self, name: Name) -> frozenset[Name] | None:
         """Every quantity ``name`` depends on, through the program's data flow (None: unknown)."""
-        inputs = self._program_inputs()
-        if inputs is None or name not in inputs:
-            return None
-        found = self._ancestors.get(name)
-        if found is None:
-            seen: set[Name] = set()
-            stack = [name]
-            while stack:
-                for parent in inputs.get(stack.pop(), ()):
-                    if parent not in seen:
-                        seen.add(parent)
-                        stack.append(parent)
-            found = self._ancestors[name] = frozenset(seen)
-        return found
+        flow = _FLOWS.get(self.problem)
+        if flow is None:
+            flow = _FLOWS[self.problem] = DataFlow(self.problem)
+        return flow.ancestors(name)
 
     def feeds(self, earlier: _Entry, entry: _Entry) -> bool:
         """Whether ``entry``'s quantity is downstream of ``earlier``'s (carrying it matters)."""
@@ -343,6 +318,40 @@ class _Checker:
                     found.append(entry)
         return found
 
+
+class DataFlow:
+    """Which quantities of a problem each quantity is computed from (its scalar program)."""
+
+    def __init__(self, problem: Problem):
+        try:
+            program = Model(problem).program(view="scalar", gradients=True)
+            self.inputs: dict[Name, frozenset[Name]] | None = {
+                a.name: frozenset(n for n in map(name_of, a.expr.free_symbols) if n is not None)
+                for a in program
+            }
+        except LstmSymError:  # a program too large to list: every answer may depend
+            self.inputs = None
+        self._ancestors: dict[Name, frozenset[Name]] = {}
+
+    def ancestors(self, name: Name) -> frozenset[Name] | None:
+        """Every quantity ``name`` depends on (None: unknown)."""
+        if self.inputs is None or name not in self.inputs:
+            return None
+        found = self._ancestors.get(name)
+        if found is None:
+            seen: set[Name] = set()
+            stack = [name]
+            while stack:
+                for parent in self.inputs.get(stack.pop(), ()):
+                    if parent not in seen:
+                        seen.add(parent)
+                        stack.append(parent)
+            found = self._ancestors[name] = frozenset(seen)
+        return found
+
+
+#: Data flows of checked problems (built once per problem, when an answer needs one).
+_FLOWS: weakref.WeakKeyDictionary[Problem, DataFlow] = weakref.WeakKeyDictionary()
 
 #: Compiled evaluators of mistaken variants (variants are cached per problem).
 _EVALUATORS: weakref.WeakKeyDictionary[Variant, Evaluator] = weakref.WeakKeyDictionary()

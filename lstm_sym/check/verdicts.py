@@ -11,7 +11,7 @@ are compared with :func:`reproduces`, which counts a tie either way.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from typing import Any
@@ -110,12 +110,42 @@ class Reference:
         return subtract(written, self.plus_two)
 
 
-def shown_places(places: int, value: mpmath.mpf) -> int:
-    """The places at which a wrong answer's note shows the exact value (about ``value``)."""
-    if not value:
+def shown_places(places: int, magnitude: int | None) -> int:
+    """The places at which a wrong answer's note shows an exact value of ``magnitude``.
+
+    ``magnitude`` is the value's decimal exponent (``None`` for 0).
+    """
+    if magnitude is None:
         return places + 2
-    magnitude = int(mpmath.floor(mpmath.log10(abs(value))))
     return max(places + 2, min(SHOWN_DIGITS - 1 - magnitude, SHOWN_PLACES))
+
+
+def _certified(
+    evaluate: Callable[[int], Mapping[Name, Any]], wanted: Mapping[Name, Collection[int]]
+) -> dict[tuple[Name, int], Decimal]:
+    """Each wanted value correctly rounded at each of its numbers of places (any sign).
+
+    One certification covers them all: each value is scaled by a power of ten so that
+    rounding it to a common number of places rounds the value to the places wanted.
+    """
+    top = max(0, max(q for qs in wanted.values() for q in qs))
+
+    def scaled(dps: int) -> dict[tuple[Name, int], mpmath.mpf]:
+        values = evaluate(dps)
+        with mpmath.workdps(dps):
+            return {
+                (name, q): values[name] * mpmath.power(10, q - top)
+                for name, qs in wanted.items()
+                for q in qs
+            }
+
+    found = {}
+    for (name, q), value in certify(scaled, top, decimals=True).items():
+        sign, digits, exponent = value.as_tuple()
+        assert isinstance(exponent, int)
+        shifted = Decimal((sign, digits, exponent + top - q))
+        found[(name, q)] = shifted if decimals(shifted) == q else round_decimals(shifted, q)
+    return found
 
 
 def references(
@@ -123,44 +153,39 @@ def references(
 ) -> dict[Name, Reference]:
     """Certified references for ``wanted`` (name -> decimal places, any sign).
 
-    ``evaluate(dps)`` returns every quantity at a working precision. One certification
-    covers every answer: each value is scaled by a power of ten so that rounding it to a
-    common number of places rounds the value to the places wanted.
+    ``evaluate(dps)`` returns every quantity at a working precision.
     """
     if not wanted:
         return {}
-    rough = evaluate(20)
-    places = {
-        name: (p, p + 2, p + FINE, shown_places(p, rough[name])) for name, p in wanted.items()
-    }
-    top = max(0, max(q for wanted_places in places.values() for q in wanted_places))
-
-    def scaled(dps: int) -> dict[tuple[Name, int], mpmath.mpf]:
-        values = evaluate(dps)
-        with mpmath.workdps(dps):
-            return {
-                (name, q): values[name] * mpmath.power(10, q - top)
-                for name, wanted_places in places.items()
-                for q in set(wanted_places)
-            }
-
-    certified = certify(scaled, top, decimals=True)
-
-    def back(name: Name, q: int) -> Decimal:
-        sign, digits, exponent = certified[(name, q)].as_tuple()
-        assert isinstance(exponent, int)
-        value = Decimal((sign, digits, exponent + top - q))
-        return value if decimals(value) == q else round_decimals(value, q)
-
+    certified = _certified(evaluate, {n: {p, p + 2, p + FINE} for n, p in wanted.items()})
+    magnitudes: dict[Name, int | None] = {}
+    for name, p in wanted.items():
+        fine = certified[(name, p + FINE)]
+        magnitudes[name] = fine.adjusted() if fine else None
+    unknown = [n for n, m in magnitudes.items() if m is None and wanted[n] + FINE < SHOWN_PLACES]
+    if unknown:  # below the fine places: the magnitude of a (small) value, roughly
+        rough = evaluate(20)
+        for name in unknown:
+            value = rough[name]
+            if value:
+                magnitudes[name] = int(mpmath.floor(mpmath.log10(abs(value))))
+    shown = {n: shown_places(p, magnitudes[n]) for n, p in wanted.items()}
+    more = {n: {q} for n, q in shown.items() if q != wanted[n] + 2}
+    if more:
+        certified |= _certified(evaluate, more)
     found = {}
-    for name, (p, two, fine_places, shown) in places.items():
-        fine = back(name, fine_places)
-        reference = Reference(back(name, p), back(name, two), fine, back(name, shown))
+    for name, p in wanted.items():
+        fine = certified[(name, p + FINE)]
+        reference = Reference(
+            certified[(name, p)], certified[(name, p + 2)], fine, certified[(name, shown[name])]
+        )
         # agreeing roundings do not settle an exact tie: there the fine value decides
         if reference.is_tie(p):
             reference = dataclasses.replace(reference, rounded=round_decimals(fine, p))
-        if reference.is_tie(two):
-            reference = dataclasses.replace(reference, plus_two=round_decimals(fine, two))
+        if reference.is_tie(p + 2):
+            reference = dataclasses.replace(reference, plus_two=round_decimals(fine, p + 2))
+            if shown[name] == p + 2:
+                reference = dataclasses.replace(reference, shown=reference.plus_two)
         found[name] = reference
     return found
 
