@@ -16,6 +16,7 @@ from lstm_sym import loads_problem
 from lstm_sym.check import MISTAKES, CheckReport, MistakeFinding, check
 from lstm_sym.check.mistakes import variants
 from lstm_sym.check.render import to_latex, to_markdown, typeset
+from lstm_sym.cli import main
 from lstm_sym.latex import build_pdf
 
 HOSTILE = r"\input{/etc/passwd} & $x$ % #1 _ ^ ~ | `md` \write18{ls}"
@@ -96,6 +97,8 @@ def test_line_of_work_of_a_squared_error_and_a_gradient() -> None:
     work = check(HW6, {"(y_2-h_2)^2": D("0.5")}).work
     assert work is not None and work.text == "se_2 = (-h_2 + y_2)**2 = (-(-0.2) + 0.8)**2 = 1.0"
     assert work.latex[0].startswith(r"\left(y_{2} - h_{2}\right)^{2} &= \left(0.8 - ")
+    work = check(HW6, {"h_2": D("-0.5")}).work
+    assert work is not None and work.text == "h_2 = o_2*tanh(c_2) = 0.9*tanh(-0.2) = -0.2"
     work = check(HW6, {"dL_dW_f[1,2]": D("0.050")}).work
     assert work is not None
     assert work.text.endswith("= 0.000*0 + (-0.034)*(-1) = 0.034")
@@ -166,6 +169,11 @@ def test_latex_report_compiles(report, wrong: CheckReport, tmp_path: Path) -> No
         for v in variants(problem)
     )
     long = check(problem, {"h_1": "0." + "3" * 10_000, "c_1": "1e-1000"})
+    answers = tmp_path / "answers.toml"
+    answers.write_text('h_1 = 0.23000\n"(y_2-h_2)^2" = 0.9\nL = 1.0597\n')
+    cli = tmp_path / "cli.tex"
+    assert main(["check", HW6, str(answers), "--report", str(cli)]) == 1
+    build_pdf(cli)  # the command line's --report path compiles as it is
     for name, source in {"hostile": report, "wrong": wrong, "long": long}.items():
         if name == "wrong":
             source = CheckReport(**{**source.__dict__, "mistakes": findings})

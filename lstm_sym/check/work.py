@@ -135,5 +135,18 @@ class PlainPrinter(StrPrinter):
             return str(name)
         return f"({shown})" if shown.startswith("-") or "/" in shown else shown
 
+    def _print_Function(self, expr: sympy.Function) -> str:
+        """``tanh(-0.21688)``: an argument needs no parentheses of its own."""
+        args = ", ".join(
+            self._print(arg).removeprefix("(").removesuffix(")") if _bare(arg) else self._print(arg)
+            for arg in expr.args
+        )
+        return f"{expr.func.__name__}({args})"
+
+
+def _bare(expr: sympy.Basic) -> bool:
+    """A lone name (printed as a number that may be parenthesized)."""
+    return isinstance(expr, sympy.Symbol)
+
 
 __all__ = ["WorkLine", "name_latex", "plain_number", "work_line"]
