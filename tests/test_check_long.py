@@ -99,7 +99,7 @@ NAMES = ["h_1", "L", "delta_c_1", "dL_dW_f[1,2]", "se_2"]
 @st.composite
 def long_answers(draw: st.DrawFn) -> tuple[str, str]:
     """A name and a decimal string of 1 to 10,000 digits at an exponent from tiny to huge."""
-    digits = draw(st.one_of(st.integers(1, 25), st.integers(26, 10_000)).filter(lambda k: k > 0))
+    digits = draw(st.one_of(st.integers(1, 25), st.integers(26, 10_000)))
     head = draw(st.integers(1, 9))
     tail = draw(st.sampled_from(["0", "3", "9", "mixed"]))
     body = (

@@ -217,7 +217,7 @@ class _Checker:
         if entry.written in reference.truncations(places):
             entry.verdict = TRUNCATED
             entry.explanation = (
-                f"truncated: correctly rounded to {places} places it is "
+                f"truncated: correctly rounded to {places} place{'' if places == 1 else 's'} it is "
                 f"{format_decimal(reference.rounded)}"
             )
             return

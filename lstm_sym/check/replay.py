@@ -73,7 +73,8 @@ class Rounding:
     truncate: bool = False
 
     def describe(self) -> str:
-        unit = "significant digits" if self.significant else "decimal places"
+        unit = "significant digit" if self.significant else "decimal place"
+        unit += "" if self.digits == 1 else "s"
         how = "truncating" if self.truncate else "rounding"
         return f"{how} every intermediate value to {self.digits} {unit}"
 
