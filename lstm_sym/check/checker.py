@@ -120,6 +120,7 @@ class _Checker:
         #: working digits of every search (longer answers each use their own)
         self.dps = max(30, max(searched, default=0) + 20)
         self._rounded: dict[Rounding, Values] = {}
+        self._flow: DataFlow | None = None
 
     def dps_for(self, entry: _Entry) -> int:
         """Working digits that judge ``entry`` (its places and 20 more)."""
@@ -174,10 +175,11 @@ class _Checker:
     # -- dependencies ----------------------------------------------------------------------
     def ancestors(self, name: Name) -> frozenset[Name] | None:
         """Every quantity ``name`` depends on, through the program's data flow (None: unknown)."""
-        flow = _FLOWS.get(self.problem)
-        if flow is None:
-            flow = _FLOWS[self.problem] = DataFlow(self.problem)
-        return flow.ancestors(name)
+        if self._flow is None:  # hashing a problem is not free: look it up once
+            self._flow = _FLOWS.get(self.problem)
+            if self._flow is None:
+                self._flow = _FLOWS[self.problem] = DataFlow(self.problem)
+        return self._flow.ancestors(name)
 
     def feeds(self, earlier: _Entry, entry: _Entry) -> bool:
         """Whether ``entry``'s quantity is downstream of ``earlier``'s (carrying it matters)."""
