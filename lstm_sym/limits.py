@@ -53,6 +53,7 @@ LIMITS: dict[str, Limit] = {
         Limit("exact_nodes", 20_000, "nodes of the largest exact value (Model.exact)"),
         Limit("number_digits", 3000, "significant digits of one input number"),
         Limit("number_exponent", 1000, "decimal exponent of one input number (1e1000)"),
+        Limit("answer_digits", 10_000, "significant digits of one answer (lstm-sym check)"),
         Limit("file_bytes", 64 * 1024 * 1024, "bytes of one problem file"),
         Limit("parameter_values", 4_000_000, "numbers in one parameter file (.npz, .pt)"),
         Limit("equations", 200, "equations of one custom cell"),

@@ -233,7 +233,7 @@ def round_decimals(value: Decimal, decimals: int, *, truncate: bool = False) -> 
     """``value`` correctly rounded (half to even) or truncated to ``decimals`` decimal places."""
     quantum = Decimal(1).scaleb(-decimals)
     rounding = ROUND_DOWN if truncate else ROUND_HALF_EVEN
-    precision = max(value.adjusted(), 0) + decimals + 10
+    precision = max(value.adjusted() + decimals, 0) + 10  # the result's digits, and a carry
     return value.quantize(
         quantum, rounding=rounding, context=Context(prec=precision, Emax=MAX_EMAX, Emin=MIN_EMIN)
     )

@@ -257,3 +257,43 @@ def test_an_enormous_answer_name_is_one_short_error() -> None:
     with pytest.raises(InputError) as error:
         check("examples/hw6.toml", {"h_" + "9" * 5000: "0.1"})
     assert len(str(error.value)) < 300 and "\n" not in str(error.value)
+
+
+def _upstream(problem: object, name: str) -> set[str]:
+    """Every quantity ``name`` is computed from, through the scalar program's assignments."""
+    from lstm_sym.model import Model
+
+    program = Model(problem).program(view="scalar")  # type: ignore[arg-type]
+    reads = {str(a.name): {str(s) for s in a.expr.free_symbols} for a in program}
+    found: set[str] = set()
+    stack = [name]
+    while stack:
+        for parent in reads.get(stack.pop(), ()):
+            if parent not in found:
+                found.add(parent)
+                stack.append(parent)
+    return found
+
+
+def test_drift_names_only_answers_it_depends_on() -> None:
+    """A drift note credits only earlier answers upstream of it (not dL_dh_0 or dL_dx_1 for dL_dx_2)."""
+    import re
+
+    from lstm_sym.check.replay import Rounding, evaluate
+    from lstm_sym.evaluate import Evaluator
+    from lstm_sym.numbers import exact_decimal, round_decimals
+
+    problem = load_problem(HW6)
+    values = evaluate(Evaluator(problem), 40, gradients=True, hook=Rounding(4))
+    report = check(
+        problem, {str(n): round_decimals(exact_decimal(v), 4) for n, v in values.items()}
+    )
+    notes = {a.name: a.drift or "" for a in report.answers}
+    assert notes["dL_dx_2[1]"].startswith("carried your rounded")
+    assert not re.search(r"dL_dh_0|dL_dc_0|dL_dx_1", notes["dL_dx_2[1]"])
+    carried = {k: re.findall(r"(\S+) = ", v) for k, v in notes.items() if v.startswith("carried")}
+    assert len(carried) >= 10
+    for name, credited in carried.items():
+        se = {"se_1": "ell_1", "se_2": "ell_2"}
+        source = se.get(name, name)
+        assert {se.get(c, c) for c in credited} <= _upstream(problem, source), name

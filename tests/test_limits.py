@@ -16,6 +16,7 @@ import pytest
 
 from lstm_sym import Model, problem_from_dict
 from lstm_sym.cellspec import parse_cell
+from lstm_sym.check.answers import written_decimal
 from lstm_sym.cli import main
 from lstm_sym.convert import load
 from lstm_sym.errors import InputError
@@ -62,6 +63,7 @@ CASES: dict[str, tuple[int, Callable[[Path], object]]] = {
     "exact_nodes": (5, lambda _: Model(load_problem(HW6)).exact()),
     "number_digits": (3, lambda _: parse_number("0.1234", "x")),
     "number_exponent": (3, lambda _: parse_number("1e4", "x")),
+    "answer_digits": (3, lambda _: written_decimal("0.1234", "h_1")),
     "file_bytes": (100, lambda _: load_problem(HW6)),
     "parameter_values": (10, lambda tmp: load(_npz(tmp), cell="lstm")),
     "equations": (1, lambda _: parse_cell(["z = W @ x", "h = tanh(z)"])),

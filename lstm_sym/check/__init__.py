@@ -10,7 +10,7 @@
 from .answers import Answer, loads_answers, read_answers
 from .checker import check
 from .mistakes import MISTAKES, Mistake, Variant, register_mistake
-from .report import AnswerCheck, CheckReport, MistakeFinding
+from .report import AnswerCheck, CheckReport, MistakeFinding, WorkLine
 from .verdicts import CORRECT, DRIFT, TRUNCATED, VERDICTS, WRONG
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Mistake",
     "MistakeFinding",
     "Variant",
+    "WorkLine",
     "check",
     "loads_answers",
     "read_answers",

@@ -3,13 +3,16 @@
 An answers file is TOML: ``name = value`` per answer, where a value is a decimal
 literal (``0.5298`` claims four decimal places, ``0.50`` two), a string holding one
 (``"0.5298"``) or a list of them for a vector or matrix
-(``dL_dW_f = [-0.01697, 0.03394]``). Numbers are read by :mod:`lstm_sym.numbers`'
-grammar (never ``eval``); fractions are refused, since they claim no digits.
+(``dL_dW_f = [-0.01697, 0.03394]``). Numbers are read by a small grammar (never
+``eval``); fractions are refused, since they claim no digits. An answer may have up to
+``answer_digits`` (10,000) significant digits, within the ``number_exponent`` range of
+problem files (1e-1000 to 1e1000); beyond either it is refused with a one-line error.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,13 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, describe
-from ..numbers import parse_number
+from ..limits import LimitError, check, limit
 from ..problem import parse_toml, read_toml
 
 #: An answer's value: one number, or nested lists of numbers (a vector or a matrix).
 Value = Decimal | list["Value"]
 
-_NUMBER = 'a number (such as 0.2, -3, 1e-4 or "1/3")'
+_DECIMAL = re.compile(
+    r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE](?P<exp>[+-]?\d+))?",
+    re.ASCII,  # ASCII digits only: "١٢" is not a number
+)
 
 #: Most answers one file may hold (components counted).
 MAX_ANSWERS = 10_000
@@ -52,21 +58,58 @@ def written_decimal(value: object, field: str) -> Decimal:
     expected = "a decimal number (such as 0.5298 or -3) with the digits as written"
     if isinstance(value, float) and math.isfinite(value):
         value = repr(value)  # a Python float's shortest repr: the digits as typed
-    if (isinstance(value, str) and "/" in value) or not isinstance(value, str | Decimal | int):
-        # fractions claim no digits as written
+    if isinstance(value, bool) or not isinstance(value, str | Decimal | int):
         raise InputError(field, expected, describe(value))
-    try:
-        parse_number(value, field)  # the grammar and size limits of problem files
-    except InputError as error:
-        found = error.found if "number" in error.expected else repr(value)
-        raise InputError(
-            field, expected if error.expected in ("a number", _NUMBER) else error.expected, found
-        ) from None
     if isinstance(value, str):
-        return Decimal(value.strip())
-    if isinstance(value, Decimal):
-        return value
-    return Decimal(value)
+        number = _from_text(value, field, expected)
+    elif isinstance(value, int):
+        if value.bit_length() > 3.33 * limit("answer_digits") + 4:  # too many for str()
+            _too_many_digits(field, f"an integer of {value.bit_length():,} bits")
+        number = Decimal(value)
+    elif not value.is_finite():
+        raise InputError(field, "a finite number", str(value))
+    else:
+        number = value
+    digits = len("".join(map(str, number.as_tuple().digits)).lstrip("0"))
+    if digits > limit("answer_digits"):
+        _too_many_digits(field, f"{digits:,} digits")
+    bound = limit("number_exponent")
+    if abs(number.adjusted()) > bound:  # 0E-5000 too: it claims 5,000 places
+        raise LimitError(
+            "number_exponent",
+            field,
+            f"a number between 1e-{bound} and 1e{bound} in size",
+            describe(value),
+        )
+    return number
+
+
+def _from_text(value: str, field: str, expected: str) -> Decimal:
+    text = value.strip()
+    if len(text) > limit("answer_digits") + limit("number_exponent") + 40:
+        _too_many_digits(field, f"a string of {len(text):,} characters")
+    match = _DECIMAL.fullmatch(text)
+    if not match:
+        raise InputError(field, expected, describe(value))
+    if match["exp"] and len(match["exp"].lstrip("+-").lstrip("0")) > 18:
+        bound = limit("number_exponent")
+        raise LimitError(
+            "number_exponent",
+            field,
+            f"a number between 1e-{bound} and 1e{bound} in size",
+            describe(value),
+        )
+    return Decimal(text)
+
+
+def _too_many_digits(field: str, found: str) -> None:
+    check(
+        "answer_digits",
+        limit("answer_digits") + 1,
+        field,
+        "a number of at most {limit} significant digits",
+        found=found,
+    )
 
 
 def _value(value: Any, field: str, depth: int = 0) -> Value:

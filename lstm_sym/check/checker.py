@@ -5,7 +5,13 @@ certified exact values. Anything else is re-evaluated the way a hand calculation
 carrying the student's own earlier values (follow-through, as graders give credit), and
 rounding every intermediate value to a range of digits (rounding drift). Answers still
 unexplained are wrong; the mistake catalogue then says which known mistakes reproduce
-them.
+them. Only earlier answers the answer depends on (upstream in the program's data flow)
+are carried and named.
+
+Answers of any length get a verdict. Those written to more than ``SEARCH_PLACES``
+places (machine printouts, not hand calculations) are judged against the exact values and
+the student's own earlier values only: rounding habits and catalogued mistakes are not
+searched at that precision.
 """
 
 from __future__ import annotations
@@ -18,12 +24,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import mpmath
-
-from ..errors import InputError
+from ..errors import InputError, LstmSymError
 from ..evaluate import BACKWARD, GRADIENT, Evaluator, Hook
-from ..names import Name
-from ..numbers import exact_decimal, format_decimal
+from ..latex.names import NameStyle
+from ..model import Model
+from ..names import Name, name_of
+from ..numbers import format_decimal
 from ..problem import Problem, load_problem
 from .answers import Answer, Value, answers_from_dict, read_answers
 from .mistakes import MISTAKES, Variant, variants
@@ -37,16 +43,23 @@ from .verdicts import (
     WRONG,
     Reference,
     decimals,
+    nearby,
     references,
     reproduces,
     significant,
+    subtract,
+    unit,
 )
+from .work import name_latex, work_line
 
 #: How many of the nearest earlier answers are tried one by one to say which explain a value.
 ATTRIBUTION = 6
 #: Within how many units of the last place a mistaken value must come before the student's
 #: own earlier values are carried through the mistaken program too.
 NEAR = 20
+#: Answers written to more decimal places than this get no search of rounding habits or
+#: catalogued mistakes (each would re-evaluate the problem at their precision).
+SEARCH_PLACES = 40
 
 
 @dataclass
@@ -60,6 +73,11 @@ class _Entry:
     explanation: str = ""
     drift: str | None = None
     follows_from: tuple[str, ...] = ()
+
+
+def searchable(entry: _Entry) -> bool:
+    """Whether rounding habits and catalogued mistakes are searched for ``entry``."""
+    return decimals(entry.written) <= SEARCH_PLACES
 
 
 def _flatten(value: Value) -> list[Decimal]:
@@ -98,11 +116,22 @@ class _Checker:
         self.entries = entries
         self.gradients = any(e.quantity.section in (BACKWARD, GRADIENT) for e in entries)
         self.evaluator = Evaluator(problem)
-        self.dps = max(30, max(decimals(e.written) for e in entries) + 20)
+        searched = [decimals(e.written) for e in entries if searchable(e)]
+        #: working digits of every search (longer answers each use their own)
+        self.dps = max(30, max(searched, default=0) + 20)
         self._rounded: dict[Rounding, Values] = {}
+        self._flow: DataFlow | None = None
 
-    def values(self, hook: Hook | None = None, evaluator: Evaluator | None = None) -> Values:
-        return evaluate(evaluator or self.evaluator, self.dps, gradients=self.gradients, hook=hook)
+    def dps_for(self, entry: _Entry) -> int:
+        """Working digits that judge ``entry`` (its places and 20 more)."""
+        return max(self.dps, decimals(entry.written) + 20)
+
+    def values(
+        self, hook: Hook | None = None, evaluator: Evaluator | None = None, dps: int = 0
+    ) -> Values:
+        return evaluate(
+            evaluator or self.evaluator, dps or self.dps, gradients=self.gradients, hook=hook
+        )
 
     def value(
         self, entry: _Entry, values: Values, problem: Problem | None = None, dps: int = 0
@@ -143,6 +172,21 @@ class _Checker:
             self._rounded[rounding] = self.values(rounding)
         return self._rounded[rounding]
 
+    # -- dependencies ----------------------------------------------------------------------
+    def ancestors(self, name: Name) -> frozenset[Name] | None:
+        """Every quantity ``name`` depends on, through the program's data flow (None: unknown)."""
+        if self._flow is None:  # hashing a problem is not free: look it up once
+            self._flow = _FLOWS.get(self.problem)
+            if self._flow is None:
+                self._flow = _FLOWS[self.problem] = DataFlow(self.problem)
+        return self._flow.ancestors(name)
+
+    def feeds(self, earlier: _Entry, entry: _Entry) -> bool:
+        """Whether ``entry``'s quantity is downstream of ``earlier``'s (carrying it matters)."""
+        ancestors = self.ancestors(entry.quantity.source)
+        return ancestors is None or earlier.quantity.source in ancestors
+
+    # -- verdicts --------------------------------------------------------------------------
     def judge(self, entry: _Entry, reference: Reference, earlier: list[_Entry]) -> None:
         places = decimals(entry.written)
         if entry.written in reference.correct(places):
@@ -150,21 +194,18 @@ class _Checker:
             if reference.is_tie(places):
                 entry.explanation += " (the exact value is a tie: either neighbour is correct)"
             return
-        sound = [e for e in earlier if e.verdict != WRONG]
-        wrong = [e for e in earlier if e.verdict == WRONG]
-        if sound and reproduces(
-            self.value(entry, self.values(self.carry(sound))), entry.written, truncation=False
-        ):
+        upstream = [e for e in earlier if self.feeds(e, entry)]
+        sound = [e for e in upstream if e.verdict != WRONG]
+        wrong = [e for e in upstream if e.verdict == WRONG]
+        dps = self.dps_for(entry)
+
+        def carried_gives(carried: list[_Entry]) -> bool:
+            value = self.value(entry, self.values(self.carry(carried), dps=dps), dps=dps)
+            return reproduces(value, entry.written, truncation=False)
+
+        if sound and carried_gives(sound):
             # name the values that explain it on their own, among the nearest earlier ones
-            used = [
-                e
-                for e in sound[-ATTRIBUTION:]
-                if reproduces(
-                    self.value(entry, self.values(self.carry([e]))),
-                    entry.written,
-                    truncation=False,
-                )
-            ] or sound[-3:]
+            used = [e for e in sound[-ATTRIBUTION:] if carried_gives([e])] or sound[-3:]
             shown = ", ".join(f"{e.quantity.name} = {format_decimal(e.written)}" for e in used)
             used_places = sorted({decimals(e.written) for e in used})
             at = ", ".join(map(str, used_places))
@@ -178,11 +219,11 @@ class _Checker:
         if entry.written in reference.truncations(places):
             entry.verdict = TRUNCATED
             entry.explanation = (
-                f"truncated: correctly rounded to {places} places it is "
+                f"truncated: correctly rounded to {places} place{'' if places == 1 else 's'} it is "
                 f"{format_decimal(reference.rounded)}"
             )
             return
-        for rounding in self.roundings(entry.written):
+        for rounding in self.roundings(entry.written) if searchable(entry) else ():
             value = self.value(entry, self.rounded_values(rounding))
             if reproduces(value, entry.written, truncation=False):
                 entry.verdict, entry.drift = DRIFT, rounding.describe()
@@ -192,11 +233,11 @@ class _Checker:
                 )
                 return
         entry.verdict = WRONG
-        exact = format_decimal(reference.plus_two)
+        exact = format_decimal(reference.shown)
         if wrong:
             rounding = Rounding(places)
             for after in (None, rounding):
-                if not self._carried_reproduces(entry, earlier, after):
+                if not self._carried_reproduces(entry, upstream, after):
                     continue
                 needed = (
                     [  # the wrong values that explain it on their own (else all of them)
@@ -217,12 +258,13 @@ class _Checker:
     def _carried_reproduces(
         self, entry: _Entry, carried: list[_Entry], after: Rounding | None
     ) -> bool:
-        values = self.values(self.carry(carried, after=after))
-        return reproduces(self.value(entry, values), entry.written)
+        dps = self.dps_for(entry)
+        values = self.values(self.carry(carried, after=after), dps=dps)
+        return reproduces(self.value(entry, values, dps=dps), entry.written)
 
     # -- mistakes ------------------------------------------------------------------------
     def mistakes(self) -> tuple[list[MistakeFinding], dict[str, list[str]]]:
-        wrong = [e for e in self.entries if e.verdict == WRONG]
+        wrong = [e for e in self.entries if e.verdict == WRONG and searchable(e)]
         roots = {e.key for e in wrong if not e.follows_from}
         findings: list[MistakeFinding] = []
         labels: dict[str, list[str]] = {}
@@ -262,10 +304,12 @@ class _Checker:
                 continue
             # carrying the student's rounded earlier values moves a value by a few units of
             # the last place: only then is the (bounded number of) carried re-evaluations worth it
-            near = Decimal(NEAR).scaleb(-decimals(entry.written))
+            places = decimals(entry.written)
+            close = nearby(value, places)
             if (
                 carried_runs >= ATTRIBUTION
-                or abs(exact_decimal(mpmath.mpf(value)) - entry.written) > near
+                or close is None
+                or subtract(close, entry.written).copy_abs() > unit(places, NEAR)
             ):
                 continue
             earlier = [e for e in self.entries if e.quantity.position < entry.quantity.position]
@@ -276,6 +320,40 @@ class _Checker:
                     found.append(entry)
         return found
 
+
+class DataFlow:
+    """Which quantities of a problem each quantity is computed from (its scalar program)."""
+
+    def __init__(self, problem: Problem):
+        try:
+            program = Model(problem).program(view="scalar", gradients=True)
+            self.inputs: dict[Name, frozenset[Name]] | None = {
+                a.name: frozenset(n for n in map(name_of, a.expr.free_symbols) if n is not None)
+                for a in program
+            }
+        except LstmSymError:  # a program too large to list: every answer may depend
+            self.inputs = None
+        self._ancestors: dict[Name, frozenset[Name]] = {}
+
+    def ancestors(self, name: Name) -> frozenset[Name] | None:
+        """Every quantity ``name`` depends on (None: unknown)."""
+        if self.inputs is None or name not in self.inputs:
+            return None
+        found = self._ancestors.get(name)
+        if found is None:
+            seen: set[Name] = set()
+            stack = [name]
+            while stack:
+                for parent in self.inputs.get(stack.pop(), ()):
+                    if parent not in seen:
+                        seen.add(parent)
+                        stack.append(parent)
+            found = self._ancestors[name] = frozenset(seen)
+        return found
+
+
+#: Data flows of checked problems (built once per problem, when an answer needs one).
+_FLOWS: weakref.WeakKeyDictionary[Problem, DataFlow] = weakref.WeakKeyDictionary()
 
 #: Compiled evaluators of mistaken variants (variants are cached per problem).
 _EVALUATORS: weakref.WeakKeyDictionary[Variant, Evaluator] = weakref.WeakKeyDictionary()
@@ -300,8 +378,9 @@ def check(
         answers = read_answers(answers)
     elif isinstance(answers, Mapping):
         answers = answers_from_dict(answers)
+    catalogue = Catalogue(problem)
     try:
-        entries = _entries(answers, Catalogue(problem))
+        entries = _entries(answers, catalogue)
     except InputError as error:
         raise error.located(answers_source) if answers_source else error from None
     checker = _Checker(problem, entries)
@@ -310,7 +389,16 @@ def check(
         checker.judge(entry, refs[entry.quantity.name], entries[:k])
     findings, labels = checker.mistakes()
     first = next((e for e in entries if e.verdict == WRONG and not e.follows_from), None)
-    checks = tuple(_result(e, refs[e.quantity.name], labels.get(e.key, [])) for e in entries)
+    names = NameStyle(problem.cell)
+    vector_output = any(n.base == problem.cell.output for n in catalogue.wholes)
+    latex = {e.key: name_latex(problem, names, e.quantity.name, vector_output) for e in entries}
+    checks = tuple(
+        _result(e, refs[e.quantity.name], labels.get(e.key, []), latex[e.key]) for e in entries
+    )
+    work = None
+    if first is not None:
+        rounded = refs[first.quantity.name].rounded
+        work = work_line(problem, first.quantity, first.written, rounded, latex[first.key])
     return CheckReport(
         title=problem.title,
         problem_source=problem.source,
@@ -318,15 +406,15 @@ def check(
         answers=checks,
         first_wrong=str(first.quantity.name) if first else None,
         mistakes=tuple(findings),
+        work=work,
         seconds=time.perf_counter() - start,
     )
 
 
-def _result(entry: _Entry, reference: Reference, mistakes: list[str]) -> AnswerCheck:
+def _result(entry: _Entry, reference: Reference, mistakes: list[str], latex: str) -> AnswerCheck:
     explanation = entry.explanation
     if mistakes and entry.verdict == WRONG:
         explanation += "; reproduced by: " + "; ".join(mistakes)
-    difference = entry.written - reference.plus_two
     return AnswerCheck(
         key=entry.key,
         name=str(entry.quantity.name),
@@ -334,10 +422,11 @@ def _result(entry: _Entry, reference: Reference, mistakes: list[str]) -> AnswerC
         decimals=decimals(entry.written),
         verdict=entry.verdict,
         rounded=format_decimal(reference.rounded),
-        exact=format_decimal(reference.plus_two),
-        difference=format_decimal(difference),
+        exact=format_decimal(reference.shown),
+        difference=format_decimal(reference.difference(entry.written)),
         explanation=explanation,
         drift=entry.drift,
         follows_from=entry.follows_from,
         mistakes=tuple(mistakes),
+        latex=latex,
     )

@@ -11,18 +11,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Context, Decimal, localcontext
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 from typing import Any
 
+import gmpy2
 import mpmath
 
+from ..errors import TooLargeError
 from ..evaluate import Env, Evaluator, Hook, scalar_values
 from ..names import Name
-from ..numbers import exact_decimal, round_decimals, round_significant, to_mpf
+from ..numbers import round_decimals, round_significant, to_decimal, to_mpf
 from ..problem import Problem
 from .quantities import Quantity
 
 Values = dict[Name, Any]
+
+
+def decimal_mpf(value: Decimal) -> mpmath.mpf:
+    """``value`` correctly rounded to the working precision (any number of digits)."""
+    sign, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    # gmpy2 reads digit strings of any length (int() stops at 4,300 digits)
+    mantissa = int(gmpy2.mpz("".join(map(str, digits)) or "0")) * (-1 if sign else 1)
+    if exponent >= 0:
+        return mpmath.mpf(mantissa * 10**exponent)
+    exact = mpmath.libmp.from_rational(
+        mantissa, 10**-exponent, mpmath.mp.prec, mpmath.libmp.round_nearest
+    )
+    return mpmath.mpf(exact)
 
 
 class Carry:
@@ -44,7 +60,7 @@ class Carry:
         for k, value in self.values.get((target, step, seq), ()):
             vector = list(env[target])
             if k < len(vector) and not isinstance(vector[k], list):
-                vector[k] = mpmath.mpf(str(value))
+                vector[k] = decimal_mpf(value)
                 env[target] = vector
 
 
@@ -57,21 +73,30 @@ class Rounding:
     truncate: bool = False
 
     def describe(self) -> str:
-        unit = "significant digits" if self.significant else "decimal places"
+        unit = "significant digit" if self.significant else "decimal place"
+        unit += "" if self.digits == 1 else "s"
         how = "truncating" if self.truncate else "rounding"
         return f"{how} every intermediate value to {self.digits} {unit}"
 
     def round(self, value: Any) -> Any:
         if isinstance(value, list):
             return [self.round(v) for v in value]
+        value = mpmath.mpf(value)
+        if not self.significant and value and mpmath.mag(value) < -4 * (self.digits + 2):
+            return mpmath.mpf(0)  # far below the last place kept (and cheap for exp(-1e998))
+        try:
+            binary = to_decimal(value, self.digits)
+        except TooLargeError:  # beyond decimal exponents: no digit of it is written down
+            return value
         # the binary value's last bits cleaned first, so that a decimal tie (0.5 · 0.217) is
         # an exact tie and rounds half to even, as it does on paper
-        exact = Context(prec=max(mpmath.mp.dps - 5, 10)).plus(exact_decimal(mpmath.mpf(value)))
+        context = Context(prec=max(mpmath.mp.dps - 5, 10), Emax=MAX_EMAX, Emin=MIN_EMIN)
+        exact = context.plus(binary)
         if self.significant:
             rounded = round_significant(exact, self.digits, truncate=self.truncate)
         else:
             rounded = round_decimals(exact, self.digits, truncate=self.truncate)
-        return mpmath.mpf(str(rounded))
+        return decimal_mpf(rounded)
 
     def after(self, target: str, step: int, seq: int, env: Env) -> None:
         env[target] = self.round(env[target])
@@ -107,8 +132,12 @@ def carried_values(
     scale = problem.loss_scale
     for quantity, written in quantities:
         if quantity.source != quantity.name:  # se_t given: ell_t = scale · se_t
-            with localcontext(prec=60):
-                carried[quantity.source] = written * Decimal(int(scale.p)) / Decimal(int(scale.q))
+            context = Context(
+                prec=len(written.as_tuple().digits) + 60, Emax=MAX_EMAX, Emin=MIN_EMIN
+            )
+            carried[quantity.source] = context.divide(
+                context.multiply(written, Decimal(int(scale.p))), Decimal(int(scale.q))
+            )
         else:
             carried[quantity.name] = written
     return carried

@@ -1,4 +1,8 @@
-"""The result of a check: one verdict per answer, where it went wrong and why; text and JSON."""
+"""The result of a check: one verdict per answer, where it went wrong and why; text and JSON.
+
+Markdown and LaTeX views are in :mod:`lstm_sym.check.render`; in Jupyter a report shows
+its Markdown.
+"""
 
 from __future__ import annotations
 
@@ -35,10 +39,33 @@ class AnswerCheck:
     follows_from: tuple[str, ...] = ()
     #: catalogued mistakes that reproduce this answer
     mistakes: tuple[str, ...] = ()
+    #: the name as the solution sheet typesets it (LaTeX math: ``\tilde{c}_{1}``)
+    latex: str = ""
 
     @property
     def ok(self) -> bool:
         return self.verdict == CORRECT
+
+    @property
+    def off_by(self) -> str:
+        """How far off the answer is, signed (``+0.012585``); empty when it is correct."""
+        if self.ok:
+            return ""
+        return self.difference if self.difference.startswith("-") else "+" + self.difference
+
+
+@dataclass(frozen=True)
+class WorkLine:
+    """The correct line of work of one answered quantity, beside the student's value."""
+
+    #: the canonical name (``h_1``)
+    name: str
+    #: the student's value as written
+    written: str
+    #: the sheet's line as ``align*`` rows (``h_{1} &= o_{1} \tanh{...} = ... = 0.21741``)
+    latex: tuple[str, ...]
+    #: the same line as plain text (``h_1 = o_1*tanh(c_1) = 0.97812*tanh(0.22605) = 0.21741``)
+    text: str
 
 
 @dataclass(frozen=True)
@@ -63,6 +90,9 @@ class CheckReport:
     #: the first wrong answer in dependency order that nothing earlier explains
     first_wrong: str | None
     mistakes: tuple[MistakeFinding, ...] = ()
+    #: the solution sheet's line for the first wrong answer (None without one, or for a
+    #: problem too large for a sheet)
+    work: WorkLine | None = None
     #: seconds the check took
     seconds: float = field(default=0.0, compare=False)
 
@@ -98,10 +128,14 @@ class CheckReport:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
     def to_text(self) -> str:
-        """A readable table, then follow-through and likely mistakes."""
-        head = ("answer", "written", "verdict", "correctly rounded")
-        rows = [(a.key, a.written, a.verdict, a.rounded) for a in self.answers]
-        widths = [max(len(r[k]) for r in [head, *rows]) for k in range(4)]
+        """A readable table, notes, the first wrong answer's line of work, likely mistakes."""
+        head: tuple[str, ...] = ("answer", "written", "verdict", "correctly rounded", "off by")
+        rows: list[tuple[str, ...]] = [
+            (a.key, a.written, a.verdict, a.rounded, a.off_by) for a in self.answers
+        ]
+        if all(a.ok for a in self.answers):
+            head, rows = head[:4], [row[:4] for row in rows]
+        widths = [max(len(r[k]) for r in [head, *rows]) for k in range(len(head))]
         lines = [self.title] if self.title else []
         lines.append("  ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)).rstrip())
         for row in rows:
@@ -110,6 +144,11 @@ class CheckReport:
         if notes:
             lines.append("")
             lines.extend(f"{a.key}: {a.explanation}" for a in notes)
+        if self.work is not None:
+            lines.append("")
+            lines.append(f"The first wrong answer, {self.work.name}, worked correctly:")
+            lines.append(f"  {self.work.text}")
+            lines.append(f"  yours: {self.work.name} = {self.work.written}")
         if self.mistakes:
             lines.append("")
             lines.append("Mistakes that reproduce wrong answers:")
@@ -117,6 +156,12 @@ class CheckReport:
         lines.append("")
         lines.append(self.summary())
         return "\n".join(lines) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        """The Markdown report (what Jupyter shows for a report)."""
+        from .render import to_markdown
+
+        return to_markdown(self)
 
 
 __all__ = [
@@ -127,4 +172,5 @@ __all__ = [
     "AnswerCheck",
     "CheckReport",
     "MistakeFinding",
+    "WorkLine",
 ]
