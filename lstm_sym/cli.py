@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
-from . import __version__
+from ._version import __version__
+from .choices import FRAMEWORKS, MIN_DIGITS, PARTS
 from .errors import LstmSymError, one_line
 from .files import write_atomic
 
@@ -113,7 +114,6 @@ def _run_solve(args: argparse.Namespace) -> int:
 
 
 def _sheet_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from .latex.sheet import MIN_DIGITS, PARTS
     from .limits import limit
 
     parser = commands.add_parser(
@@ -210,8 +210,6 @@ def _run_cells(args: argparse.Namespace) -> int:
 
 
 def _convert_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from .layouts import FRAMEWORKS
-
     parser = commands.add_parser(
         "convert",
         help="convert parameters between layouts (lstm_sym, pytorch, keras) and files",
