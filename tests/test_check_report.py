@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from optional import need_latex
 
 from lstm_sym import loads_problem
 from lstm_sym.check import check
@@ -41,9 +41,9 @@ def test_markdown_escapes_table_cells(report) -> None:  # type: ignore[no-untype
     assert "the ½ of the loss forgotten" in markdown
 
 
-@pytest.mark.skipif(shutil.which("pdflatex") is None, reason="pdflatex not installed")
 def test_latex_report_compiles(report, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """The LaTeX report is a complete document that pdfLaTeX compiles (no shell escape)."""
+    need_latex("pdflatex")
     source = tmp_path / "feedback.tex"
     source.write_text(to_latex(report))
     result = subprocess.run(

@@ -21,6 +21,7 @@ from codegen_cases import ArrayCase, as_array, exact_values, random_array_case
 from goldens import check_golden
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from optional import need_torch
 
 import lstm_sym
 from lstm_sym import CELLS, LOSSES, Name, lambdify
@@ -205,7 +206,7 @@ def test_mpmath_backend_any_precision() -> None:
 
 def test_against_torch_autograd() -> None:
     """lstm_torch's generated gradients equal torch.nn.LSTM float64 autograd."""
-    torch = pytest.importorskip("torch")
+    torch = need_torch()
     rng = np.random.default_rng(1)
     batch, steps, d, n = 3, 4, 3, 2
     lstm = torch.nn.LSTM(d, n, batch_first=True).double()
