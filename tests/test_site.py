@@ -169,6 +169,8 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
     cli_page = (site / "cli" / "index.html").read_text()
     assert "lstm-sym solve" in cli_page and "--digits N" in cli_page
     assert "Benchmark results" not in (site / "benchmarks" / "index.html").read_text()
+    api_page = (site / "api" / "index.html").read_text()
+    assert 'id="lstm_sym.Model"' in api_page and 'id="lstm_sym.__getattr__"' not in api_page
     (material,) = [r for r in _project_docs_extra() if r.startswith("mkdocs-material==")]
     pinned = material.split("==")[1].split()[0]
     if importlib.metadata.version("mkdocs-material") != pinned:
