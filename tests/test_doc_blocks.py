@@ -150,13 +150,14 @@ def test_every_block_is_run_or_says_why() -> None:
     assert all(b.language for b in ALL_BLOCKS), "every block names its language"
 
 
-def test_console_runners_cover_their_pages() -> None:
-    """The pages left to other runners are the pages those runners read."""
+def test_runners_cover_their_pages() -> None:
+    """The pycon runner reads every page; the console pages left to others are the ones they read."""
     import test_cells_docs
     import test_sheet_docs
 
     assert set(test_cells_docs.PAGES) | {test_sheet_docs.PAGE.name} == test_docs.ELSEWHERE
     assert {p.name for p in test_docs.COMMAND_PAGES} >= {"codegen.md", "solving.md"}
+    assert test_docs.PAGES == PAGES
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
