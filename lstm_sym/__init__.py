@@ -11,22 +11,96 @@ every printed digit certified; gradients come from symbolic reverse accumulation
 (Decimal('0.21741'), Decimal('-0.18988'), Decimal('0.52986'))
 """
 
-from .cells import CELLS, Cell, get_cell, register_cell, with_activations
-from .cellspec import parse_cell
-from .check import MISTAKES, AnswerCheck, CheckReport, MistakeFinding, check, register_mistake
-from .codegen import lambdify
-from .errors import InputError, LstmSymError, TooLargeError
-from .functions import sigma
-from .heads import with_head
-from .latex import Sheet, SheetOptions
-from .losses import LOSSES, Loss, get_loss, register_loss
-from .model import Model, solve
-from .names import Name
-from .problem import Problem, load_problem, loads_problem, problem_from_dict
-from .program import Assignment, Program
-from .solution import Solution
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING
+
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .cells import CELLS, Cell, get_cell, register_cell, with_activations
+    from .cellspec import parse_cell
+    from .check import MISTAKES, AnswerCheck, CheckReport, MistakeFinding, check, register_mistake
+    from .codegen import lambdify
+    from .errors import InputError, LstmSymError, TooLargeError
+    from .functions import sigma
+    from .heads import with_head
+    from .latex import Sheet, SheetOptions
+    from .losses import LOSSES, Loss, get_loss, register_loss
+    from .model import Model, solve
+    from .names import Name
+    from .problem import Problem, load_problem, loads_problem, problem_from_dict
+    from .program import Assignment, Program
+    from .solution import Solution
+
+#: Each public name and the module that defines it. Importing the package imports none of
+#: them (the command line parses its arguments without loading SymPy); a name's module is
+#: imported on first use.
+_EXPORTS = {
+    "CELLS": "cells",
+    "Cell": "cells",
+    "get_cell": "cells",
+    "register_cell": "cells",
+    "with_activations": "cells",
+    "parse_cell": "cellspec",
+    "AnswerCheck": "check",
+    "CheckReport": "check",
+    "MISTAKES": "check",
+    "MistakeFinding": "check",
+    "check": "check",
+    "register_mistake": "check",
+    "lambdify": "codegen",
+    "InputError": "errors",
+    "LstmSymError": "errors",
+    "TooLargeError": "errors",
+    "sigma": "functions",
+    "with_head": "heads",
+    "Sheet": "latex",
+    "SheetOptions": "latex",
+    "LOSSES": "losses",
+    "Loss": "losses",
+    "get_loss": "losses",
+    "register_loss": "losses",
+    "Model": "model",
+    "solve": "model",
+    "Name": "names",
+    "Problem": "problem",
+    "load_problem": "problem",
+    "loads_problem": "problem",
+    "problem_from_dict": "problem",
+    "Assignment": "program",
+    "Program": "program",
+    "Solution": "solution",
+}
+
+
+def __getattr__(name: str) -> object:
+    """Import a public name's module on first use."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_EXPORTS})
+
+
+class _Package(types.ModuleType):
+    """The package: importing the subpackage ``check`` keeps ``lstm_sym.check`` the function."""
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if name in _EXPORTS and isinstance(value, types.ModuleType):
+            return  # the import system binding a submodule over a public name
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "CELLS",

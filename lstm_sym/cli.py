@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
-from . import __version__
+from ._version import __version__
+from .choices import FRAMEWORKS, MIN_DIGITS, PARTS
 from .errors import LstmSymError, one_line
 from .files import write_atomic
 
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     from .problem import Problem
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+#: The documentation site (also pyproject.toml's Documentation URL and mkdocs.yml's site_url).
+DOCS_URL = "https://lstm-sym.readthedocs.io/en/latest/"
 
 
 class UsageError(LstmSymError):
@@ -54,7 +58,7 @@ def _same_file(a: str, b: str) -> bool:
 
 
 def _add_problem_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("problem", help="problem file (TOML); see docs/problem-files.md")
+    parser.add_argument("problem", help=f"problem file (TOML); see {DOCS_URL}problem-files/")
     parser.add_argument(
         "--cell", metavar="NAME", help="cell to use when the problem file does not name one"
     )
@@ -113,14 +117,13 @@ def _run_solve(args: argparse.Namespace) -> int:
 
 
 def _sheet_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from .latex.sheet import MIN_DIGITS, PARTS
     from .limits import limit
 
     parser = commands.add_parser(
         "sheet",
         help="a LaTeX solution sheet (formula = numbers = value for every step), optionally PDF",
         description="Write the whole calculation as a LaTeX document; --pdf compiles it with "
-        "latexmk (pdfLaTeX, no shell escape). See docs/sheets.md.",
+        f"latexmk (pdfLaTeX, no shell escape). See {DOCS_URL}sheets/",
     )
     _add_problem_options(parser)
     parser.add_argument(
@@ -214,8 +217,6 @@ def _run_cells(args: argparse.Namespace) -> int:
 
 
 def _convert_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    from .layouts import FRAMEWORKS
-
     parser = commands.add_parser(
         "convert",
         help="convert parameters between layouts (lstm_sym, pytorch, keras) and files",
@@ -254,7 +255,7 @@ def _check_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
         help="check hand-calculated answers: correct, truncated, rounding drift or wrong, and why",
         description="Judge every answer of an answers file against the exact values, to the "
         "digits written; find the first wrong step, follow-through and likely mistakes. "
-        "Exit code 0: all correct; 1: some answer is not; 2: bad input. See docs/checking.md.",
+        f"Exit code 0: all correct; 1: some answer is not; 2: bad input. See {DOCS_URL}checking/",
     )
     _add_problem_options(parser)
     parser.add_argument("answers", help="answers file (TOML: name = value as written)")
@@ -287,7 +288,7 @@ def _codegen_parser(commands: argparse._SubParsersAction) -> None:  # type: igno
         help="a standalone NumPy module: forward pass, loss and every gradient",
         description="Generate a Python module (importing only NumPy) with forward, loss and "
         "loss_and_grad for the problem's cell and loss, from its symbolic step template. "
-        "See docs/codegen.md.",
+        f"See {DOCS_URL}codegen/",
     )
     _add_problem_options(parser)
     parser.add_argument(

@@ -19,18 +19,9 @@ from typing import Any
 import sympy
 
 from .cells import Cell, get_cell
+from .choices import FRAMEWORKS as FRAMEWORKS  # the layouts by name, re-exported
+from .choices import NATIVE as NATIVE
 from .errors import InputError, did_you_mean
-
-#: The native layout: one entry per parameter, named as in the cell.
-NATIVE = "lstm_sym"
-
-#: Layouts by name, with what they are.
-FRAMEWORKS: dict[str, str] = {
-    NATIVE: "one entry per parameter, named as in the cell (W_f, U_f, b_f, ...)",
-    "pytorch": "torch.nn.LSTM / GRU / RNN state dict (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0)",
-    "pytorch_cell": "torch.nn.LSTMCell / GRUCell / RNNCell state dict (weight_ih, weight_hh, bias_ih, bias_hh)",
-    "keras": "Keras LSTM / GRU / SimpleRNN weights (kernel, recurrent_kernel, bias)",
-}
 
 Values = list[Any]  # a vector (list of numbers) or a matrix (list of rows)
 

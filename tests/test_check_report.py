@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from optional import need_latex
 
 from lstm_sym import loads_problem
 from lstm_sym.check import MISTAKES, CheckReport, MistakeFinding, check
@@ -147,13 +146,7 @@ def test_jupyter_shows_markdown(wrong: CheckReport) -> None:
 @pytest.fixture
 def latex_tools() -> None:
     """Skip (or, with LSTM_SYM_REQUIRE_LATEX=1 as in CI, fail) when TeX is missing."""
-    missing = [tool for tool in ("latexmk", "pdflatex", "pdftotext") if shutil.which(tool) is None]
-    if not missing:
-        return
-    message = f"{', '.join(missing)} not installed: the LaTeX report test needs TeX Live"
-    if os.environ.get("LSTM_SYM_REQUIRE_LATEX") == "1":
-        pytest.fail(f"LSTM_SYM_REQUIRE_LATEX=1 but {message}")
-    pytest.skip(message)
+    need_latex("latexmk", "pdflatex", "pdftotext")
 
 
 @pytest.mark.latex

@@ -16,11 +16,11 @@ from types import ModuleType
 import mpmath
 import numpy as np
 import pytest
-import sympy
 from codegen_cases import ArrayCase, as_array, exact_values, random_array_case
 from goldens import check_golden
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from optional import need_torch
 
 import lstm_sym
 from lstm_sym import CELLS, LOSSES, Name, lambdify
@@ -205,7 +205,7 @@ def test_mpmath_backend_any_precision() -> None:
 
 def test_against_torch_autograd() -> None:
     """lstm_torch's generated gradients equal torch.nn.LSTM float64 autograd."""
-    torch = pytest.importorskip("torch")
+    torch = need_torch()
     rng = np.random.default_rng(1)
     batch, steps, d, n = 3, 4, 3, 2
     lstm = torch.nn.LSTM(d, n, batch_first=True).double()
@@ -455,9 +455,6 @@ def test_generation_is_deterministic() -> None:
 GOLDENS = {"hw6_lstm.py": {}, "hw6_lstm_vector.py": {"style": "vector"}}
 
 
-@pytest.mark.skipif(
-    sympy.__version__ != "1.14.0", reason="golden modules are for SymPy 1.14.0 (pinned)"
-)
 @pytest.mark.parametrize("golden", sorted(GOLDENS))
 def test_golden_modules(golden: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The homework's generated modules match the golden files (LSTM_SYM_UPDATE_GOLDENS=1 rewrites)."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import doctest
 import importlib
+import os
 import pkgutil
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,46 +55,54 @@ CONSOLE = re.compile(r"```console\n(.*?)```", re.S)
 
 
 def _commands(page: Path) -> list[tuple[list[str], str]]:
-    """Each `$ lstm-sym ...` line of the page's console blocks with the output shown under it."""
+    """Each `$ ...` line of the page's console blocks with the output shown under it."""
     found = []
     for block in CONSOLE.findall(page.read_text()):
         lines = block.splitlines()
         for i, line in enumerate(lines):
-            if line.startswith("$ lstm-sym "):
+            if line.startswith("$ "):
                 output = []
                 for following in lines[i + 1 :]:
                     if following.startswith("$ "):
                         break
                     output.append(following)
-                found.append((shlex.split(line[len("$ lstm-sym ") :]), "\n".join(output).strip()))
+                found.append((shlex.split(line[2:]), "\n".join(output).strip()))
     return found
 
 
-CORE_PAGES = [
-    ROOT / "docs" / name
-    for name in (
-        "solving.md",
-        "gradients.md",
-        "problem-files.md",
-        "getting-started.md",
-        "troubleshooting.md",
-    )
-]
-CORE_PAGES += [ROOT / "docs" / "guarantees.md"]
+#: Pages whose console blocks test_cells_docs.py and test_sheet_docs.py run.
+ELSEWHERE = {"cells.md", "custom-cells.md", "frameworks.md", "sheets.md"}
+COMMAND_PAGES = [p for p in PAGES if _commands(p) and p.name not in ELSEWHERE]
 
 
-@pytest.mark.parametrize("page", CORE_PAGES, ids=lambda p: p.name)
+def _lines(text: str) -> list[str]:
+    return [line.rstrip() for line in text.strip().splitlines()]
+
+
+@pytest.mark.parametrize("page", COMMAND_PAGES, ids=lambda p: p.name)
 def test_page_commands(
     page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Every command on the page succeeds (or fails) and prints exactly what the page shows."""
+    """Every command on the page succeeds (or fails) and prints exactly what the page shows.
+
+    Commands run one after another in one empty folder: `lstm-sym` through `main`, `python`
+    in a fresh interpreter there (its output compared where the page shows some).
+    """
     for args, expected in _commands(page):
-        args = [str(ROOT / a) if a.startswith("examples/") else a for a in args]
         monkeypatch.chdir(tmp_path)
+        if args[0] == "python":
+            environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), str(ROOT)])}
+            result = subprocess.run(
+                [sys.executable, *args[1:]], env=environment, capture_output=True, text=True
+            )
+            assert result.returncode == 0, (args, result.stderr[-2000:])
+            if expected:
+                assert _lines(result.stdout + result.stderr) == _lines(expected), args
+            continue
+        assert args[0] == "lstm-sym", f"{page.name}: no runner for `$ {shlex.join(args)}`"
+        args = [str(ROOT / a) if a.startswith("examples/") else a for a in args[1:]]
         code = main(args)
         captured = capsys.readouterr()
-        shown = (captured.out + captured.err).strip()
+        shown = captured.out + captured.err
         assert code == (2 if "error:" in expected else 0), args
-        assert [line.rstrip() for line in shown.splitlines()] == [
-            line.rstrip() for line in expected.splitlines()
-        ], args
+        assert _lines(shown) == _lines(expected), args

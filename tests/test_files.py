@@ -14,12 +14,13 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
+from optional import need_latex
 
 from lstm_sym import files, progress
 from lstm_sym.cli import main
 from lstm_sym.errors import InputError
 from lstm_sym.files import write_atomic
-from lstm_sym.latex.build import LatexError, build_pdf, latexmk_path
+from lstm_sym.latex.build import LatexError, build_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 HW6 = ROOT / "examples" / "hw6.toml"
@@ -96,9 +97,9 @@ def test_pdf_needs_a_tex_name(tmp_path: Path) -> None:
 
 
 @pytest.mark.latex
-@pytest.mark.skipif(latexmk_path() is None, reason="latexmk not installed")
 def test_failed_build_keeps_tex_and_log_and_says_where(tmp_path: Path) -> None:
     """A failing build leaves the .tex and its .log (named in the message), no PDF, no temp files."""
+    need_latex("latexmk", "pdflatex")
     tex = tmp_path / "bad.tex"
     tex.write_text("\\documentclass{article}\\begin{document}\\undefinedthing\\end{document}\n")
     with pytest.raises(LatexError) as error:

@@ -11,6 +11,7 @@ from typing import Any
 import mpmath
 import pytest
 from goldens import check_golden
+from optional import need_docs
 
 from lstm_sym import Model
 from lstm_sym.cli import main
@@ -172,6 +173,7 @@ def test_golden_tables() -> None:
 
 def test_cli_table_json_and_plot(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`lstm-sym flow` prints the table, writes JSON and a plot; the same as the library's."""
+    need_docs("matplotlib")
     plot = tmp_path / "flow.png"
     assert main(["flow", HW6, "--plot", str(plot)]) == 0
     assert capsys.readouterr().out == GradientFlow.load(HW6).solve(6).to_text()
@@ -189,6 +191,7 @@ def test_cli_compares_cells(
     assert main(["flow", str(compare_file), "--digits", "3", "--format", "csv"]) == 0
     rows = capsys.readouterr().out.splitlines()
     assert {row.split(",")[0] for row in rows[1:]} == {"lstm", "elman"}
+    need_docs("matplotlib")
     svg = tmp_path / "cells.svg"
     assert main(["flow", str(compare_file), "--cells", "gru,elman,lstm", "--plot", str(svg)]) == 0
     out = capsys.readouterr().out
@@ -249,6 +252,7 @@ def test_cli_without_matplotlib(
 
 def test_plots_are_deterministic(tmp_path: Path) -> None:
     """The same flow plots to the same bytes (SVG and PDF carry no date or random ids)."""
+    need_docs("matplotlib")
     from lstm_sym.flow.plot import save_plot
 
     entries = [("", GradientFlow.load(HW6).solve(4))]

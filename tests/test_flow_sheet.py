@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from goldens import check_golden
+from optional import need_latex
 
 from lstm_sym.cli import main
 from lstm_sym.latex import Sheet
@@ -50,12 +49,7 @@ def test_small_and_large_numbers() -> None:
 @pytest.mark.latex
 def test_sheet_with_flow_compiles(tmp_path: Path) -> None:
     """`lstm-sym sheet --flow --pdf` builds, and the PDF shows the section and its line."""
-    missing = [tool for tool in ("latexmk", "pdflatex", "pdftotext") if shutil.which(tool) is None]
-    if missing:
-        message = f"{', '.join(missing)} not installed"
-        if os.environ.get("LSTM_SYM_REQUIRE_LATEX") == "1":
-            pytest.fail(f"LSTM_SYM_REQUIRE_LATEX=1 but {message}")
-        pytest.skip(message)
+    need_latex("latexmk", "pdflatex", "pdftotext")
     tex = tmp_path / "hw6.tex"
     assert main(["sheet", HW6, "--flow", "--parts", "summary", "-o", str(tex), "--pdf"]) == 0
     text = subprocess.run(

@@ -5,26 +5,20 @@ Skipped without torch, and failing instead under LSTM_SYM_REQUIRE_TORCH=1.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 import pytest
+from optional import need_torch
 
 from lstm_sym import problem_from_dict
 from lstm_sym.flow import GradientFlow
 
 
 def _torch() -> Any:
-    try:
-        import torch
-    except ImportError:
-        if os.environ.get("LSTM_SYM_REQUIRE_TORCH") == "1":
-            pytest.fail("torch is required (LSTM_SYM_REQUIRE_TORCH=1) but not installed")
-        pytest.skip("torch is not installed")
-    return torch
+    return need_torch()
 
 
 N, D, T = 2, 2, 4

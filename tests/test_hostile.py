@@ -12,7 +12,6 @@ import copy
 import importlib
 import io
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import redirect_stderr, redirect_stdout
@@ -23,6 +22,7 @@ import numpy as np
 import pytest
 import sympy
 import sympy.parsing.sympy_parser
+from optional import need_latex
 
 from lstm_sym import LstmSymError, problem_from_dict
 from lstm_sym.cellspec import parse_cell
@@ -285,9 +285,9 @@ def test_escape_text_leaves_no_control_sequence() -> None:
 
 
 @pytest.mark.latex
-@pytest.mark.skipif(shutil.which("latexmk") is None, reason="latexmk not installed")
 def test_hostile_sheet_compiles_safely(tmp_path: Path) -> None:
     """A sheet titled with every payload compiles, shows the payloads as text, runs nothing."""
+    need_latex()
     title = " ".join(LATEX_PAYLOADS[:5]).replace("canary", str(tmp_path / "canary"))
     data = _latex_problem(title, tmp_path)
     pdf = Sheet(problem_from_dict(data), problem_only=True).write(tmp_path / "h.tex", pdf=True)

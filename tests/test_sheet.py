@@ -502,9 +502,6 @@ GOLDENS = {
 }
 
 
-@pytest.mark.skipif(
-    sympy.__version__ != "1.14.0", reason="golden sheets are for SymPy 1.14.0 (pinned)"
-)
 @pytest.mark.parametrize("golden", sorted(GOLDENS))
 def test_golden_sheets(golden: str) -> None:
     """Sheets match the golden files (LSTM_SYM_UPDATE_GOLDENS=1 rewrites them)."""

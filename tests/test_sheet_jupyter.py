@@ -8,14 +8,13 @@ and ``ipykernel``; where they are missing it is skipped with a visible reason â€
 from __future__ import annotations
 
 import copy
-import importlib
-import os
 import re
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 import sympy
+from optional import NOTEBOOK, need_modules
 
 import lstm_sym
 from lstm_sym.latex import Sheet
@@ -129,22 +128,7 @@ NOTEBOOK_PACKAGES = ("nbformat", "nbconvert", "ipykernel")
 
 def _notebook_modules() -> dict[str, ModuleType]:
     """nbformat, nbconvert and ipykernel; skipped (or, when required, failed) if missing."""
-    missing = []
-    modules = {}
-    for package in NOTEBOOK_PACKAGES:
-        try:
-            modules[package] = importlib.import_module(package)
-        except ImportError:
-            missing.append(package)
-    if missing:
-        message = (
-            f"{', '.join(missing)} not installed: the notebook test needs "
-            "`pip install nbconvert nbformat ipykernel`"
-        )
-        if os.environ.get("LSTM_SYM_REQUIRE_NOTEBOOK") == "1":
-            pytest.fail(f"LSTM_SYM_REQUIRE_NOTEBOOK=1 but {message}")
-        pytest.skip(message)
-    return modules
+    return need_modules(NOTEBOOK, *NOTEBOOK_PACKAGES)
 
 
 CELLS = [

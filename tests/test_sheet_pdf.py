@@ -7,14 +7,13 @@ they fail instead.
 
 from __future__ import annotations
 
-import os
 import random
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
+from optional import need_latex
 from sheet_problems import problem_for
 
 import lstm_sym
@@ -35,13 +34,7 @@ BATCH = ROOT / "examples" / "batch_d3_n2.toml"
 @pytest.fixture(autouse=True)
 def latex_tools() -> None:
     """Skip (or, in CI, fail) when the TeX tools are not installed."""
-    missing = [tool for tool in ("latexmk", "pdflatex", "pdftotext") if shutil.which(tool) is None]
-    if not missing:
-        return
-    message = f"{', '.join(missing)} not installed: LaTeX sheet tests need TeX Live and poppler"
-    if os.environ.get("LSTM_SYM_REQUIRE_LATEX") == "1":
-        pytest.fail(f"LSTM_SYM_REQUIRE_LATEX=1 but {message}")
-    pytest.skip(message)
+    need_latex()
 
 
 def _build(sheet: Sheet, path: Path) -> tuple[str, str]:

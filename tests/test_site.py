@@ -8,30 +8,22 @@ those tests skip with a visible reason — unless ``LSTM_SYM_REQUIRE_DOCS=1`` (s
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import importlib.util
 import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from optional import DOCS, missing, need_docs
 
-from lstm_sym.cli import build_parser
+from lstm_sym.cli import DOCS_URL, build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCS_PACKAGES = ("mkdocs", "material", "mkdocstrings", "mkdocstrings_handlers.python")
-
-
-def _need_docs_extra(*modules: str) -> None:
-    """Skip (or, under LSTM_SYM_REQUIRE_DOCS=1, fail) when part of the docs extra is missing."""
-    missing = [name for name in modules if importlib.util.find_spec(name) is None]
-    if missing:
-        message = f"the docs extra is not installed ({', '.join(missing)}): pip install '.[docs]'"
-        if os.environ.get("LSTM_SYM_REQUIRE_DOCS") == "1":
-            pytest.fail(f"LSTM_SYM_REQUIRE_DOCS=1 but {message}")
-        pytest.skip(message)
 
 
 def _hook() -> ModuleType:
@@ -87,12 +79,22 @@ def test_cli_reference_escapes_markdown() -> None:
 
 
 def test_cli_reference_links_the_pages_help_mentions() -> None:
-    """`see docs/problem-files.md` in --help becomes a link on the page; a missing page stays text."""
+    """A page's URL in --help links to the page on the site; a missing page stays text."""
     hook = _hook()
-    assert "see [docs/problem-files.md](problem-files.md)" in hook.render()
-    parser = argparse.ArgumentParser(prog="demo", description="see docs/no-such-page.md")
+    url = f"{DOCS_URL}problem-files/"
+    assert f"see [{url}](problem-files.md)" in hook.render()
+    parser = argparse.ArgumentParser(prog="demo", description=f"see {DOCS_URL}no-such-page/")
     parser.add_subparsers()
-    assert "see docs/no-such-page.md" in hook.render(parser)
+    assert f"see {DOCS_URL}no-such-page/" in hook.render(parser)
+
+
+def test_help_points_to_the_site_not_to_files() -> None:
+    """--help names pages by their URL on the site: an installed user has no docs/ folder."""
+    parser = build_parser()
+    texts = [parser.format_help(), *(sub.format_help() for sub in _subparsers(parser).values())]
+    assert not [text for text in texts if "docs/" in text.replace(DOCS_URL, "")]
+    for page in re.findall(re.escape(DOCS_URL) + r"([a-z0-9-]+)/", " ".join(texts)):
+        assert (ROOT / "docs" / f"{page}.md").is_file(), page
 
 
 def test_sphinx_roles_show_as_code() -> None:
@@ -111,14 +113,50 @@ def test_results_file_starts_with_its_title() -> None:
     """docs/benchmarks.md includes benchmarks/RESULTS.md from line 2: line 1 must be its title."""
     first = (ROOT / "benchmarks" / "RESULTS.md").read_text().splitlines()[0]
     assert re.fullmatch(r"# \S.*", first)
-    assert '--8<-- "benchmarks/RESULTS.md:2:"' in (ROOT / "docs" / "benchmarks.md").read_text()
+    page = (ROOT / "docs" / "benchmarks.md").read_text()
+    assert "\n<!-- include: benchmarks/RESULTS.md from line 2 -->\n" in page
+    assert "## " + first.removeprefix("# ") not in _repository_hook().for_site(page)
+
+
+def _repository_hook() -> ModuleType:
+    spec = importlib.util.spec_from_file_location(
+        "repository", ROOT / "docs" / "hooks" / "repository.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md")])
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_links_work_on_a_repository_host(page: Path) -> None:
+    """Every relative link of the page names a file in the repository; no MkDocs-only markup."""
+    text = re.sub(r"^```.*?^```", "", page.read_text(), flags=re.DOTALL | re.MULTILINE)
+    for target in re.findall(r"\]\(([^)\s]+)\)", text):
+        if re.match(r"[a-z]+:|#", target):
+            continue
+        assert (page.parent / target.split("#")[0]).exists(), target
+    assert "--8<--" not in page.read_text()
+
+
+def test_site_links_become_pages_and_files_repository_links() -> None:
+    """The site build turns site URLs into links between pages, ../FILE into the repository."""
+    hook = _repository_hook()
+    page = f"[a]({DOCS_URL}cli/) [b]({DOCS_URL}solving/#digits) [c](../examples/hw6.toml)"
+    assert hook.for_site(page) == (
+        f"[a](cli.md) [b](solving.md#digits) [c]({hook.repository_url()}/blob/main/examples/hw6.toml)"
+    )
 
 
 def test_site_builds_strictly(tmp_path: Path) -> None:
-    """`mkdocs build --strict` succeeds: every nav page exists, every link and API entry resolves."""
-    _need_docs_extra(*DOCS_PACKAGES)
+    """`mkdocs build --strict` succeeds (every page, link and API entry resolves) and warns of nothing."""
+    need_docs()
     site = tmp_path / "site"
-    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", PYTHONPATH=str(ROOT))
+    env = {k: v for k, v in os.environ.items() if "MKDOCS_2_WARNING" not in k}
+    env["PYTHONPATH"] = str(ROOT)
     result = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)],
         cwd=ROOT,
@@ -131,6 +169,19 @@ def test_site_builds_strictly(tmp_path: Path) -> None:
     cli_page = (site / "cli" / "index.html").read_text()
     assert "lstm-sym solve" in cli_page and "--digits N" in cli_page
     assert "Benchmark results" not in (site / "benchmarks" / "index.html").read_text()
+    api_page = (site / "api" / "index.html").read_text()
+    assert 'id="lstm_sym.Model"' in api_page and 'id="lstm_sym.__getattr__"' not in api_page
+    (material,) = [r for r in _project_docs_extra() if r.startswith("mkdocs-material==")]
+    pinned = material.split("==")[1].split()[0]
+    if importlib.metadata.version("mkdocs-material") != pinned:
+        missing(DOCS, f"mkdocs-material {pinned}, as the docs extra pins it")
+    assert "MkDocs 2" not in result.stderr and "end of life" not in result.stderr, result.stderr
+    assert "WARNING" not in result.stderr, result.stderr
+
+
+def _project_docs_extra() -> list[str]:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    return list(project["optional-dependencies"]["docs"])
 
 
 def test_troubleshooting_quotes_the_real_latex_missing_error(
@@ -170,7 +221,7 @@ def test_scaling_plot_data_is_complete(tmp_path: Path) -> None:
             naive and naive[-1]["finished"] == "0" and all(r["finished"] == "1" for r in naive[:-1])
         )
     assert (ROOT / "docs" / "images" / "benchmark-scaling.png").is_file()
-    _need_docs_extra("matplotlib")
+    need_docs("matplotlib")
     assert scaling.plot(rows, tmp_path / "plot.png").stat().st_size > 10_000
 
 
@@ -191,7 +242,7 @@ def test_unrolled_cell_diagram_draws(tmp_path: Path) -> None:
     """docs/unrolled_diagram.py still draws the committed diagram (a PNG of the same size)."""
     committed = ROOT / "docs" / "images" / "unrolled-cell.png"
     assert committed.is_file()
-    _need_docs_extra("matplotlib")
+    need_docs("matplotlib")
     spec = importlib.util.spec_from_file_location(
         "unrolled_diagram", ROOT / "docs" / "unrolled_diagram.py"
     )

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from hypothesis import given, settings
+from optional import need_torch
 
 from lstm_sym import Model, Name, problem_from_dict
 from reference import Case
 from strategies import cases
 
-torch = pytest.importorskip("torch")
+torch = need_torch()
 
 TORCH_ORDER = ("i", "f", "c", "o")  # PyTorch stacks gates as i, f, g (our c̃), o
 

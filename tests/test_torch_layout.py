@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from optional import need_torch
 
 import lstm_sym
 from lstm_sym.layouts import assemble, layouts_of
 
-torch = pytest.importorskip("torch")
+torch = need_torch()
 
 pytestmark = pytest.mark.torch
 

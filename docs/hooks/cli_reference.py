@@ -25,16 +25,17 @@ PAGE = "cli.md"
 #: Help text is wrapped at this width, whatever the terminal, so the page is reproducible.
 WIDTH = 88
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|])")
-_PAGE_MENTION = re.compile(r"\bdocs/([a-z0-9-]+)\.md\b")
+#: A page of the site named in help text by its URL (``lstm_sym.cli.DOCS_URL`` + ``PAGE/``).
+_PAGE_MENTION = re.compile(re.escape(cli.DOCS_URL) + r"([a-z0-9-]+)/")
 
 
 def _link(match: re.Match[str]) -> str:
     page = f"{match.group(1)}.md"
-    return f"[docs/{page}]({page})" if (ROOT / "docs" / page).is_file() else match.group(0)
+    return f"[{match.group(0)}]({page})" if (ROOT / "docs" / page).is_file() else match.group(0)
 
 
 def _text(text: str) -> str:
-    """Help text as literal Markdown (no emphasis or table breaks); docs/PAGE.md becomes a link."""
+    """Help text as literal Markdown (no emphasis or table breaks); a page's URL links to it."""
     literal = _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(" ".join(text.split()), quote=False))
     return _PAGE_MENTION.sub(_link, literal)
 

@@ -17,12 +17,13 @@ import gmpy2
 import sympy
 from sympy.printing.str import StrPrinter
 
+from ..choices import MIN_DIGITS
 from ..errors import LstmSymError
 from ..evaluate import BACKWARD, FORWARD, GRADIENT, LOSS
 from ..latex.blocks import line as make_line
 from ..latex.layout import align_rows, width
 from ..latex.names import NameStyle
-from ..latex.sheet import MIN_DIGITS, Sheet
+from ..latex.sheet import Sheet
 from ..limits import limit
 from ..names import Name, name_of, symbol
 from ..numbers import format_decimal

@@ -18,7 +18,7 @@ PUBLIC = ("forward", "loss", "loss_and_grad")
 
 def header(plan: Plan, style: str, source: str | None, backend: str) -> str:
     """The module docstring: what generated it, for which cell, with which conventions."""
-    from .. import __version__
+    from .._version import __version__
 
     cell, loss = plan.cell, plan.loss
     lines = [

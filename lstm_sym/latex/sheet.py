@@ -19,6 +19,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from ..choices import MIN_DIGITS
+from ..choices import PARTS as PARTS  # the sheet options, re-exported
+from ..choices import VIEWS as VIEWS
 from ..errors import InputError
 from ..files import write_atomic
 from ..limits import check, limit
@@ -34,12 +37,6 @@ from .equations import StepEquations
 from .layout import align_rows, width
 from .names import NameStyle
 from .printer import SheetPrinter, cell_printer
-
-#: The parts of a sheet, in reading order.
-PARTS = ("forward", "loss", "backward", "summary")
-VIEWS = ("scalar", "vector")
-#: Fewest decimal places a sheet may display (the most is the ``sheet_digits`` limit).
-MIN_DIGITS = 1
 
 
 @dataclass(frozen=True)
