@@ -23,3 +23,6 @@ FRAMEWORKS: dict[str, str] = {
     "pytorch_cell": "torch.nn.LSTMCell / GRUCell / RNNCell state dict (weight_ih, weight_hh, bias_ih, bias_hh)",
     "keras": "Keras LSTM / GRU / SimpleRNN weights (kernel, recurrent_kernel, bias)",
 }
+
+#: The documentation site: help texts point here (an installed user has no docs/ folder).
+DOCS_URL = "https://lstm-sym.readthedocs.io/en/latest/"

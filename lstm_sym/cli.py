@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn
 
 from ._version import __version__
-from .choices import FRAMEWORKS, MIN_DIGITS, PARTS
+from .choices import DOCS_URL, FRAMEWORKS, MIN_DIGITS, PARTS
 from .errors import LstmSymError, one_line
 from .files import write_atomic
 
@@ -23,7 +23,6 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 #: The documentation site (also pyproject.toml's Documentation URL and mkdocs.yml's site_url).
-DOCS_URL = "https://lstm-sym.readthedocs.io/en/latest/"
 
 
 class UsageError(LstmSymError):
@@ -157,7 +156,7 @@ def _sheet_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
         help="the given data and the equations with blanks to fill in (no values)",
     )
     parser.add_argument(
-        "--flow", action="store_true", help="add a Gradient flow section (see docs/flow.md)"
+        "--flow", action="store_true", help=f"add a Gradient flow section (see {DOCS_URL}flow/)"
     )
     parser.add_argument("--title", help="title (default: the problem file's title)")
     parser.add_argument("--course", help="course line (default: the problem file's course)")

@@ -70,6 +70,13 @@ RUN_BY = {
         "the README's first command (test_index_shows_the_readme_command)"
     ),
     ("checking.md", "for answers in submissions/*.toml; do"): "test_checking_loop",
+    ("flow.md", "lstm-sym flow examples/flow_cells.toml --plot flow-cells.png"): (
+        "test_flow_docs.py::test_plot_commands"
+    ),
+    (
+        "flow.md",
+        "lstm-sym flow examples/flow_cells.toml --cells lstm --shift f=-4 --plot flow-forget-bias.png",
+    ): "test_flow_docs.py::test_plot_commands",
     (
         "getting-started.md",
         "# HW6, Problem 1 (f, g): a one-unit LSTM with two inputs, unrolled over two time steps.",
@@ -230,13 +237,16 @@ def test_checking_loop(tmp_path: Path) -> None:
 def test_problem_files_mismatch_message(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """docs/problem-files.md quotes the error for a W_f of the wrong size as lstm-sym prints it."""
+    """docs/problem-files.md quotes the errors for a W_f of the wrong size or transposed."""
     (tmp_path / "examples").mkdir()
     hw6 = (ROOT / "examples" / "hw6.toml").read_text()
-    bad = re.sub(r"^W_f = .*$", "W_f = [1, 2, 3]", hw6, count=1, flags=re.MULTILINE)
-    assert bad != hw6
-    (tmp_path / "examples" / "bad.toml").write_text(bad)
-    monkeypatch.chdir(tmp_path)
-    assert main(["solve", "examples/bad.toml"]) == 2
     shown = next(b for b in blocks(ROOT / "docs" / "problem-files.md") if b.language == "text")
-    assert capsys.readouterr().err == f"lstm-sym: error: {shown.body}"
+    monkeypatch.chdir(tmp_path)
+    printed = []
+    for w_f in ("[1, 2, 3]", "[[1], [2]]"):
+        bad = re.sub(r"^W_f = .*$", f"W_f = {w_f}", hw6, count=1, flags=re.MULTILINE)
+        assert bad != hw6
+        (tmp_path / "examples" / "bad.toml").write_text(bad)
+        assert main(["solve", "examples/bad.toml"]) == 2
+        printed.append(capsys.readouterr().err.removeprefix("lstm-sym: error: "))
+    assert "".join(printed) == shown.body

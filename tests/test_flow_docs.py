@@ -7,6 +7,7 @@ import shlex
 from pathlib import Path
 
 import pytest
+from optional import need_docs
 
 from lstm_sym.cli import main
 
@@ -47,3 +48,20 @@ def test_page_has_commands_images_and_a_place_in_the_site() -> None:
     for image in re.findall(r"\]\((images/[^)]+)\)", text):
         assert (ROOT / "docs" / image).stat().st_size > 10_000
     assert "- Gradient flow: flow.md" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+
+
+BASH = re.compile(r"```bash\n(.*?)```", re.S)
+
+
+def test_plot_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's plot commands run as written and draw their PNGs."""
+    need_docs("matplotlib")
+    commands = [c.strip() for c in BASH.findall(PAGE.read_text(encoding="utf-8"))]
+    assert len(commands) == 2 and all(c.startswith("lstm-sym flow ") for c in commands)
+    for command in commands:
+        args = shlex.split(command)[1:]
+        args = [str(ROOT / a) if a.startswith("examples/") else a for a in args]
+        monkeypatch.chdir(tmp_path)
+        assert main(args) == 0
+        plot = tmp_path / args[args.index("--plot") + 1]
+        assert plot.read_bytes().startswith(b"\x89PNG")

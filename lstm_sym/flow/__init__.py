@@ -9,8 +9,25 @@ docs/flow.md.
 
 from __future__ import annotations
 
-from .certified import GradientFlow
-from .result import FlowSolution
-from .whatif import Override
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .certified import GradientFlow
+    from .result import FlowSolution
+    from .whatif import Override
 
 __all__ = ["FlowSolution", "GradientFlow", "Override"]
+
+#: Where each public name lives: loaded on first use, so that ``lstm-sym --help`` (which
+#: registers the ``flow`` command from this package) imports no SymPy.
+_EXPORTS = {"GradientFlow": "certified", "FlowSolution": "result", "Override": "whatif"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name's module on first use."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+    globals()[name] = value
+    return value

@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ..choices import DOCS_URL
+
 if TYPE_CHECKING:
     from .result import FlowSolution
 
@@ -24,9 +26,12 @@ def add_flow_parser(commands: Any) -> None:
         description="How the gradient flows back through time: ‖∂L/∂h_t‖, ‖∂L/∂c_t‖, the "
         "Jacobians ∂s_T/∂s_t (every path, and the LSTM's direct path ∏ f), their spectral "
         "norms and radii, and the path each adjoint arrives through; every digit certified. "
-        "See docs/flow.md.",
+        f"See {DOCS_URL}flow/",
     )
-    parser.add_argument("problem", help="problem file (TOML); see docs/problem-files.md")
+    parser.add_argument(
+        "problem",
+        help=f"problem file (TOML); see {DOCS_URL}problem-files/",
+    )
     parser.add_argument(
         "--cells",
         metavar="LIST",
