@@ -4,10 +4,54 @@ from __future__ import annotations
 
 import sys
 
+#: Quoted user text longer than this is shortened in messages.
+SHORT = 80
+
 
 def one_line(text: str) -> str:
     """``text`` with every control character escaped, so that a message stays one line."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+    return escape_controls(text)
+
+
+def escape_controls(text: str, keep: str = "") -> str:
+    """``text`` with every character a terminal would act on escaped (``\\x1b``, ``\\u202e``).
+
+    Control characters, format characters (bidirectional overrides, zero widths) and
+    separators other than the space are written as Python escapes, so text read from a
+    file cannot move the cursor, clear the screen or reorder what is shown. Characters
+    in ``keep`` (such as a newline) are left as they are.
+    """
+    if text.isprintable() and not keep:  # the common case, fast
+        return text
+    return "".join(c if c.isprintable() or c == " " or c in keep else repr(c)[1:-1] for c in text)
+
+
+def escape_json_controls(text: str) -> str:
+    """JSON text with the characters :func:`escape_controls` escapes written as ``\\uXXXX``.
+
+    Outside its strings JSON text holds only ASCII punctuation, digits, letters and
+    whitespace, so every such character is inside a string, where the escape means the
+    same character: the data is unchanged.
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for c in text:
+        if c.isprintable() or c in " \n":
+            out.append(c)
+        elif ord(c) > 0xFFFF:  # a surrogate pair, as JSON writes characters beyond the BMP
+            high, low = divmod(ord(c) - 0x10000, 0x400)
+            out.append(f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}")
+        else:
+            out.append(f"\\u{ord(c):04x}")
+    return "".join(out)
+
+
+def shorten(text: str, most: int = SHORT) -> str:
+    """``text``, or its first ``most`` characters, an ellipsis and its full length."""
+    if len(text) <= most:
+        return text
+    return f"{text[:most]}... ({len(text):,} characters)"
 
 
 class LstmSymError(Exception):
@@ -29,8 +73,9 @@ class InputError(LstmSymError, ValueError):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        where = f"{self.source}: " if self.source else ""
-        return one_line(f"{where}{self.field}: expected {self.expected}, found {self.found}")
+        where = f"{shorten(self.source)}: " if self.source else ""
+        field, found = shorten(self.field), shorten(self.found, 4 * SHORT)
+        return one_line(f"{where}{field}: expected {self.expected}, found {found}")
 
     def located(self, source: str) -> InputError:
         """The same error, naming the file it came from."""
