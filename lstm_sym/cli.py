@@ -1,25 +1,29 @@
 """The ``lstm-sym`` command line: parse arguments, call the library, return an exit code.
 
 Exit codes: 0 success, 1 a check found wrong answers, 2 bad input (one line on stderr,
-never a traceback), 130 interrupted.
+never a traceback), 70 an internal error (a bug: one line on stderr), 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM; 129 for SIGHUP).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
-from .errors import LstmSymError, one_line
-from .files import write_atomic
+from .errors import LstmSymError, escape_controls, escape_json_controls, one_line, shorten
+from .files import check_outputs, write_atomic
 
 if TYPE_CHECKING:
     from .problem import Problem
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: An uncaught exception: a bug in lstm-sym, never a verdict on the input (EX_SOFTWARE).
+EXIT_INTERNAL = 70
 
 
 class UsageError(LstmSymError):
@@ -33,21 +37,25 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
-def _emit(text: str, output: str | None, source: str | None = None) -> None:
-    """Print ``text`` or write it atomically to ``output`` (never over the input ``source``)."""
+def _emit(text: str, output: str | None = None, *, json: bool = False) -> None:
+    """Write ``text`` atomically to ``output``, or to stdout with control characters escaped.
+
+    Every text the commands print goes through here: a title or a name read from a file
+    can neither clear nor move around the screen of whoever reads the output (in JSON the
+    characters become ``\\uXXXX`` escapes, which read back as the same data).
+    """
     if output and output != "-":
-        if source is not None and _same_file(output, source):
-            raise UsageError(f"-o {output} is the input file; choose another output")
         write_atomic(output, text)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(escape_json_controls(text) if json else escape_controls(text, "\n"))
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):
-        return False
+def _outputs(args: argparse.Namespace, *names: str | None) -> list[str]:
+    """The files a command will write (``-`` is stdout), refused if one is an input."""
+    outputs = [name for name in names if name and name != "-"]
+    inputs = [getattr(args, key, None) for key in ("problem", "answers", "input")]
+    check_outputs(outputs, [name for name in inputs if name])
+    return outputs
 
 
 # -- commands ----------------------------------------------------------------------------
@@ -103,12 +111,13 @@ def _solve_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
 def _run_solve(args: argparse.Namespace) -> int:
     from .model import Model
 
+    _outputs(args, args.output)
     model = Model(_load(args))
     decimals = args.decimals is not None
     digits = args.decimals if decimals else args.digits
     solution = model.solve(digits, gradients=args.grad, decimals=decimals)
-    text = solution.to_json() if args.format == "json" else solution.to_text()
-    _emit(text, args.output, args.problem)
+    json = args.format == "json"
+    _emit(solution.to_json() if json else solution.to_text(), args.output, json=json)
     return EXIT_OK
 
 
@@ -167,6 +176,11 @@ def _run_sheet(args: argparse.Namespace) -> int:
     if args.pdf and not args.output.endswith(".tex"):
         # FILE.pdf and FILE.log are written beside FILE.tex: only for a name ending in .tex
         raise UsageError(f"lstm-sym sheet: --pdf needs -o FILE.tex, found -o {args.output}")
+    tex = args.output
+    if args.pdf:
+        _outputs(args, tex, tex[: -len(".tex")] + ".pdf", tex[: -len(".tex")] + ".log")
+    else:
+        _outputs(args, tex)
     parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
     sheet = Sheet(
         _load(args),
@@ -179,11 +193,12 @@ def _run_sheet(args: argparse.Namespace) -> int:
         author=args.author,
     )
     text = sheet.to_latex()
-    _emit(text, args.output, args.problem)
-    if args.pdf:
+    if args.pdf:  # the .tex is written with the PDF: an interrupted build leaves neither
         from .latex import build_pdf
 
-        print(build_pdf(args.output))
+        _emit(f"{build_pdf(tex, source=text)}\n")
+    else:
+        _emit(text, tex)
     return EXIT_OK
 
 
@@ -204,8 +219,8 @@ def _cells_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
 def _run_cells(args: argparse.Namespace) -> int:
     from .listing import cells_json, cells_text
 
-    text = cells_json(args.names) if args.format == "json" else cells_text(args.names)
-    _emit(text, None)
+    json = args.format == "json"
+    _emit(cells_json(args.names) if json else cells_text(args.names), json=json)
     return EXIT_OK
 
 
@@ -240,7 +255,7 @@ def _run_convert(args: argparse.Namespace) -> int:
 
     text = convert(args.input, args.output, to=args.to, cell=args.cell)
     if text is not None:
-        _emit(text, None)
+        _emit(text)
     return EXIT_OK
 
 
@@ -270,10 +285,12 @@ def _run_check(args: argparse.Namespace) -> int:
     from .check.render import report_writer
 
     writer = report_writer(args.report) if args.report else None  # bad suffix: before work
+    _outputs(args, args.report)
     report = check(_load(args), args.answers)
     if writer is not None:
         write_atomic(args.report, writer(report))
-    _emit(report.to_json() if args.format == "json" else report.to_text(), None)
+    json = args.format == "json"
+    _emit(report.to_json() if json else report.to_text(), json=json)
     return EXIT_OK if report.all_correct else EXIT_FAILED
 
 
@@ -311,6 +328,7 @@ def _codegen_parser(commands: argparse._SubParsersAction) -> None:  # type: igno
 def _run_codegen(args: argparse.Namespace) -> int:
     from .codegen import lambdify
 
+    _outputs(args, args.output)
     functions = lambdify(_load(args), style=args.style, backend=args.backend, source=args.problem)
     _emit(functions.source, args.output)
     return EXIT_OK
@@ -360,20 +378,47 @@ def _add_limit_option(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
-    try:
-        args = build_parser().parse_args(argv)
-        from .limits import parse_assignment, raised
-        from .progress import reporting
+    from .signals import Terminated, stop_on_signals
 
-        with raised(dict(parse_assignment(text) for text in args.limit)), reporting():
-            return int(args.run(args))
+    try:
+        with stop_on_signals():
+            args = build_parser().parse_args(argv)
+            from .limits import parse_assignment, raised
+            from .progress import reporting
+
+            with raised(dict(parse_assignment(text) for text in args.limit)), reporting():
+                return int(args.run(args))
     except LstmSymError as error:
-        print(f"lstm-sym: error: {one_line(str(error))}", file=sys.stderr)
+        print(f"lstm-sym: error: {_error_text(str(error))}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP as Terminated
         print("lstm-sym: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return stop.exit_code if isinstance(stop, Terminated) else EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except SystemExit as done:  # --help and --version: argparse has printed and exits 0
         return done.code if isinstance(done.code, int) else EXIT_OK
+    except Exception as error:  # a bug: one line, and an exit code no verdict uses
+        print(f"lstm-sym: internal error: {_internal(error)}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+#: The longest error line printed; longer messages lose their middle.
+ERROR_LINE = 1000
+
+
+def _error_text(message: str) -> str:
+    """One line of at most about ERROR_LINE characters, keeping the start and the end."""
+    text = one_line(message)
+    if len(text) <= ERROR_LINE:
+        return text
+    half = ERROR_LINE // 2
+    return f"{text[:half]} ...({len(text) - 2 * half:,} characters)... {text[-half:]}"
+
+
+def _internal(error: Exception) -> str:
+    """An uncaught exception in one line: its type, message and the line that raised it."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    message = shorten(one_line(str(error)), 200)
+    return f"{type(error).__name__}: {message}{where} (a bug in lstm-sym {__version__}; please report it)"
