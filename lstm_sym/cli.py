@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__
-from .errors import LstmSymError, escape_controls, escape_json_controls, one_line, shorten
+from .errors import LstmSymError, one_line, shorten, terminal_text
 from .files import check_outputs, write_atomic
 
 if TYPE_CHECKING:
@@ -37,25 +37,25 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see --help)")
 
 
-def _emit(text: str, output: str | None = None, *, json: bool = False) -> None:
-    """Write ``text`` atomically to ``output``, or to stdout with control characters escaped.
+def _emit(text: str, output: str | None, source: str | None = None) -> None:
+    """Write ``text`` atomically to ``output`` (never over ``source``), or print it.
 
-    Every text the commands print goes through here: a title or a name read from a file
-    can neither clear nor move around the screen of whoever reads the output (in JSON the
-    characters become ``\\uXXXX`` escapes, which read back as the same data).
+    Every text the commands print goes through here, with control characters escaped
+    (:func:`~lstm_sym.errors.terminal_text`): a title read from a file can neither clear
+    nor move around the screen of whoever reads the output, and JSON keeps its data.
     """
     if output and output != "-":
+        check_outputs([output], [source] if source else [])
         write_atomic(output, text)
     else:
-        sys.stdout.write(escape_json_controls(text) if json else escape_controls(text, "\n"))
+        sys.stdout.write(terminal_text(text))
 
 
-def _outputs(args: argparse.Namespace, *names: str | None) -> list[str]:
-    """The files a command will write (``-`` is stdout), refused if one is an input."""
+def _outputs(args: argparse.Namespace, *names: str | None) -> None:
+    """Refuse, before any work, an output a command will write that is one of its inputs."""
     outputs = [name for name in names if name and name != "-"]
-    inputs = [getattr(args, key, None) for key in ("problem", "answers", "input")]
+    inputs = [getattr(args, key, None) for key in ("problem", "answers")]
     check_outputs(outputs, [name for name in inputs if name])
-    return outputs
 
 
 # -- commands ----------------------------------------------------------------------------
@@ -116,8 +116,8 @@ def _run_solve(args: argparse.Namespace) -> int:
     decimals = args.decimals is not None
     digits = args.decimals if decimals else args.digits
     solution = model.solve(digits, gradients=args.grad, decimals=decimals)
-    json = args.format == "json"
-    _emit(solution.to_json() if json else solution.to_text(), args.output, json=json)
+    text = solution.to_json() if args.format == "json" else solution.to_text()
+    _emit(text, args.output, args.problem)
     return EXIT_OK
 
 
@@ -196,9 +196,9 @@ def _run_sheet(args: argparse.Namespace) -> int:
     if args.pdf:  # the .tex is written with the PDF: an interrupted build leaves neither
         from .latex import build_pdf
 
-        _emit(f"{build_pdf(tex, source=text)}\n")
+        _emit(f"{build_pdf(tex, source=text)}\n", None)
     else:
-        _emit(text, tex)
+        _emit(text, tex, args.problem)
     return EXIT_OK
 
 
@@ -219,8 +219,8 @@ def _cells_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
 def _run_cells(args: argparse.Namespace) -> int:
     from .listing import cells_json, cells_text
 
-    json = args.format == "json"
-    _emit(cells_json(args.names) if json else cells_text(args.names), json=json)
+    text = cells_json(args.names) if args.format == "json" else cells_text(args.names)
+    _emit(text, None)
     return EXIT_OK
 
 
@@ -255,7 +255,7 @@ def _run_convert(args: argparse.Namespace) -> int:
 
     text = convert(args.input, args.output, to=args.to, cell=args.cell)
     if text is not None:
-        _emit(text)
+        _emit(text, None)
     return EXIT_OK
 
 
@@ -289,8 +289,7 @@ def _run_check(args: argparse.Namespace) -> int:
     report = check(_load(args), args.answers)
     if writer is not None:
         write_atomic(args.report, writer(report))
-    json = args.format == "json"
-    _emit(report.to_json() if json else report.to_text(), json=json)
+    _emit(report.to_json() if args.format == "json" else report.to_text(), None)
     return EXIT_OK if report.all_correct else EXIT_FAILED
 
 
@@ -330,7 +329,7 @@ def _run_codegen(args: argparse.Namespace) -> int:
 
     _outputs(args, args.output)
     functions = lambdify(_load(args), style=args.style, backend=args.backend, source=args.problem)
-    _emit(functions.source, args.output)
+    _emit(functions.source, args.output, args.problem)
     return EXIT_OK
 
 

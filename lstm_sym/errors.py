@@ -13,25 +13,27 @@ def one_line(text: str) -> str:
     return escape_controls(text)
 
 
-def escape_controls(text: str, keep: str = "") -> str:
+def escape_controls(text: str) -> str:
     """``text`` with every character a terminal would act on escaped (``\\x1b``, ``\\u202e``).
 
     Control characters, format characters (bidirectional overrides, zero widths) and
-    separators other than the space are written as Python escapes, so text read from a
-    file cannot move the cursor, clear the screen or reorder what is shown. Characters
-    in ``keep`` (such as a newline) are left as they are.
+    separators other than the space are written as Python escapes.
     """
-    if text.isprintable() and not keep:  # the common case, fast
+    if text.isprintable():  # the common case, fast
         return text
-    return "".join(c if c.isprintable() or c == " " or c in keep else repr(c)[1:-1] for c in text)
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
-def escape_json_controls(text: str) -> str:
-    """JSON text with the characters :func:`escape_controls` escapes written as ``\\uXXXX``.
+def terminal_text(text: str) -> str:
+    """``text`` with every character but newlines that a terminal would act on as ``\\uXXXX``.
 
-    Outside its strings JSON text holds only ASCII punctuation, digits, letters and
-    whitespace, so every such character is inside a string, where the escape means the
-    same character: the data is unchanged.
+    Control characters (escape sequences, BEL, DEL, C1 codes), format characters
+    (bidirectional overrides, zero widths) and separators other than the space and the
+    newline are escaped, so text read from a file can neither clear nor move around what
+    a terminal shows. ``\\uXXXX`` (a surrogate pair beyond U+FFFF, as JSON writes it) is
+    what a JSON, TOML or Python string reads back as the same character, and every such
+    character in the JSON, TOML and Python that lstm-sym writes is inside a string: output
+    in those formats keeps its data.
     """
     if text.isprintable():
         return text
@@ -39,7 +41,7 @@ def escape_json_controls(text: str) -> str:
     for c in text:
         if c.isprintable() or c in " \n":
             out.append(c)
-        elif ord(c) > 0xFFFF:  # a surrogate pair, as JSON writes characters beyond the BMP
+        elif ord(c) > 0xFFFF:
             high, low = divmod(ord(c) - 0x10000, 0x400)
             out.append(f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}")
         else:

@@ -343,8 +343,9 @@ def _slow_problem(path: Path, steps: int, units: int = 8) -> Path:
     return path
 
 
-def test_sigterm_stops_like_ctrl_c(tmp_path: Path) -> None:
-    """SIGTERM (timeout, systemd, CI) during `solve -o`: exit 143, one line, no output file."""
+@pytest.mark.parametrize(("sent", "code"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_sigterm_stops_like_ctrl_c(sent: int, code: int, tmp_path: Path) -> None:
+    """SIGTERM (timeout, systemd, CI) or SIGHUP during `solve -o`: 143/129, one line, no file."""
     problem = _slow_problem(tmp_path / "long.toml", 1000)
     out = tmp_path / "out"
     out.mkdir()
@@ -352,9 +353,9 @@ def test_sigterm_stops_like_ctrl_c(tmp_path: Path) -> None:
     assert child.stderr is not None and child.stderr.readline() == b"ready\n"
     time.sleep(1.0)
     assert child.poll() is None, "the solve finished before the signal"
-    child.send_signal(signal.SIGTERM)
+    child.send_signal(sent)
     _, err = child.communicate(timeout=120)
-    assert (child.returncode, err) == (143, b"lstm-sym: interrupted\n")
+    assert (child.returncode, err) == (code, b"lstm-sym: interrupted\n")
     assert list(out.iterdir()) == []
 
 
@@ -416,7 +417,7 @@ def _raw_controls(text: str) -> list[str]:
 def test_text_from_files_cannot_drive_the_terminal(tmp_path: Path) -> None:
     """Escape sequences in a title reach no output raw: solve, check, JSON and TOML alike."""
     problem = _problem(tmp_path, title=EVIL_TITLE)
-    escaped = r"\x1b[2J\x1b[H\x1b[31mALL ANSWERS CORRECT\x07\u202e\x7f\x9b"
+    escaped = r"\u001b[2J\u001b[H\u001b[31mALL ANSWERS CORRECT\u0007\u202e\u007f\u009b"
     for argv in (["solve", str(problem)], ["check", str(problem), str(ANSWERS)]):
         code, out, _ = _cli(argv)
         assert code in (0, 1) and not _raw_controls(out) and escaped in out
