@@ -89,10 +89,15 @@ def _from_numpy(array: Any, field: str) -> Values:
             "a non-empty 1-D or 2-D array of numbers",
             f"dtype {array.dtype}, shape {array.shape}",
         )
-    values = np.asarray(array, dtype=np.float64) if array.dtype.kind == "f" else array
+    if array.dtype.kind == "f":
+        values = np.asarray(array, dtype=np.float64).tolist()
+        if array.ndim == 1:
+            return [_exact_float(v, field) for v in values]
+        return [[_exact_float(v, field) for v in row] for row in values]
+    # integers as they are: int64 and uint64 hold more digits than a float64
     if array.ndim == 1:
-        return [_exact_float(float(v), field) for v in values.tolist()]
-    return [[_exact_float(float(v), field) for v in row] for row in values.tolist()]
+        return [sympy.Integer(v) for v in array.tolist()]
+    return [[sympy.Integer(v) for v in row] for row in array.tolist()]
 
 
 # -- reading files -----------------------------------------------------------------------

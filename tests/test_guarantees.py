@@ -161,6 +161,25 @@ def _lstm_arrays() -> dict[str, np.ndarray[Any, Any]]:
     return {f"{kind}_{gate}": value for kind, value in ones.items() for gate in "fioc"}
 
 
+def test_large_integers_are_read_exactly(tmp_path: Path) -> None:
+    """int64 and uint64 values beyond 2**53 (not exact as floats) are read as the integers they are."""
+    big = np.array([[2**62 + 1, -(2**62) - 1]], dtype=np.int64)
+    arrays = {**_lstm_arrays(), "W_f": big, "W_i": np.array([[2**64 - 1, 3]], dtype=np.uint64)}
+    np.savez(tmp_path / "w.npz", **arrays)
+    paths = [tmp_path / "w.npz"]
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    if torch is not None:
+        torch.save({k: torch.from_numpy(v) for k, v in arrays.items()}, tmp_path / "w.pt")
+        paths.append(tmp_path / "w.pt")
+    for path in paths:
+        params = load(path, cell="lstm").params
+        assert params["W_f"] == [[2**62 + 1, -(2**62) - 1]], path
+        assert params["W_i"] == [[2**64 - 1, 3]], path
+
+
 def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
