@@ -240,7 +240,10 @@ def _check_torch_storage(handle: BinaryIO, field: str) -> None:
     try:
         with zipfile.ZipFile(handle) as archive:
             stored = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as error:
+        found = f"{type(error).__name__}: {error}"[:200]
+        raise InputError(field, "a torch.save file of tensors", found) from None
+    except (NotImplementedError, RuntimeError) as error:  # a zip version or encryption
         found = f"{type(error).__name__}: {error}"[:200]
         raise InputError(field, "a torch.save file of tensors", found) from None
     most = limit("parameter_values")
