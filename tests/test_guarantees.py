@@ -180,6 +180,19 @@ def test_large_integers_are_read_exactly(tmp_path: Path) -> None:
         assert params["W_i"] == [[2**64 - 1, 3]], path
 
 
+def test_archives_of_an_unknown_zip_version_are_refused(tmp_path: Path) -> None:
+    """An .npz or .pt whose zip directory asks for zip version 6.4 is one error, not a crash."""
+    buffer = io.BytesIO()
+    np.savez(buffer, **_lstm_arrays())
+    raw = bytearray(buffer.getvalue())
+    at = raw.find(b"PK\x01\x02")  # the first central directory entry
+    raw[at + 6] = 64  # version needed to extract: 6.4
+    for name in ("w.npz", "w.pt"):
+        (tmp_path / name).write_bytes(raw)
+        with pytest.raises(InputError, match=r"NotImplementedError: zip file version 6\.4"):
+            load(tmp_path / name)
+
+
 def _peak_rss() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
