@@ -1,28 +1,30 @@
 """The ``lstm-sym`` command line: parse arguments, call the library, return an exit code.
 
 Exit codes: 0 success, 1 a check found wrong answers, 2 bad input (one line on stderr,
-never a traceback), 130 interrupted.
+never a traceback), 70 an internal error (a bug: one line on stderr), 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM; 129 for SIGHUP).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from ._version import __version__
 from .choices import DOCS_URL, FRAMEWORKS, MIN_DIGITS, PARTS
-from .errors import LstmSymError, one_line
-from .files import write_atomic
+from .errors import LstmSymError, one_line, shorten, terminal_text
+from .files import check_outputs, write_atomic
 
 if TYPE_CHECKING:
     from .problem import Problem
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-#: The documentation site (also pyproject.toml's Documentation URL and mkdocs.yml's site_url).
+#: An uncaught exception: a bug in lstm-sym, never a verdict on the input (EX_SOFTWARE).
+EXIT_INTERNAL = 70
 
 
 class UsageError(LstmSymError):
@@ -37,20 +39,24 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _emit(text: str, output: str | None, source: str | None = None) -> None:
-    """Print ``text`` or write it atomically to ``output`` (never over the input ``source``)."""
+    """Write ``text`` atomically to ``output`` (never over ``source``), or print it.
+
+    Every text the commands print goes through here, with control characters escaped
+    (:func:`~lstm_sym.errors.terminal_text`): a title read from a file can neither clear
+    nor move around the screen of whoever reads the output, and JSON keeps its data.
+    """
     if output and output != "-":
-        if source is not None and _same_file(output, source):
-            raise UsageError(f"-o {output} is the input file; choose another output")
+        check_outputs([output], [source] if source else [])
         write_atomic(output, text)
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(terminal_text(text))
 
 
-def _same_file(a: str, b: str) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except (OSError, ValueError):
-        return False
+def _outputs(args: argparse.Namespace, *names: str | None) -> None:
+    """Refuse, before any work, an output a command will write that is one of its inputs."""
+    outputs = [name for name in names if name and name != "-"]
+    inputs = [getattr(args, key, None) for key in ("problem", "answers")]
+    check_outputs(outputs, [name for name in inputs if name])
 
 
 # -- commands ----------------------------------------------------------------------------
@@ -106,6 +112,7 @@ def _solve_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
 def _run_solve(args: argparse.Namespace) -> int:
     from .model import Model
 
+    _outputs(args, args.output)
     model = Model(_load(args))
     decimals = args.decimals is not None
     digits = args.decimals if decimals else args.digits
@@ -172,6 +179,11 @@ def _run_sheet(args: argparse.Namespace) -> int:
     if args.pdf and not args.output.endswith(".tex"):
         # FILE.pdf and FILE.log are written beside FILE.tex: only for a name ending in .tex
         raise UsageError(f"lstm-sym sheet: --pdf needs -o FILE.tex, found -o {args.output}")
+    tex = args.output
+    if args.pdf:
+        _outputs(args, tex, tex[: -len(".tex")] + ".pdf", tex[: -len(".tex")] + ".log")
+    else:
+        _outputs(args, tex)
     parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
     sheet = Sheet(
         _load(args),
@@ -185,11 +197,12 @@ def _run_sheet(args: argparse.Namespace) -> int:
         flow=args.flow,
     )
     text = sheet.to_latex()
-    _emit(text, args.output, args.problem)
-    if args.pdf:
+    if args.pdf:  # the .tex is written with the PDF: an interrupted build leaves neither
         from .latex import build_pdf
 
-        print(build_pdf(args.output))
+        _emit(f"{build_pdf(tex, source=text)}\n", None)
+    else:
+        _emit(text, tex, args.problem)
     return EXIT_OK
 
 
@@ -274,6 +287,7 @@ def _run_check(args: argparse.Namespace) -> int:
     from .check.render import report_writer
 
     writer = report_writer(args.report) if args.report else None  # bad suffix: before work
+    _outputs(args, args.report)
     report = check(_load(args), args.answers)
     if writer is not None:
         write_atomic(args.report, writer(report))
@@ -315,8 +329,9 @@ def _codegen_parser(commands: argparse._SubParsersAction) -> None:  # type: igno
 def _run_codegen(args: argparse.Namespace) -> int:
     from .codegen import lambdify
 
+    _outputs(args, args.output)
     functions = lambdify(_load(args), style=args.style, backend=args.backend, source=args.problem)
-    _emit(functions.source, args.output)
+    _emit(functions.source, args.output, args.problem)
     return EXIT_OK
 
 
@@ -371,20 +386,47 @@ def _add_limit_option(parser: argparse.ArgumentParser) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
-    try:
-        args = build_parser().parse_args(argv)
-        from .limits import parse_assignment, raised
-        from .progress import reporting
+    from .signals import Terminated, stop_on_signals
 
-        with raised(dict(parse_assignment(text) for text in args.limit)), reporting():
-            return int(args.run(args))
+    try:
+        with stop_on_signals():
+            args = build_parser().parse_args(argv)
+            from .limits import parse_assignment, raised
+            from .progress import reporting
+
+            with raised(dict(parse_assignment(text) for text in args.limit)), reporting():
+                return int(args.run(args))
     except LstmSymError as error:
-        print(f"lstm-sym: error: {one_line(str(error))}", file=sys.stderr)
+        print(f"lstm-sym: error: {_error_text(str(error))}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM/SIGHUP as Terminated
         print("lstm-sym: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return stop.exit_code if isinstance(stop, Terminated) else EXIT_INTERRUPTED
     except BrokenPipeError:
         return EXIT_OK
     except SystemExit as done:  # --help and --version: argparse has printed and exits 0
         return done.code if isinstance(done.code, int) else EXIT_OK
+    except Exception as error:  # a bug: one line, and an exit code no verdict uses
+        print(f"lstm-sym: internal error: {_internal(error)}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+#: The longest error line printed; longer messages lose their middle.
+ERROR_LINE = 1000
+
+
+def _error_text(message: str) -> str:
+    """One line of at most about ERROR_LINE characters, keeping the start and the end."""
+    text = one_line(message)
+    if len(text) <= ERROR_LINE:
+        return text
+    half = ERROR_LINE // 2
+    return f"{text[:half]} ...({len(text) - 2 * half:,} characters)... {text[-half:]}"
+
+
+def _internal(error: Exception) -> str:
+    """An uncaught exception in one line: its type, message and the line that raised it."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else ""
+    message = shorten(one_line(str(error)), 200)
+    return f"{type(error).__name__}: {message}{where} (a bug in lstm-sym {__version__}; please report it)"

@@ -6,10 +6,56 @@ import difflib
 import sys
 from collections.abc import Iterable
 
+#: Quoted user text longer than this is shortened in messages.
+SHORT = 80
+
 
 def one_line(text: str) -> str:
     """``text`` with every control character escaped, so that a message stays one line."""
+    return escape_controls(text)
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with every character a terminal would act on escaped (``\\x1b``, ``\\u202e``).
+
+    Control characters, format characters (bidirectional overrides, zero widths) and
+    separators other than the space are written as Python escapes.
+    """
+    if text.isprintable():  # the common case, fast
+        return text
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
+def terminal_text(text: str) -> str:
+    """``text`` with every character but newlines that a terminal would act on as ``\\uXXXX``.
+
+    Control characters (escape sequences, BEL, DEL, C1 codes), format characters
+    (bidirectional overrides, zero widths) and separators other than the space and the
+    newline are escaped, so text read from a file can neither clear nor move around what
+    a terminal shows. ``\\uXXXX`` (a surrogate pair beyond U+FFFF, as JSON writes it) is
+    what a JSON, TOML or Python string reads back as the same character, and every such
+    character in the JSON, TOML and Python that lstm-sym writes is inside a string: output
+    in those formats keeps its data.
+    """
+    if text.isprintable():
+        return text
+    out = []
+    for c in text:
+        if c.isprintable() or c in " \n":
+            out.append(c)
+        elif ord(c) > 0xFFFF:
+            high, low = divmod(ord(c) - 0x10000, 0x400)
+            out.append(f"\\u{0xD800 + high:04x}\\u{0xDC00 + low:04x}")
+        else:
+            out.append(f"\\u{ord(c):04x}")
+    return "".join(out)
+
+
+def shorten(text: str, most: int = SHORT) -> str:
+    """``text``, or its first ``most`` characters, an ellipsis and its full length."""
+    if len(text) <= most:
+        return text
+    return f"{text[:most]}... ({len(text):,} characters)"
 
 
 class LstmSymError(Exception):
@@ -31,8 +77,9 @@ class InputError(LstmSymError, ValueError):
         super().__init__(self._message())
 
     def _message(self) -> str:
-        where = f"{self.source}: " if self.source else ""
-        return one_line(f"{where}{self.field}: expected {self.expected}, found {self.found}")
+        where = f"{shorten(self.source)}: " if self.source else ""
+        field, found = shorten(self.field), shorten(self.found, 4 * SHORT)
+        return one_line(f"{where}{field}: expected {self.expected}, found {found}")
 
     def located(self, source: str) -> InputError:
         """The same error, naming the file it came from."""

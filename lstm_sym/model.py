@@ -122,10 +122,11 @@ class Model:
         Each digit is certified: values are recomputed at higher precision until the
         rounded results agree.
         """
-        expected = f"an integer from {MIN_DIGITS} to {{limit}}"
-        if isinstance(digits, bool) or not isinstance(digits, int) or digits < MIN_DIGITS:
-            raise InputError("digits", expected.format(limit=limit("digits")), repr(digits))
-        check("digits", digits, "digits", expected)
+        field, least = ("decimals", 0) if decimals else ("digits", MIN_DIGITS)
+        expected = f"an integer from {least} to {{limit}}"
+        if isinstance(digits, bool) or not isinstance(digits, int) or digits < least:
+            raise InputError(field, expected.format(limit=limit("digits")), repr(digits))
+        check("digits", digits, field, expected)
         sections: dict[Name, str] = {}
         # usually two passes: one at digits + guard digits, one to confirm every rounding
         bar = task("solving", 3 if decimals else 2)

@@ -21,6 +21,7 @@ import sympy
 from .cells import Cell, get_cell, with_activations
 from .cellspec import parse_cell
 from .errors import InputError, describe, did_you_mean
+from .files import read_regular
 from .heads import HEAD_BIAS, HEAD_WEIGHT, with_head
 from .layouts import FRAMEWORKS, NATIVE, describe_layout
 from .limits import LimitError, check, limit
@@ -159,8 +160,7 @@ def read_toml(path: str | Path) -> dict[str, Any]:
     path = Path(path)
     most = limit("file_bytes")
     try:
-        with path.open("rb") as handle:  # bounded read: also safe for /dev/zero or a FIFO
-            data = handle.read(most + 1)
+        data = read_regular(path, most + 1)  # never a FIFO or a device
         text = data[:most].decode("utf-8")
     except (OSError, ValueError) as error:  # ValueError: a NUL in the name, or not UTF-8
         found = f"{type(error).__name__}: {getattr(error, 'strerror', None) or error}"[:200]

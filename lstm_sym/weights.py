@@ -10,19 +10,19 @@ arbitrary pickled objects.
 from __future__ import annotations
 
 import io
-import json
+import warnings
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import sympy
 
 from .cells import CELLS, get_cell
-from .errors import InputError
-from .files import write_atomic
+from .errors import InputError, shorten
+from .files import open_regular, write_atomic
 from .layouts import (
     FRAMEWORKS,
     NATIVE,
@@ -35,7 +35,7 @@ from .layouts import (
     normalize_keys,
     route,
 )
-from .limits import LimitError, check
+from .limits import check, limit
 from .numbers import parse_number
 
 #: Keys of a ``[parameters]`` table that are not parameters.
@@ -89,48 +89,62 @@ def _from_numpy(array: Any, field: str) -> Values:
             "a non-empty 1-D or 2-D array of numbers",
             f"dtype {array.dtype}, shape {array.shape}",
         )
-    values = np.asarray(array, dtype=np.float64) if array.dtype.kind == "f" else array
+    if array.dtype.kind == "f":
+        values = np.asarray(array, dtype=np.float64).tolist()
+        if array.ndim == 1:
+            return [_exact_float(v, field) for v in values]
+        return [[_exact_float(v, field) for v in row] for row in values]
+    # integers as they are: int64 and uint64 hold more digits than a float64
     if array.ndim == 1:
-        return [_exact_float(float(v), field) for v in values.tolist()]
-    return [[_exact_float(float(v), field) for v in row] for row in values.tolist()]
+        return [sympy.Integer(v) for v in array.tolist()]
+    return [[sympy.Integer(v) for v in row] for row in array.tolist()]
 
 
 # -- reading files -----------------------------------------------------------------------
 
 
 def read_arrays(path: str | Path, *, field: str = "file") -> dict[str, Values]:
-    """The arrays of an ``.npz`` or ``torch.save`` file, as exact nested lists, by key."""
+    """The arrays of an ``.npz`` or ``torch.save`` file, as exact nested lists, by key.
+
+    Each array is checked from its header (dtype, shape, the total against the
+    ``parameter_values`` limit) before any of its numbers is read.
+    """
     path = Path(path)
-    try:
-        regular = path.is_file()
-    except OSError:  # a name too long for the file system, for example
-        regular = False
-    if not regular:
-        raise InputError(field, "an existing parameter file (.npz, .pt)", repr(str(path)))
     suffix = path.suffix.lower()
-    if suffix == ".npz":
-        arrays = _read_npz(path, field)
-    elif suffix in TORCH_SUFFIXES:
-        arrays = _read_torch(path, field)
-    else:
+    if suffix not in (".npz", *TORCH_SUFFIXES):
         raise InputError(field, "a file ending in .npz, .pt, .pth or .bin", repr(path.name))
+    try:
+        with open_regular(path) as handle:
+            arrays = _read_npz(handle, field) if suffix == ".npz" else _read_torch(handle, field)
+    except OSError as error:  # missing, a directory, a pipe, a device, no permission
+        found = f"{shorten(str(path))!r} ({error.strerror or error})"
+        raise InputError(field, "an existing parameter file (.npz, .pt)", found) from None
+    except ValueError as error:
+        if isinstance(error, InputError):
+            raise
+        raise InputError(field, "an existing parameter file (.npz, .pt)", repr(str(path))) from None
     total = sum(getattr(a, "size", 0) for a in arrays.values())
     check("parameter_values", total, field, "at most {limit} numbers")
     return {key: _from_numpy(value, f"{field}:{key}") for key, value in arrays.items()}
 
 
-def _read_npz(path: Path, field: str) -> dict[str, Any]:
+#: What every array of a parameter file must be.
+ARRAY = "a non-empty 1-D or 2-D array of numbers"
+
+
+def _read_npz(handle: BinaryIO, field: str) -> dict[str, Any]:
     import zipfile
 
     import numpy as np
 
     expected = "a NumPy .npz archive of numeric arrays"
     try:
-        # Sizes come from the headers, before any array is decompressed (no zip bombs).
-        _check_npz_sizes(path, field)
-        with np.load(path, allow_pickle=False) as archive:
+        # Dtypes and sizes come from the headers, before any array is decompressed.
+        _check_npz_headers(handle, field)
+        handle.seek(0)
+        with np.load(handle, allow_pickle=False) as archive:
             return {key: archive[key] for key in archive.files}
-    except LimitError:
+    except InputError:
         raise
     except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as error:
         raise InputError(field, expected, f"{type(error).__name__}: {error}"[:200]) from None
@@ -138,14 +152,19 @@ def _read_npz(path: Path, field: str) -> dict[str, Any]:
         raise InputError(field, expected, f"{type(error).__name__}: {error}"[:200]) from None
 
 
-def _check_npz_sizes(path: Path, field: str) -> None:
-    """Refuse an archive whose arrays (by their headers) hold more numbers than the limit."""
+def _check_npz_headers(handle: BinaryIO, field: str) -> None:
+    """Refuse an archive with an array of other than plain numbers, or with too many numbers.
+
+    A header can describe a structured, object or subarray dtype (``('<f8', (15000,
+    15000))`` with shape ``(1,)`` is 225 million numbers in one element): those are
+    refused by name before anything is read.
+    """
     import zipfile
 
     import numpy as np
 
     total = 0
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(handle) as archive:
         for info in archive.infolist():
             with archive.open(info) as member:
                 version = np.lib.format.read_magic(member)
@@ -153,23 +172,41 @@ def _check_npz_sizes(path: Path, field: str) -> None:
                     header = np.lib.format.read_array_header_1_0(member)
                 else:
                     header = np.lib.format.read_array_header_2_0(member)
-                shape = header[0]
-                count = 1
-                for extent in shape:
-                    count *= extent
-                total += count
+            shape, _, dtype = header
+            key = f"{field}:{info.filename.removesuffix('.npy')}"
+            if dtype.kind not in "fiu" or dtype.names is not None or dtype.subdtype is not None:
+                raise InputError(key, ARRAY, f"{_dtype_words(dtype)}, shape {shape}")
+            count = 1
+            for extent in shape:
+                count *= extent
+            total += count
             check("parameter_values", total, field, "at most {limit} numbers")
 
 
-def _read_torch(path: Path, field: str) -> dict[str, Any]:
+def _dtype_words(dtype: Any) -> str:
+    """A NumPy dtype in words, naming what is wrong with it for a parameter array."""
+    if dtype.names is not None:
+        return f"a structured dtype {dtype}"
+    if dtype.subdtype is not None:
+        return f"a subarray dtype {dtype}"
+    if dtype.hasobject:
+        return "an object dtype (pickled Python objects)"
+    return f"dtype {dtype}"
+
+
+def _read_torch(handle: BinaryIO, field: str) -> dict[str, Any]:
     try:
         import torch
     except ImportError:
         raise InputError(
             field, "PyTorch installed to read a torch.save file", "no torch module"
         ) from None
+    _check_torch_storage(handle, field)
+    handle.seek(0)
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # deprecation notes would break the one-line contract
+            warnings.simplefilter("ignore")
+            data = torch.load(handle, map_location="cpu", weights_only=True)
     except Exception as error:  # torch raises many types for files it refuses
         raise InputError(
             field,
@@ -180,7 +217,83 @@ def _read_torch(path: Path, field: str) -> dict[str, Any]:
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in data.items()
     ):
         raise InputError(field, "a state dict (names -> tensors)", type(data).__name__)
-    return {key: value.detach().to(torch.float64).numpy() for key, value in data.items()}
+    total = 0
+    for key, tensor in data.items():
+        _check_tensor(tensor, f"{field}:{key}")
+        total += tensor.numel()  # from the shape: an expanded view is not materialised yet
+        check("parameter_values", total, field, "at most {limit} numbers")
+    return {key: _tensor_array(tensor) for key, tensor in data.items()}
+
+
+def _check_torch_storage(handle: BinaryIO, field: str) -> None:
+    """Refuse a ``torch.save`` archive whose stored data would exceed the number limit.
+
+    The sizes come from the zip directory, before anything is read: a compressed member
+    cannot unpack into more than it declares. (The older, non-zip format holds its data
+    as it is, so the file's own size bounds it.)
+    """
+    import zipfile
+
+    if not zipfile.is_zipfile(handle):
+        return
+    handle.seek(0)
+    try:
+        with zipfile.ZipFile(handle) as archive:
+            stored = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as error:
+        found = f"{type(error).__name__}: {error}"[:200]
+        raise InputError(field, "a torch.save file of tensors", found) from None
+    except (NotImplementedError, RuntimeError) as error:  # a zip version or encryption
+        found = f"{type(error).__name__}: {error}"[:200]
+        raise InputError(field, "a torch.save file of tensors", found) from None
+    most = limit("parameter_values")
+    if stored > 8 * most + STORAGE_SLACK:  # 8 bytes: the widest dtype read (float64, int64)
+        check(
+            "parameter_values",
+            stored // 8,
+            field,
+            "at most {limit} numbers",
+            found=f"{stored:,} bytes of stored data",
+        )
+
+
+#: Bytes of a ``torch.save`` archive beyond its numbers (the pickle, version records).
+STORAGE_SLACK = 1 << 20
+
+
+def _check_tensor(tensor: Any, field: str) -> None:
+    """Refuse a tensor that is not a dense array of real numbers on the CPU, by its kind."""
+    import torch
+
+    if tensor.is_nested:
+        raise InputError(field, ARRAY, "a nested tensor")
+    if tensor.layout != torch.strided:
+        raise InputError(field, ARRAY, f"a sparse tensor (layout {tensor.layout})")
+    if tensor.is_quantized:
+        raise InputError(field, ARRAY, f"a quantized tensor (dtype {tensor.dtype})")
+    if tensor.device.type != "cpu":
+        raise InputError(field, ARRAY, f"a tensor on device {tensor.device.type} (no values)")
+    if str(tensor.dtype).removeprefix("torch.") not in TORCH_DTYPES:
+        raise InputError(field, ARRAY, f"dtype {tensor.dtype}, shape {tuple(tensor.shape)}")
+
+
+#: The tensor dtypes read: real floats (each value exact in float64) and integers. Not
+#: complex (the imaginary part would be lost), bool, quantized, packed or bit types.
+TORCH_DTYPES = frozenset(
+    {"float16", "bfloat16", "float32", "float64"}
+    | {"float8_e4m3fn", "float8_e4m3fnuz", "float8_e5m2", "float8_e5m2fnuz", "float8_e8m0fnu"}
+    | {f"{sign}int{bits}" for sign in ("", "u") for bits in (8, 16, 32, 64)}
+)
+
+
+def _tensor_array(tensor: Any) -> Any:
+    """A checked tensor's values as a NumPy array: floats as float64 (exact), integers as they are."""
+    import torch
+
+    tensor = tensor.detach()
+    if tensor.dtype.is_floating_point:  # float16, bfloat16, float8: all exact in float64
+        return tensor.to(torch.float64).numpy()
+    return tensor.contiguous().numpy()
 
 
 # -- parameters in a problem file -------------------------------------------------------
@@ -299,9 +412,9 @@ def toml_value(value: Any) -> str:
         return str(value)
     if isinstance(value, sympy.Rational):
         text = decimal_text(value)
-        return text if text is not None else json.dumps(f"{value.p}/{value.q}")
+        return text if text is not None else toml_string(f"{value.p}/{value.q}")
     if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
+        return toml_string(value)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(v) for v in value) + "]"
     if isinstance(value, Mapping):
@@ -310,11 +423,41 @@ def toml_value(value: Any) -> str:
 
 
 def _key(key: str) -> str:
-    return (
-        key
-        if key.replace("_", "").replace("-", "").isalnum() and key.isascii()
-        else json.dumps(key)
-    )
+    bare = key.replace("_", "").replace("-", "")
+    return key if bare.isascii() and bare.isalnum() else toml_string(key)
+
+
+#: TOML's short escapes; every other character that is not printable becomes \uXXXX.
+_TOML_ESCAPES = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "\b": "\\b",
+    "\t": "\\t",
+    "\n": "\\n",
+    "\f": "\\f",
+    "\r": "\\r",
+}
+
+
+def toml_string(text: str) -> str:
+    """``text`` as a TOML basic string that every TOML reader reads back as ``text``.
+
+    Quotes, backslashes and every character that is not printable (control characters,
+    DEL, bidirectional overrides, other separators than the space) are escaped: TOML
+    forbids most of them raw, and escaped they cannot act on a terminal either.
+    """
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[char])
+        elif char.isprintable() or char == " ":
+            out.append(char)
+        elif 0xD800 <= code <= 0xDFFF:
+            raise InputError("output", "text that TOML can hold", f"a lone surrogate U+{code:04X}")
+        else:
+            out.append(f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}")
+    return '"' + "".join(out) + '"'
 
 
 def toml_text(data: Mapping[str, Any]) -> str:

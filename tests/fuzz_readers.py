@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import copy
+import importlib.util
 import io
 import os
 import shutil
@@ -383,6 +384,105 @@ def _read_npz(value: tuple[bytes, str | None]) -> None:
     load(path, cell=cell)
 
 
+# -- parameter files (torch.save) ----------------------------------------------------------
+
+#: Whether PyTorch is installed (the .pt reader is fuzzed only then).
+TORCH = importlib.util.find_spec("torch") is not None
+TORCH_DTYPES = [
+    *("float64", "float32", "float16", "bfloat16", "float8_e5m2", "int64", "int8", "uint8"),
+    *("uint64", "bool", "complex64", "complex128", "float4_e2m1fn_x2"),
+]
+#: Tensors that are not dense arrays of real numbers, or are views with odd strides.
+ODD_TENSORS = [
+    "sparse",
+    "sparse_csr",
+    "meta",
+    "quantized",
+    "nested",
+    "expanded",
+    "expanded_huge",
+    "overlapping",
+    "transposed",
+    "slice_of_larger",
+    "parameter",
+    "scalar",
+    "empty",
+]
+
+
+def _odd_tensor(kind: str) -> Any:
+    """A tensor of one odd kind (see ODD_TENSORS)."""
+    import torch
+
+    base = torch.tensor([[1.0, 2.0]], dtype=torch.float64)
+    with warnings.catch_warnings():  # prototype and deprecation notes
+        warnings.simplefilter("ignore")
+        made = {
+            "sparse": lambda: base.to_sparse(),
+            "sparse_csr": lambda: base.to_sparse_csr(),
+            "meta": lambda: torch.empty(1, 2, device="meta"),
+            "quantized": lambda: torch.quantize_per_tensor(base.float(), 0.1, 0, torch.qint8),
+            "nested": lambda: torch.nested.nested_tensor([torch.ones(2), torch.ones(3)]),
+            "expanded": lambda: torch.ones(1, dtype=torch.float64).expand(1, 2),
+            "expanded_huge": lambda: torch.ones(1, dtype=torch.float64).expand(20000, 25000),
+            "overlapping": lambda: torch.ones(3, dtype=torch.float64).as_strided((2, 2), (1, 1)),
+            "transposed": lambda: torch.ones(2, 1, dtype=torch.float64).t(),
+            "slice_of_larger": lambda: torch.ones(5, 2, dtype=torch.float64)[:1],
+            "parameter": lambda: torch.nn.Parameter(base.clone()),
+            "scalar": lambda: torch.tensor(1.0),
+            "empty": lambda: torch.ones(0, 2),
+        }[kind]()
+    return made
+
+
+@st.composite
+def torch_bytes(draw: st.DrawFn) -> bytes:
+    """A torch.save file: LSTM arrays with one changed (dtype, odd tensor, value), maybe damaged."""
+    import torch
+
+    arrays: dict[str, Any] = {
+        key: torch.from_numpy(value.copy())
+        for key, value in draw(st.sampled_from([LSTM_ARRAYS, TORCH_ARRAYS])).items()
+    }
+    key = draw(st.sampled_from(sorted(arrays)))
+    change = draw(st.sampled_from(["keep", "dtype", "odd", "odd", "value", "object", "drop"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if change == "dtype":
+            dtype = getattr(torch, draw(st.sampled_from(TORCH_DTYPES)))
+            try:
+                arrays[key] = arrays[key].to(dtype)
+            except (RuntimeError, TypeError, NotImplementedError):
+                arrays[key] = torch.empty(arrays[key].shape, dtype=dtype)
+        elif change == "odd":
+            arrays[key] = _odd_tensor(draw(st.sampled_from(ODD_TENSORS)))
+        elif change == "value":
+            arrays[key] = arrays[key].clone()
+            arrays[key].view(-1)[0] = draw(st.floats(width=64))
+        elif change == "object":
+            arrays[key] = draw(VALUES)
+        elif change == "drop":
+            del arrays[key]
+    data: Any = arrays if draw(st.integers(0, 9)) else draw(st.sampled_from([[1], None, "x"]))
+    buffer = io.BytesIO()
+    torch.save(data, buffer)
+    raw = buffer.getvalue()
+    damage = draw(st.sampled_from(["none", "none", "none", "flip", "cut"]))
+    if damage == "flip":
+        at = draw(st.integers(0, len(raw) - 1))
+        raw = raw[:at] + bytes([raw[at] ^ draw(st.integers(1, 255))]) + raw[at + 1 :]
+    elif damage == "cut":
+        raw = raw[: draw(st.integers(0, len(raw)))]
+    return raw
+
+
+def _read_torch(value: tuple[bytes, str | None]) -> None:
+    data, cell = value
+    path = WORK / "params.pt"
+    path.write_bytes(data)
+    load(path, cell=cell)
+
+
 # -- answers files -------------------------------------------------------------------------
 
 ANSWERS_TEXT = (ROOT / "examples" / "hw6_answers.toml").read_text()
@@ -543,3 +643,15 @@ READERS: list[Reader] = [
     Reader("answers", answer_files(), _read_answers),
     Reader("cli", argument_lists(), _read_cli),
 ]
+if TORCH:
+    READERS.insert(
+        4,
+        Reader(
+            "pt",
+            st.tuples(
+                torch_bytes() | torch_bytes() | torch_bytes() | st.binary(max_size=200),
+                st.none() | st.sampled_from([*CELLS, "nope"]),
+            ),
+            _read_torch,
+        ),
+    )

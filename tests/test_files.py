@@ -81,7 +81,7 @@ def test_outputs_never_replace_the_input(tmp_path: Path) -> None:
         ["sheet", str(problem), "-o", str(problem)],
     ):
         code, _, err = _cli(argv)
-        assert code == 2 and "is the input file" in err
+        assert code == 2 and "the input file" in err
     assert problem.read_text() == HW6.read_text()
 
 

@@ -32,6 +32,7 @@ from lstm_sym.latex import Sheet
 from lstm_sym.latex.escape import escape_text
 from lstm_sym.numbers import parse_number
 from lstm_sym.problem import loads_problem, read_toml
+from lstm_sym.weights import toml_string, toml_text
 
 ROOT = Path(__file__).resolve().parent.parent
 HW6 = ROOT / "examples" / "hw6.toml"
@@ -91,6 +92,9 @@ def no_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError(f"evaluated user text: {args[:1]!r}")
 
     real_eval, real_exec = builtins.eval, builtins.exec
+    # SymPy fills its mpmath namespace once with exec("from mpmath import *"): its own
+    # text, not the user's, so it runs before the guard (whichever test comes first).
+    sympy.lambdify(sympy.Symbol("x"), sympy.Symbol("x"), "mpmath")
 
     def guarded(real: Any) -> Any:
         def run(source: Any, *args: Any, **kwargs: Any) -> Any:
@@ -242,7 +246,7 @@ def test_code_in_command_line_arguments_never_runs(
             [payload],
         ):
             code, _, err = _cli(argv)
-            assert code in (0, 2), argv
+            assert code in (0, 2), (argv, err)
             if code == 2:
                 assert err.count("\n") == 1 and err.startswith("lstm-sym: error: "), err
 
@@ -333,3 +337,43 @@ def test_enormous_exponents_are_refused_at_once(text: str) -> None:
             loads_problem(source)
     code, _, err = _cli(["solve", str(HW6), "--digits", text])
     assert code == 2 and err.startswith("lstm-sym: error:")
+
+
+#: Terminal control: clear the screen, move the cursor, colour, bell, DEL, a C1 CSI, and
+#: a right-to-left override that would show a verdict backwards.
+TERMINAL_PAYLOADS = ["\x1b[2J\x1b[H", "\x1b]0;title\x07", "\x1b[31mOK", "\x7f\x9b1m", "\u202eKO"]
+
+
+def test_terminal_payloads_never_reach_the_terminal_raw(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Escape sequences in a problem file or as arguments come out escaped on stdout and stderr."""
+    monkeypatch.chdir(tmp_path)
+    data = read_toml(HW6)
+    for payload in TERMINAL_PAYLOADS:
+        problem = tmp_path / "p.toml"
+        text = toml_text({**data, "title": payload, "course": payload, "author": payload})
+        problem.write_text(text)
+        answers = tmp_path / "a.toml"
+        answers.write_text(f"h_1 = 0.21741\n{toml_string(payload)} = 1\n")
+        for argv in (
+            ["solve", str(problem)],
+            ["solve", str(problem), "--format", "json"],
+            ["check", str(problem), str(answers)],
+            ["check", str(problem), str(answers), "--format", "json"],
+            ["sheet", str(problem), "--problem-only"],
+            ["convert", str(problem), "--to", "keras"],
+            ["codegen", str(problem)],
+            ["sheet", str(HW6), "--problem-only", "--title", payload, "--author", payload],
+            ["solve", str(HW6), "--cell", payload],
+            ["solve", payload],
+            ["cells", payload],
+            ["convert", str(HW6), "--to", payload],
+            ["solve", str(HW6), "-o", f"{payload}/x.txt"],
+            ["solve", str(HW6), "--limit", f"{payload}=1"],
+            [payload],
+        ):
+            code, out, err = _cli(argv)
+            assert code in (0, 1, 2), argv
+            raw = [c for c in out + err if not (c.isprintable() or c in " \n")]
+            assert raw == [], (argv, raw)

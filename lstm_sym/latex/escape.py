@@ -5,7 +5,9 @@ Every character that means something to TeX is replaced by a command that prints
 no input — ``\\input``, ``\\write18``, ``\\catcode``, ``^^5c``, unbalanced braces — can
 reach TeX as markup. Non-ASCII letters become accent commands, Greek letters and a few
 mathematical symbols their math commands; anything else pdfLaTeX cannot typeset is
-replaced by ``?``.
+replaced by ``?``. At most :data:`MAX_MARKS` combining marks stay on one letter: each is
+a TeX group around it, and hundreds of them ("Zalgo" text) would exceed TeX's grouping
+capacity and stop the build.
 """
 
 from __future__ import annotations
@@ -99,11 +101,18 @@ _GREEK_COMMANDS = {
 
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 
+#: Combining marks kept on one letter (Vietnamese stacks two); further ones are dropped.
+MAX_MARKS = 2
+
 
 def escape_text(text: str) -> str:
     """``text`` as LaTeX source that prints exactly that text (as far as pdfLaTeX can)."""
     out: list[str] = []
+    marks = 0  # combining marks on the current letter
     for char in unicodedata.normalize("NFD", text):
+        marks = marks + 1 if unicodedata.combining(char) else 0
+        if marks > MAX_MARKS:
+            continue
         if char in _ACCENTS and out:
             out[-1] = rf"\{_ACCENTS[char]}{{{out[-1]}}}"
         elif char in _SPECIAL:
