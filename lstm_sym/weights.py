@@ -10,7 +10,9 @@ arbitrary pickled objects.
 from __future__ import annotations
 
 import io
+import struct
 import warnings
+import zipfile
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -128,13 +130,16 @@ def read_arrays(path: str | Path, *, field: str = "file") -> dict[str, Values]:
     return {key: _from_numpy(value, f"{field}:{key}") for key, value in arrays.items()}
 
 
+#: What reading a damaged zip archive raises (NotImplementedError, RuntimeError: a zip
+#: version, method or encryption it does not support; zlib.error: damaged compressed data).
+ZIP_ERRORS: tuple[type[Exception], ...] = (zipfile.BadZipFile, OSError, ValueError, EOFError)
+ZIP_ERRORS += (KeyError, struct.error, zlib.error, NotImplementedError, RuntimeError)
+
 #: What every array of a parameter file must be.
 ARRAY = "a non-empty 1-D or 2-D array of numbers"
 
 
 def _read_npz(handle: BinaryIO, field: str) -> dict[str, Any]:
-    import zipfile
-
     import numpy as np
 
     expected = "a NumPy .npz archive of numeric arrays"
@@ -146,9 +151,7 @@ def _read_npz(handle: BinaryIO, field: str) -> dict[str, Any]:
             return {key: archive[key] for key in archive.files}
     except InputError:
         raise
-    except (OSError, ValueError, EOFError, KeyError, zipfile.BadZipFile, zlib.error) as error:
-        raise InputError(field, expected, f"{type(error).__name__}: {error}"[:200]) from None
-    except (NotImplementedError, RuntimeError) as error:  # a zip method or encryption
+    except ZIP_ERRORS as error:
         raise InputError(field, expected, f"{type(error).__name__}: {error}"[:200]) from None
 
 
@@ -159,8 +162,6 @@ def _check_npz_headers(handle: BinaryIO, field: str) -> None:
     15000))`` with shape ``(1,)`` is 225 million numbers in one element): those are
     refused by name before anything is read.
     """
-    import zipfile
-
     import numpy as np
 
     total = 0
@@ -232,18 +233,13 @@ def _check_torch_storage(handle: BinaryIO, field: str) -> None:
     cannot unpack into more than it declares. (The older, non-zip format holds its data
     as it is, so the file's own size bounds it.)
     """
-    import zipfile
-
-    if not zipfile.is_zipfile(handle):
-        return
-    handle.seek(0)
     try:
+        if not zipfile.is_zipfile(handle):  # (it raises for some damaged archives)
+            return
+        handle.seek(0)
         with zipfile.ZipFile(handle) as archive:
             stored = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError) as error:
-        found = f"{type(error).__name__}: {error}"[:200]
-        raise InputError(field, "a torch.save file of tensors", found) from None
-    except (NotImplementedError, RuntimeError) as error:  # a zip version or encryption
+    except ZIP_ERRORS as error:
         found = f"{type(error).__name__}: {error}"[:200]
         raise InputError(field, "a torch.save file of tensors", found) from None
     most = limit("parameter_values")

@@ -180,17 +180,23 @@ def test_large_integers_are_read_exactly(tmp_path: Path) -> None:
         assert params["W_i"] == [[2**64 - 1, 3]], path
 
 
-def test_archives_of_an_unknown_zip_version_are_refused(tmp_path: Path) -> None:
-    """An .npz or .pt whose zip directory asks for zip version 6.4 is one error, not a crash."""
+def test_archives_zipfile_cannot_read_are_refused(tmp_path: Path) -> None:
+    """An .npz or .pt asking for zip version 6.4, or spanning disks, is one error, not a crash."""
     buffer = io.BytesIO()
     np.savez(buffer, **_lstm_arrays())
-    raw = bytearray(buffer.getvalue())
-    at = raw.find(b"PK\x01\x02")  # the first central directory entry
-    raw[at + 6] = 64  # version needed to extract: 6.4
+    version = bytearray(buffer.getvalue())
+    version[version.find(b"PK\x01\x02") + 6] = 64  # version needed to extract: 6.4
+    torch = pytest.importorskip("torch")
+    saved = io.BytesIO()
+    torch.save({"W_f": torch.ones(2)}, saved)  # a zip64 archive
+    spanning = bytearray(saved.getvalue())
+    spanning[spanning.find(b"PK\x06\x07") + 4] = 1  # the zip64 directory's disk number
+    cases = [(version, r"NotImplementedError: zip file version 6\.4"), (spanning, "BadZipFile")]
     for name in ("w.npz", "w.pt"):
-        (tmp_path / name).write_bytes(raw)
-        with pytest.raises(InputError, match=r"NotImplementedError: zip file version 6\.4"):
-            load(tmp_path / name)
+        for raw, words in cases:
+            (tmp_path / name).write_bytes(raw)
+            with pytest.raises(InputError, match=words):
+                load(tmp_path / name)
 
 
 def _peak_rss() -> int:
