@@ -16,6 +16,7 @@ from .cellspec import parse_cell
 from .check import MISTAKES, AnswerCheck, CheckReport, MistakeFinding, check, register_mistake
 from .codegen import lambdify
 from .errors import InputError, LstmSymError, TooLargeError
+from .flow import FlowSolution, GradientFlow
 from .functions import sigma
 from .heads import with_head
 from .latex import Sheet, SheetOptions
@@ -36,6 +37,8 @@ __all__ = [
     "Assignment",
     "Cell",
     "CheckReport",
+    "FlowSolution",
+    "GradientFlow",
     "InputError",
     "Loss",
     "LstmSymError",
