@@ -6,18 +6,16 @@ values they get the names a hand calculation writes, in the program's style (``d
 is ∂L/∂c_1, ``dL_dW_f[1,2]`` a gradient's component), for every state s of the cell (h and
 c for an LSTM), step t and end step T (the last step unless another is asked for):
 
-=====================================  =====================================================
-``norm_dL_ds_t``                       ‖∂L/∂s_t‖, the Euclidean norm of the adjoint
-``norm_dL_ds_via_<path>_t``            ‖the part of ∂L/∂s_t through one path‖ (``c_next``:
-                                       c_{t+1}, the forget gate's; ``h``: h_t; ``z_o_next``:
-                                       step t+1's o; ``ell``: the loss at t; ``terminal``)
-``share_dL_ds_via_<path>_t``           that norm over the sum of every path's norm
-``norm_J_t``, ``radius_J_t``           spectral norm and radius of J_t = ∂(states_t)/∂(states_{t−1})
-``ds_T_ds_t``, ``ds_T_ds_t[i,j]``      ∂s_T/∂s_t over every path (one number when s has one unit)
-``norm_ds_T_ds_t``, ``radius_ds_T_ds_t``  its spectral norm and spectral radius
-``direct_ds_T_ds_t[k]``                the direct path alone: ∏_{k=t+1}^T f_k for an LSTM's c
-``norm_direct_ds_T_ds_t``              its largest entry in size
-=====================================  =====================================================
+| name | value |
+|---|---|
+| ``norm_dL_ds_t`` | ‖∂L/∂s_t‖, the Euclidean norm of the adjoint |
+| ``norm_dL_ds_via_<path>_t`` | the norm of the part of ∂L/∂s_t through one path (``c_next``: c_{t+1}, the forget gate's; ``h``: h_t; ``z_o_next``: step t+1's o; ``ell``: the loss at t; ``terminal``) |
+| ``share_dL_ds_via_<path>_t`` | that norm over the sum of every path's norm |
+| ``norm_J_t``, ``radius_J_t`` | spectral norm and radius of J_t = ∂(states_t)/∂(states_{t−1}) |
+| ``ds_T_ds_t``, ``ds_T_ds_t[i,j]`` | ∂s_T/∂s_t over every path (one number when s has one unit) |
+| ``norm_ds_T_ds_t``, ``radius_ds_T_ds_t`` | its spectral norm and spectral radius |
+| ``direct_ds_T_ds_t[k]`` | the direct path alone: ∏_{k=t+1}^T f_k for an LSTM's c |
+| ``norm_direct_ds_T_ds_t`` | its largest entry in size |
 
 So the homework's ∂c_2/∂c_1 = f_2 is ``dc_2_dc_1`` (and ``direct_dc_2_dc_1``), ‖∂L/∂c_1‖ is
 ``norm_dL_dc_1``. A batch adds ``^(b)``. Like every name, each is a :class:`~lstm_sym.names.Name`
