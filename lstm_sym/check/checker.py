@@ -380,9 +380,9 @@ def check(
     elif isinstance(answers, Mapping):
         answers = answers_from_dict(answers)
     catalogue = Catalogue(problem)
-    flowing = [a for a in answers if is_flow_answer(a)]  # judged apart: lstm_sym.check.flow
+    flowing = [a for a in answers if _names_flow(a, catalogue)]  # judged in .flow
     try:
-        entries = _entries([a for a in answers if not is_flow_answer(a)], catalogue)
+        entries = _entries([a for a in answers if a not in flowing], catalogue)
         flow_checks = check_flow(problem, flowing)
     except InputError as error:
         raise error.located(answers_source) if answers_source else error from None
@@ -412,6 +412,17 @@ def check(
         work=work,
         seconds=time.perf_counter() - start,
     )
+
+
+def _names_flow(answer: Answer, catalogue: Catalogue) -> bool:
+    """Whether ``answer`` names a flow quantity (and no quantity of the program)."""
+    if not is_flow_answer(answer):
+        return False
+    try:
+        catalogue.resolve(answer.key)
+    except InputError:
+        return True
+    return False
 
 
 def _first_wrong(checks: list[AnswerCheck]) -> str | None:
