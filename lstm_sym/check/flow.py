@@ -89,6 +89,9 @@ def check_flow(problem: Problem, answers: list[Answer]) -> list[AnswerCheck]:
         end = end_of(name) if name is not None else None
         if end is not None and end > steps:
             raise InputError(answer.key, f"an end step T from 0 to {steps}", str(end))
+        if name is not None and name.seq is not None and not 1 <= name.seq <= problem.batch:
+            expected = f"a sequence from 1 to {problem.batch}, as ^(b)"
+            raise InputError(answer.key, expected, f"^({name.seq})")
         ends.add(end)
     values = FlowValues(problem, ends)
     known = values(15)
