@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .check import MISTAKES, AnswerCheck, CheckReport, MistakeFinding, check, register_mistake
     from .codegen import lambdify
     from .errors import InputError, LstmSymError, TooLargeError
+    from .flow import FlowSolution, GradientFlow
     from .functions import sigma
     from .heads import with_head
     from .latex import Sheet, SheetOptions
@@ -56,6 +57,8 @@ _EXPORTS = {
     "InputError": "errors",
     "LstmSymError": "errors",
     "TooLargeError": "errors",
+    "FlowSolution": "flow",
+    "GradientFlow": "flow",
     "sigma": "functions",
     "with_head": "heads",
     "Sheet": "latex",
@@ -110,6 +113,8 @@ __all__ = [
     "Assignment",
     "Cell",
     "CheckReport",
+    "FlowSolution",
+    "GradientFlow",
     "InputError",
     "Loss",
     "LstmSymError",

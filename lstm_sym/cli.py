@@ -101,6 +101,11 @@ def _solve_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
         help="also the backward pass (every delta per step) and every gradient",
     )
     parser.add_argument(
+        "--flow",
+        action="store_true",
+        help="also the gradient flow: norm_dL_dc_1, dc_2_dc_1, ... (see docs/flow.md)",
+    )
+    parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default text)"
     )
     parser.add_argument(
@@ -116,7 +121,7 @@ def _run_solve(args: argparse.Namespace) -> int:
     model = Model(_load(args))
     decimals = args.decimals is not None
     digits = args.decimals if decimals else args.digits
-    solution = model.solve(digits, gradients=args.grad, decimals=decimals)
+    solution = model.solve(digits, gradients=args.grad, decimals=decimals, flow=args.flow)
     text = solution.to_json() if args.format == "json" else solution.to_text()
     _emit(text, args.output, args.problem)
     return EXIT_OK

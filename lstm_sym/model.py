@@ -115,18 +115,31 @@ class Model:
         }
 
     def solve(
-        self, digits: int = 15, *, gradients: bool = False, decimals: bool = False
+        self,
+        digits: int = 15,
+        *,
+        gradients: bool = False,
+        decimals: bool = False,
+        flow: bool = False,
     ) -> Solution:
         """Every quantity correctly rounded to ``digits`` significant digits (or decimal places).
 
         Each digit is certified: values are recomputed at higher precision until the
-        rounded results agree.
+        rounded results agree. ``flow`` adds the gradient-flow quantities as a section
+        ``flow`` (``norm_dL_dc_1``, ``dc_2_dc_1``: see :mod:`lstm_sym.flow.naming`).
         """
         field, least = ("decimals", 0) if decimals else ("digits", MIN_DIGITS)
         expected = f"an integer from {least} to {{limit}}"
         if isinstance(digits, bool) or not isinstance(digits, int) or digits < least:
             raise InputError(field, expected.format(limit=limit("digits")), repr(digits))
         check("digits", digits, field, expected)
+        if flow:
+            from .flow import GradientFlow
+
+            solution = self.solve(digits, gradients=gradients, decimals=decimals)
+            flowing = GradientFlow(self.problem).solve(digits, decimals=decimals, entries=True)
+            solution.add_section("flow", flowing.named())
+            return solution
         sections: dict[Name, str] = {}
         # usually two passes: one at digits + guard digits, one to confirm every rounding
         bar = task("solving", 3 if decimals else 2)
@@ -180,7 +193,8 @@ def solve(
     *,
     gradients: bool = False,
     decimals: bool = False,
+    flow: bool = False,
 ) -> Solution:
     """Certified values of every quantity of a problem (or problem file)."""
     model = Model(problem) if isinstance(problem, Problem) else Model.load(problem)
-    return model.solve(digits, gradients=gradients, decimals=decimals)
+    return model.solve(digits, gradients=gradients, decimals=decimals, flow=flow)

@@ -18,6 +18,7 @@ SECTION_TITLES = {
     "loss": "Loss",
     "backward": "Backward pass (delta_q = dL/dq)",
     "gradient": "Gradients",
+    "flow": "Gradient flow (norms: Euclidean for vectors, spectral for Jacobians; docs/flow.md)",
 }
 
 
@@ -63,6 +64,20 @@ class Solution(Mapping[str, Decimal]):
     ) -> Decimal:
         """The value of ``base`` at ``step`` (component ``index``; sequence ``seq`` of a batch)."""
         return self[Name(base, step, tuple(index), seq)]
+
+    def add_section(self, section: str, values: Mapping[Name, Decimal]) -> None:
+        """Append ``values`` as one more section (``flow``: see :mod:`lstm_sym.flow.naming`)."""
+        for name, value in values.items():
+            self.by_name[name] = value
+            self.sections[name] = section
+            self._by_text[str(name)] = name
+
+    def _latex_name(self, style: Any, name: Name) -> str:
+        if self.sections[name] == "flow":
+            from .flow.naming import describe
+
+            return describe(name)
+        return str(style(name))
 
     # -- views ---------------------------------------------------------------------------
     @property
@@ -151,7 +166,8 @@ class Solution(Mapping[str, Decimal]):
                 "|---|---:|",
             ]
             lines += [
-                f"| ${style(name)}$ | {format_decimal(self.by_name[name])} |" for name in names
+                f"| ${self._latex_name(style, name)}$ | {format_decimal(self.by_name[name])} |"
+                for name in names
             ]
         return "\n".join(lines) + "\n"
 
@@ -163,7 +179,10 @@ class Solution(Mapping[str, Decimal]):
         blocks = []
         for section, names in self._sections().items():
             rows = [f"& {LATEX_TITLES[section]}"]
-            rows += [rf"{style(name)} &= {format_decimal(self.by_name[name])}" for name in names]
+            rows += [
+                rf"{self._latex_name(style, name)} &= {format_decimal(self.by_name[name])}"
+                for name in names
+            ]
             blocks.append(" \\\\ ".join(rows))
         return "$\\begin{aligned}" + r" \\[1ex] ".join(blocks) + r"\end{aligned}$"
 

@@ -42,9 +42,9 @@ def test_console_examples(
 
 
 def test_page_has_commands_images_and_a_place_in_the_site() -> None:
-    """The page runs two commands, shows committed images, and is in the site's navigation."""
+    """The page runs three commands, shows committed images, and is in the site's navigation."""
     text = PAGE.read_text(encoding="utf-8")
-    assert len(_commands()) == 2
+    assert len(_commands()) == 3
     for image in re.findall(r"\]\((images/[^)]+)\)", text):
         assert (ROOT / "docs" / image).stat().st_size > 10_000
     assert "- Gradient flow: flow.md" in (ROOT / "mkdocs.yml").read_text(encoding="utf-8")

@@ -32,6 +32,7 @@ from ..names import Name, name_of
 from ..numbers import format_decimal
 from ..problem import Problem, load_problem
 from .answers import Answer, Value, answers_from_dict, read_answers
+from .flow import check_flow, is_flow_answer
 from .mistakes import MISTAKES, Variant, variants
 from .quantities import Catalogue, Quantity
 from .replay import Carry, Rounding, Values, carried_values, evaluate, value_of
@@ -379,8 +380,10 @@ def check(
     elif isinstance(answers, Mapping):
         answers = answers_from_dict(answers)
     catalogue = Catalogue(problem)
+    flowing = [a for a in answers if _names_flow(a, catalogue)]  # judged in .flow
     try:
-        entries = _entries(answers, catalogue)
+        entries = _entries([a for a in answers if a not in flowing], catalogue)
+        flow_checks = check_flow(problem, flowing)
     except InputError as error:
         raise error.located(answers_source) if answers_source else error from None
     checker = _Checker(problem, entries)
@@ -394,7 +397,7 @@ def check(
     latex = {e.key: name_latex(problem, names, e.quantity.name, vector_output) for e in entries}
     checks = tuple(
         _result(e, refs[e.quantity.name], labels.get(e.key, []), latex[e.key]) for e in entries
-    )
+    ) + tuple(flow_checks)
     work = None
     if first is not None:
         rounded = refs[first.quantity.name].rounded
@@ -404,11 +407,26 @@ def check(
         problem_source=problem.source,
         answers_source=answers_source,
         answers=checks,
-        first_wrong=str(first.quantity.name) if first else None,
+        first_wrong=str(first.quantity.name) if first else _first_wrong(flow_checks),
         mistakes=tuple(findings),
         work=work,
         seconds=time.perf_counter() - start,
     )
+
+
+def _names_flow(answer: Answer, catalogue: Catalogue) -> bool:
+    """Whether ``answer`` names a flow quantity (and no quantity of the program)."""
+    if not is_flow_answer(answer):
+        return False
+    try:
+        catalogue.resolve(answer.key)
+    except InputError:
+        return True
+    return False
+
+
+def _first_wrong(checks: list[AnswerCheck]) -> str | None:
+    return next((c.name for c in checks if c.verdict == WRONG), None)
 
 
 def _result(entry: _Entry, reference: Reference, mistakes: list[str], latex: str) -> AnswerCheck:

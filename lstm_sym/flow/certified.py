@@ -43,7 +43,7 @@ class GradientFlow:
         self.overrides = tuple(overrides)
         self._hook = WhatIf(problem, self.overrides) if self.overrides else None
         self._evaluator = Evaluator(problem, MPMATH)
-        self._calculation: dict[int | None, FlowCalculation] = {}
+        self._calculation: dict[tuple[int | None, bool], FlowCalculation] = {}
 
     @classmethod
     def load(
@@ -57,34 +57,53 @@ class GradientFlow:
         with mpmath.workdps(dps):
             return self._evaluator.run(gradients=True, hook=self._hook)
 
-    def calculation(self, end: int | None = None) -> FlowCalculation:
+    def calculation(self, end: int | None = None, *, entries: bool = False) -> FlowCalculation:
         """The flow calculation with end step ``end`` (None: each sequence's last step)."""
-        if end not in self._calculation:
-            self._calculation[end] = FlowCalculation(self.problem, end=end)
-        return self._calculation[end]
+        if (end, entries) not in self._calculation:
+            found = FlowCalculation(self.problem, end=end, entries=entries)
+            self._calculation[(end, entries)] = found
+        return self._calculation[(end, entries)]
 
-    def solve(self, digits: int = 6, *, end: int | None = None) -> FlowSolution:
-        """Every flow quantity to ``digits`` significant digits (``end``: the T of ∂s_T/∂s_t)."""
+    def solve(
+        self,
+        digits: int = 6,
+        *,
+        end: int | None = None,
+        decimals: bool = False,
+        entries: bool = False,
+    ) -> FlowSolution:
+        """Every flow quantity to ``digits`` significant digits (``end``: the T of ∂s_T/∂s_t).
+
+        ``decimals``: ``digits`` counts decimal places instead; ``entries``: also every entry
+        of ∂s_T/∂s_t (``dcT_dc_t[i,j]``), not only its norm and radius.
+        """
         _check_digits(digits)
         steps = max(seq.steps for seq in self.problem.sequences)
         if end is not None and (isinstance(end, bool) or not isinstance(end, int) or end < 0):
             raise InputError("end", f"a step from 0 to {steps}", repr(end))
         if end is not None and end > steps:
             raise InputError("end", f"a step from 0 to {steps}", repr(end))
-        calculation = self.calculation(end)
+        calculation = self.calculation(end, entries=entries)
 
         def evaluate(dps: int) -> Mapping[Name, Any]:
             trace = self.trace(dps)
             with mpmath.workdps(dps):
                 return {name: +value for name, value in calculation.values(trace).items()}
 
-        values: dict[Name, Decimal] = certify(evaluate, digits, scale=input_digits(self.problem))
+        values: dict[Name, Decimal] = certify(
+            evaluate, digits, decimals=decimals, scale=input_digits(self.problem)
+        )
         rank = {base: k for k, base in enumerate(calculation.bases())}
         ordered = sorted(values, key=lambda n: (n.seq or 0, rank[n.base], n.step or 0, n.index))
         values = {name: values[name] for name in ordered}
         ends = tuple(calculation.end_step(b) for b in range(self.problem.batch))
         return FlowSolution(
-            self.problem, values, digits=digits, ends=ends, overrides=self.overrides
+            self.problem,
+            values,
+            digits=digits,
+            ends=ends,
+            overrides=self.overrides,
+            decimals=decimals,
         )
 
     def jacobian(

@@ -14,6 +14,7 @@ another is asked for):
   J_T ⋯ J_{t+1}: every path from s_t through the later steps (the states of step t are
   independent coordinates, so c_t → h_t, a step's own path, is not in ∂c_T/∂c_t: it is
   the ``via_h`` part of ∂L/∂c_t);
+* ``dsT_ds_t[i,j]`` (with ``entries``) — the entries of that block;
 * ``dsT_ds_direct_t[k]``, ``norm_dsT_ds_direct_t`` — the direct path alone, where s's
   equation reads s_{t−1} pointwise (the LSTM's carousel c_t = f_t ⊙ c_{t−1} + …, the GRU's
   z_t ⊙ h_{t−1}): the diagonal ∏_{k=t+1}^{T} ∂s_k/∂s_{k−1}|direct, i.e. ∏ f for an LSTM.
@@ -88,10 +89,12 @@ def paths(problem: Problem, state: str) -> list[Path]:
 class FlowCalculation:
     """Computes every flow quantity of a trace (at the precision the trace was made at)."""
 
-    def __init__(self, problem: Problem, *, end: int | None = None):
+    def __init__(self, problem: Problem, *, end: int | None = None, entries: bool = False):
         self.problem = problem
         self.cell = problem.cell
         self.end = end
+        #: whether the entries of each ∂s_T/∂s_t are values too (not only its norm and radius)
+        self.entries = entries
         self.states = tuple(s.name for s in self.cell.states)
         self.prev = tuple(s.prev for s in self.cell.states)
         with_loss, without_loss = problem_templates(problem)
@@ -111,6 +114,7 @@ class FlowCalculation:
                 out += [f"norm_delta_{s}_via_{path.label}", f"share_delta_{s}_via_{path.label}"]
         out += ["norm_J", "rho_J"]
         for s in self.states:
+            out += [f"d{s}T_d{s}"] if self.entries else []
             out += [f"norm_d{s}T_d{s}", f"rho_d{s}T_d{s}"]
             if self.direct[s]:
                 out += [f"d{s}T_d{s}_direct", f"norm_d{s}T_d{s}_direct"]
@@ -225,6 +229,11 @@ class FlowCalculation:
                 product = matmul(product, local[t])  # P_t = P_{t+1} · J_{t+1}
             for s in self.states:
                 part = block(product, blocks[s], blocks[s])
+                if self.entries:
+                    for i, row in enumerate(part, start=1):
+                        for j, value in enumerate(row, start=1):
+                            entry = (i, j) if len(part) > 1 else ()
+                            yield Name(f"d{s}T_d{s}", t, entry, label), value
                 yield Name(f"norm_d{s}T_d{s}", t, (), label), spectral_norm(part)
                 yield Name(f"rho_d{s}T_d{s}", t, (), label), spectral_radius(part)
                 if not self.direct[s]:

@@ -28,6 +28,7 @@ class FlowSolution(Mapping[str, Decimal]):
         digits: int,
         ends: tuple[int, ...],
         overrides: tuple[Override, ...] = (),
+        decimals: bool = False,
     ):
         self.problem = problem
         self.by_name = values
@@ -35,6 +36,8 @@ class FlowSolution(Mapping[str, Decimal]):
         #: per sequence: the T of ∂s_T/∂s_t
         self.ends = ends
         self.overrides = overrides
+        #: whether ``digits`` counts decimal places (else significant digits)
+        self.decimals = decimals
         self._by_text = {str(name): name for name in values}
 
     def __getitem__(self, key: str | Name) -> Decimal:
@@ -71,6 +74,16 @@ class FlowSolution(Mapping[str, Decimal]):
         """The labels of the paths into ∂L/∂state_t (``h``, ``c_next``, ``z_o_next``, ...)."""
         prefix = f"norm_delta_{state}_via_"
         return [base.removeprefix(prefix) for base in self.bases() if base.startswith(prefix)]
+
+    def named(self) -> dict[Name, Decimal]:
+        """Every value under its own name (``norm_dL_dc_1``, ``dc_2_dc_1``): see
+        :mod:`lstm_sym.flow.naming`; what ``solve --flow`` prints and ``check`` accepts."""
+        from .naming import value_name
+
+        return {
+            value_name(name, self.ends[(name.seq or 1) - 1]): value
+            for name, value in self.by_name.items()
+        }
 
     # -- views ---------------------------------------------------------------------------
     def to_text(self) -> str:

@@ -52,7 +52,8 @@ def header_lines(flow: FlowSolution) -> list[str]:
     lines = [p.title] if p.title else []
     lines.append(
         f"{p.cell.name} cell, {p.loss.name} loss; {sizes}, T = {steps}; "
-        f"{flow.digits} significant digits, every digit certified"
+        f"{flow.digits} {'decimal places' if flow.decimals else 'significant digits'}, "
+        "every digit certified"
     )
     if flow.overrides:
         lines.append("what if: " + "; ".join(o.describe() for o in flow.overrides))
