@@ -19,6 +19,7 @@ from .names import Name
 from .problem import Problem, load_problem
 from .program import Program
 from .progress import task
+from .prove import prove
 from .solution import Solution
 from .structure import structural_zeros
 
@@ -26,6 +27,8 @@ from .structure import structural_zeros
 #: are refused beyond the ``exact_nodes`` limit (the homework's largest gradient has about
 #: 15,000 nodes and takes about 2 s).
 MIN_DIGITS = 1
+#: The evaluation engines: ball arithmetic (proven digits, the default) and mpmath.
+ENGINES = ("arb", "mpmath")
 
 
 class Model:
@@ -102,17 +105,27 @@ class Model:
         }
 
     def solve(
-        self, digits: int = 15, *, gradients: bool = False, decimals: bool = False
+        self,
+        digits: int = 15,
+        *,
+        gradients: bool = False,
+        decimals: bool = False,
+        engine: str = "arb",
     ) -> Solution:
         """Every quantity correctly rounded to ``digits`` significant digits (or decimal places).
 
-        Each digit is certified: values are recomputed at higher precision until the
-        rounded results agree.
+        With the ``arb`` engine (the default) every digit is proven by ball arithmetic
+        (:mod:`lstm_sym.prove`); with ``mpmath`` values are recomputed at higher precision
+        until the rounded results agree (:mod:`lstm_sym.certify`).
         """
         expected = f"an integer from {MIN_DIGITS} to {{limit}}"
         if isinstance(digits, bool) or not isinstance(digits, int) or digits < MIN_DIGITS:
             raise InputError("digits", expected.format(limit=limit("digits")), repr(digits))
         check("digits", digits, "digits", expected)
+        if engine not in ENGINES:
+            raise InputError("engine", " or ".join(ENGINES), repr(engine))
+        if engine == "arb":
+            return self._prove(digits, gradients=gradients, decimals=decimals)
         sections: dict[Name, str] = {}
         # usually two passes: one at digits + guard digits, one to confirm every rounding
         bar = task("solving", 3 if decimals else 2)
@@ -137,7 +150,40 @@ class Model:
                 scale=input_digits(self.problem),
             )
         return Solution(
-            self.problem, values, sections, digits=digits, decimals=decimals, gradients=gradients
+            self.problem,
+            values,
+            sections,
+            digits=digits,
+            decimals=decimals,
+            gradients=gradients,
+            engine="mpmath",
+        )
+
+    def _prove(self, digits: int, *, gradients: bool, decimals: bool) -> Solution:
+        bar = task("solving", 2)  # usually one pass; unsettled values add more
+        started: list[str] = []
+
+        def progress(note: str) -> None:
+            if started:
+                bar.advance(note)
+            else:
+                bar.note = note
+            started.append(note)
+
+        with bar:
+            proven = prove(
+                self.problem, digits, gradients=gradients, decimals=decimals, progress=progress
+            )
+        return Solution(
+            self.problem,
+            proven.values,
+            proven.sections,
+            digits=digits,
+            decimals=decimals,
+            gradients=gradients,
+            engine="arb",
+            unsettled=proven.unsettled,
+            enclosures=proven.enclosures,
         )
 
 
@@ -166,7 +212,8 @@ def solve(
     *,
     gradients: bool = False,
     decimals: bool = False,
+    engine: str = "arb",
 ) -> Solution:
-    """Certified values of every quantity of a problem (or problem file)."""
+    """Proven values of every quantity of a problem (or problem file)."""
     model = Model(problem) if isinstance(problem, Problem) else Model.load(problem)
-    return model.solve(digits, gradients=gradients, decimals=decimals)
+    return model.solve(digits, gradients=gradients, decimals=decimals, engine=engine)

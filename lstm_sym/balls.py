@@ -1,0 +1,245 @@
+"""Ball arithmetic (Arb, through python-flint): every value an interval that holds the true one.
+
+An ``arb`` is a midpoint and a radius; every operation returns a ball that provably
+contains the exact result of the operation on every point of its operands' balls. A
+decimal digit read from a ball is therefore proven when the whole ball rounds to it
+(:func:`round_ball`). The backend here plugs into the evaluator's backend protocol:
+pointwise formulas are lambdified with a module mapping to Arb functions, σ is written
+through ``exp`` (a single occurrence of its argument, so no dependency widening), and the
+cancellation-free forms of :mod:`lstm_sym.stable` keep saturated gates tight.
+
+Arb's working precision (``flint.ctx.prec``, in bits) is process-wide state: it is only
+ever changed inside :func:`workprec`, which restores it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import gmpy2
+import sympy
+from flint import arb, ctx, fmpq
+
+from .errors import TooLargeError
+from .functions import CLIPPED_LINEAR, ClippedLinear
+from .numbers import round_decimals, round_significant
+from .stable import Saturating, stable_form
+
+#: Bits per decimal digit.
+LOG2_10 = 3.321928094887362
+
+
+@contextlib.contextmanager
+def workprec(bits: int) -> Iterator[None]:
+    """Arb's working precision set to ``bits`` inside the block, and restored after it."""
+    saved = ctx.prec
+    ctx.prec = bits
+    try:
+        yield
+    finally:
+        ctx.prec = saved
+
+
+def bits_for(digits: int) -> int:
+    """Binary precision that holds ``digits`` decimal digits."""
+    return int(digits * LOG2_10) + 4
+
+
+def _sigma(a: arb) -> arb:
+    """σ(a) with ``exp`` of a nonpositive number only (``exp(10^1000)`` is not finite in Arb)."""
+    if a < 0:
+        e = a.exp()
+        return e / (1 + e)
+    return 1 / (1 + (-a).exp())
+
+
+#: Below this, ``1 − s`` or ``1 − t²`` has lost more than 16 bits to cancellation.
+_CANCELLATION = arb(2) ** -16
+
+
+def _sigma_complement(s: arb, a: arb) -> arb:
+    rest = 1 - s
+    return rest if rest > _CANCELLATION else _sigma(-a)
+
+
+def _tanh_complement(t: arb, a: arb) -> arb:
+    rest = 1 - t * t
+    return rest if rest > _CANCELLATION else a.sech() ** 2
+
+
+def _rational(value: sympy.Rational) -> fmpq:
+    return fmpq(int(value.p), int(value.q))
+
+
+def _clipped(function: type[ClippedLinear]) -> Callable[[arb], arb]:
+    slope, offset = _rational(function.slope), _rational(function.offset)
+    low = arb(_rational(function.low))
+    high = arb(_rational(function.high)) if function.high.is_finite else None
+
+    def evaluate(a: arb) -> arb:
+        value = (a * slope + offset).max(low)
+        return value if high is None else value.min(high)
+
+    return evaluate
+
+
+def _clipped_prime(function: type[ClippedLinear]) -> Callable[[arb], arb]:
+    start, end = function.kinks()
+    lo = None if start.is_infinite else arb(_rational(start))
+    hi = None if end.is_infinite else arb(_rational(end))
+    slope = arb(_rational(function.slope))
+    either = arb(0).union(slope)  # a ball on a kink: the derivative is 0 or the slope
+
+    def evaluate(a: arb) -> arb:
+        inside = (lo is None or a > lo) and (hi is None or a < hi)
+        if inside:
+            return slope
+        outside = (lo is not None and a <= lo) or (hi is not None and a >= hi)
+        return arb(0) if outside else either
+
+    return evaluate
+
+
+def _integer(value: Any) -> arb:
+    """``mpf(p)`` as printed by SymPy's mpmath printer: our expressions hold only integers there."""
+    if not isinstance(value, int):
+        raise TypeError(f"not an exact integer constant: {value!r}")
+    return arb(value)
+
+
+#: Implementations handed to ``sympy.lambdify`` (with SymPy's mpmath printer) for balls.
+ARB_FUNCTIONS: dict[str, Any] = {
+    "mpf": _integer,
+    "sigma": _sigma,
+    "sigma_complement": _sigma_complement,
+    "tanh_complement": _tanh_complement,
+    "exp": arb.exp,
+    "log": arb.log,
+    "sqrt": arb.sqrt,
+    "tanh": arb.tanh,
+    "sinh": arb.sinh,
+    "cosh": arb.cosh,
+    "sech": arb.sech,
+}
+for _function in CLIPPED_LINEAR:
+    ARB_FUNCTIONS[_function.__name__] = _clipped(_function)
+    ARB_FUNCTIONS[_function.prime.__name__] = _clipped_prime(_function)
+
+
+class ArbBackend:
+    """Balls at the Arb working precision in effect when evaluating (see :func:`workprec`)."""
+
+    def number(self, value: sympy.Rational) -> Any:
+        """The ball of a rational: exact when dyadic, else within half an ulp."""
+        if value.q == 1:
+            return arb(int(value.p))
+        return arb(fmpq(int(value.p), int(value.q)))
+
+    def form(self, expr: sympy.Expr, names: Saturating) -> sympy.Expr:
+        """The cancellation-free form of ``expr`` (saturated gates keep tight balls)."""
+        return stable_form(expr, names)
+
+    def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
+        symbols = [sympy.Symbol(a, real=True) for a in args]
+        return sympy.lambdify(symbols, expr, modules=[ARB_FUNCTIONS, "mpmath"], cse=True)  # type: ignore[no-any-return]
+
+    def dot(self, pairs: Iterable[tuple[Any, Any]]) -> Any:
+        total = arb(0)
+        for a, b in pairs:
+            total += a * b
+        return total
+
+
+ARB = ArbBackend()
+
+
+# -- reading digits off balls ------------------------------------------------------------
+
+#: Decimal exponents beyond this cannot be written as a Decimal.
+_MAX_EXPONENT = 10**18
+
+
+def decimal_enclosure(value: arb, digits: int) -> tuple[int, int, int]:
+    """``(m, r, e)`` such that the ball ``[m − r, m + r]·10^e`` contains ``value``.
+
+    ``m`` has about ``digits`` + 5 digits, so the conversion from binary widens the ball by
+    far less than a unit of the ``digits``-th digit.
+    """
+    m, r, e = value.mid_rad_10exp(digits + 5)
+    return int(m), int(r), int(e)
+
+
+def round_ball(value: arb, digits: int, decimals: bool) -> Decimal | None:
+    """The rounding of every point of ``value`` to ``digits`` significant digits (or
+    decimal places), half to even, when they all round alike; else None."""
+    if not value.is_finite():
+        return None
+    if value.is_exact() and value.is_zero():
+        return Decimal(0)
+    width = digits
+    if decimals:  # significant digits needed: the places plus the integer digits
+        magnitude = value.abs_upper()
+        width += 5 if magnitude < 1 else integer_digits(magnitude) + 5
+    m, r, e = decimal_enclosure(value, width)
+    return round_interval(m - r, m + r, e, digits, decimals)
+
+
+def round_interval(lo: int, hi: int, e: int, digits: int, decimals: bool) -> Decimal | None:
+    """The rounding of every number in ``[lo, hi]·10^e`` (integers ``lo ≤ hi``), or None."""
+    if abs(e) > _MAX_EXPONENT:
+        if decimals and e < 0:  # far below the last place: 0
+            return Decimal(0).scaleb(-digits)
+        raise TooLargeError(
+            "a value beyond the range of decimal exponents (±10^18) cannot be written as a decimal"
+        )
+    if not decimals and (lo <= 0 <= hi) and (lo or hi):
+        return None  # the ball holds 0 and other numbers: no first significant digit
+    low = Decimal(f"{digits_text(lo)}E{e}")
+    high = low if hi == lo else Decimal(f"{digits_text(hi)}E{e}")
+    if decimals:
+        a, b = round_decimals(low, digits), round_decimals(high, digits)
+        if a == b:
+            return b if b else Decimal(0).scaleb(-digits)
+        return None
+    a, b = round_significant(low, digits), round_significant(high, digits)
+    return b if a == b and a.as_tuple() == b.as_tuple() else None
+
+
+def proven_prefix(value: arb, digits: int, decimals: bool) -> tuple[Decimal, int] | None:
+    """The most digits (fewer than ``digits``) that every point of ``value`` rounds to alike."""
+    for fewer in range(digits - 1, 0 if not decimals else -1, -1):
+        found = round_ball(value, fewer, decimals)
+        if found is not None:
+            return found, fewer
+    return None
+
+
+def enclosure_json(value: arb | fmpq) -> dict[str, str]:
+    """What proves a value, as strings: ``{"exact": "p/q"}`` for an exact rational, else
+    ``{"mid": ..., "rad": ...}`` with ``[mid − rad, mid + rad]`` containing the value (the
+    binary ball rounded outward to decimals, about as many digits as the ball is accurate)."""
+    if isinstance(value, fmpq):
+        p, q = int(value.p), int(value.q)
+        return {"exact": digits_text(p) if q == 1 else f"{digits_text(p)}/{digits_text(q)}"}
+    bits = value.bits() if value.is_exact() else min(value.rel_accuracy_bits(), value.bits())
+    m, r, e = decimal_enclosure(value, int(max(bits, 0) * 0.30103) + 1)
+    return {"mid": _scientific(m, e), "rad": _scientific(r, e)}
+
+
+def _scientific(mantissa: int, exponent: int) -> str:
+    return f"{digits_text(mantissa)}e{exponent}" if mantissa else "0"
+
+
+def digits_text(integer: int) -> str:
+    """An integer's decimal digits (gmpy2: no cap on their number)."""
+    return str(gmpy2.mpz(integer).digits(10))
+
+
+def integer_digits(magnitude: arb) -> int:
+    """Decimal digits of the integer part of ``magnitude`` (an exact ball ≥ 1)."""
+    whole = magnitude.floor().unique_fmpz()
+    assert whole is not None  # the floor of an exact number is an exact integer
+    return len(digits_text(int(whole)))

@@ -1,0 +1,192 @@
+"""Proven decimal digits from balls: Ziv's strategy, sequence by sequence.
+
+Every value is first computed as a ball (:mod:`lstm_sym.balls`) at the requested digits
+plus guard digits. A value is settled when its whole ball rounds to one decimal string
+(:func:`lstm_sym.balls.round_ball`); an exact ball (a dyadic number, an exact 0) rounds
+as the number it is. What is left is evaluated again, and only that:
+
+1. **exactly**, where it is rational (:mod:`lstm_sym.rationals`): a rounding tie such as
+   ``−591/320`` at 6 digits, or a cancellation to a rational such as ``−1 + (1 + 10⁻⁶⁰)``,
+   is rounded from the exact fraction;
+2. **at doubled precision**, up to :data:`MAX_ROUNDS` times, only the sequences that hold
+   an unsettled value (all of them when the loss or a parameter's gradient is unsettled).
+
+A value still unsettled after that is never guessed: it keeps the digits its ball proves
+and is reported as unsettled (:attr:`Proven.unsettled`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from flint import arb, fmpq
+
+from .balls import ARB, bits_for, digits_text, integer_digits, proven_prefix, round_ball, workprec
+from .certify import MAX_WORKING_DIGITS, guard_digits
+from .errors import TooLargeError
+from .evaluate import Evaluator, scalar_values
+from .names import Name
+from .numbers import round_significant
+from .problem import Problem
+from .rationals import RATIONAL
+
+#: How many times the working precision is doubled for values a ball has not settled.
+MAX_ROUNDS = 4
+
+
+@dataclass
+class Proven:
+    """Proven roundings of every quantity, in reading order, with what proves each."""
+
+    values: dict[Name, Decimal] = field(default_factory=dict)
+    sections: dict[Name, str] = field(default_factory=dict)
+    #: the ball (``arb``) or exact rational (``fmpq``) each value was read from
+    enclosures: dict[Name, Any] = field(default_factory=dict)
+    #: values not settled within the limits: name -> digits proven (the value holds those)
+    unsettled: dict[Name, int] = field(default_factory=dict)
+    #: working precisions of the passes, in bits, and how many sequences each evaluated
+    passes: list[tuple[int, int]] = field(default_factory=list)
+
+
+def round_rational(value: fmpq, digits: int, decimals: bool) -> Decimal:
+    """The exact rational ``value`` rounded half to even to ``digits`` digits (or places)."""
+    p, q = int(value.p), int(value.q)
+    if p == 0:
+        return Decimal(0)
+    exponent = len(digits_text(abs(p))) - len(
+        digits_text(q)
+    )  # 10^exponent <= |p/q| < 10^(exponent + 1)
+    if abs(p) * 10 ** max(-exponent, 0) < q * 10 ** max(exponent, 0):
+        exponent -= 1
+    places = digits if decimals else digits - 1 - exponent
+    num, den = (p * 10**places, q) if places >= 0 else (p, q * 10**-places)
+    whole, rest = divmod(num, den)  # floor division: 0 <= rest < den
+    if 2 * rest > den or (2 * rest == den and whole % 2):
+        whole += 1
+    result = Decimal(f"{digits_text(whole)}E{-places}")
+    if not decimals and len(digits_text(abs(whole))) > digits:  # 9.9996 -> 10.00: one place fewer
+        result = round_significant(result, digits)
+    return result
+
+
+def _owner(name: Name, problem: Problem) -> int | None:
+    """The sequence (0-based) a value belongs to, or None for totals over the batch."""
+    if problem.batch == 1:
+        return 0
+    return None if name.seq is None else name.seq - 1
+
+
+class _Prover:
+    """The state of one proof: what is settled, and what each pass must evaluate."""
+
+    def __init__(
+        self,
+        problem: Problem,
+        digits: int,
+        *,
+        gradients: bool,
+        decimals: bool,
+        progress: Callable[[str], None] | None,
+    ):
+        self.problem, self.digits = problem, digits
+        self.gradients, self.decimals = gradients, decimals
+        self.progress = progress
+        self.evaluator = Evaluator(problem, ARB)
+        self.result = Proven()
+        self.pending: dict[Name, Any] = {}  # unsettled name -> its latest ball
+
+    def evaluate(self, bits: int, batch: list[int] | None) -> dict[Name, arb]:
+        if self.progress is not None:
+            self.progress(f"pass {len(self.result.passes) + 1} at {int(bits / 3.3219)} digits")
+        with workprec(bits):
+            trace = self.evaluator.run(gradients=self.gradients, sequences=batch)
+        self.result.passes.append((bits, len(trace.batch)))
+        values: dict[Name, arb] = {}
+        for section, name, value in scalar_values(self.problem, trace, gradients=self.gradients):
+            self.result.sections.setdefault(name, section)
+            values[name] = value
+        return values
+
+    def settle(self, values: dict[Name, Any]) -> None:
+        digits, decimals = self.digits, self.decimals
+        for name, value in values.items():
+            if name not in self.pending:
+                continue
+            rounded = round_ball(value, digits, decimals)
+            if rounded is None:
+                self.pending[name] = value
+                continue
+            self.result.values[name] = rounded
+            self.result.enclosures[name] = value
+            del self.pending[name]
+
+    def settle_exactly(self, batch: list[int] | None) -> None:
+        """Round the unsettled values that are rational from their exact fractions."""
+        evaluator = Evaluator(self.problem, RATIONAL)
+        trace = evaluator.run(gradients=self.gradients, sequences=batch)
+        for _, name, value in scalar_values(self.problem, trace, gradients=self.gradients):
+            if name in self.pending and isinstance(value, fmpq):
+                self.result.values[name] = round_rational(value, self.digits, self.decimals)
+                self.result.enclosures[name] = value
+                del self.pending[name]
+
+    def batch(self) -> list[int] | None:
+        """The sequences holding unsettled values (None: all of them)."""
+        owners = {_owner(name, self.problem) for name in self.pending}
+        if None in owners or len(owners) == self.problem.batch:
+            return None
+        return sorted(b for b in owners if b is not None)
+
+    def run(self) -> Proven:
+        digits, decimals = self.digits, self.decimals
+        bits = bits_for(digits + guard_digits(digits))
+        values = self.evaluate(bits, None)
+        order = list(values)
+        if decimals:  # decimal places of large values need more significant digits
+            largest = max((abs(v).abs_upper() for v in values.values()), default=arb(0))
+            if largest.is_finite() and largest >= 1:
+                whole = integer_digits(largest)
+                needed = digits + guard_digits(digits) + whole
+                if needed > MAX_WORKING_DIGITS:
+                    raise TooLargeError(
+                        f"{digits} decimal places of values of {whole} integer digits "
+                        f"would need {needed:,} digits (limit {MAX_WORKING_DIGITS:,}): "
+                        "use significant digits instead"
+                    )
+                bits = bits_for(needed)
+                values = self.evaluate(bits, None)
+        self.pending = dict.fromkeys(order)
+        self.settle(values)
+        if self.pending:
+            self.settle_exactly(self.batch())
+        for _ in range(MAX_ROUNDS):
+            if not self.pending:
+                break
+            bits *= 2
+            self.settle(self.evaluate(bits, self.batch()))
+        for name, ball in self.pending.items():
+            prefix = proven_prefix(ball, digits, decimals)
+            self.result.values[name] = prefix[0] if prefix else Decimal(0)
+            self.result.unsettled[name] = prefix[1] if prefix else 0
+            self.result.enclosures[name] = ball
+        found = self.result
+        found.values = {name: found.values[name] for name in order}
+        found.sections = {name: found.sections[name] for name in order}
+        return found
+
+
+def prove(
+    problem: Problem,
+    digits: int,
+    *,
+    gradients: bool = False,
+    decimals: bool = False,
+    progress: Callable[[str], None] | None = None,
+) -> Proven:
+    """Every quantity of ``problem`` rounded to ``digits`` significant digits (or decimal
+    places), each rounding proven by a ball or an exact rational."""
+    prover = _Prover(problem, digits, gradients=gradients, decimals=decimals, progress=progress)
+    return prover.run()
