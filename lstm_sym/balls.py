@@ -179,12 +179,32 @@ def round_ball(value: arb, digits: int, decimals: bool) -> Decimal | None:
         return None
     if value.is_exact() and value.is_zero():
         return Decimal(0)
+    if value.is_exact():
+        man, exp = value.man_exp()
+        if abs(int(exp)) <= _EXACT_EXPONENT:  # the exact binary number, as a decimal
+            exact = exact_decimal(int(man), int(exp))
+            return round_decimals(exact, digits) if decimals else round_significant(exact, digits)
     width = digits
     if decimals:  # significant digits needed: the places plus the integer digits
         magnitude = value.abs_upper()
         width += 5 if magnitude < 1 else integer_digits(magnitude) + 5
+    # as many digits as the ball is accurate: a value very near a rounding boundary is
+    # settled by a narrow ball, never blurred by the conversion to decimal
+    accuracy = min(value.rel_accuracy_bits(), value.bits())  # an exact ball: its own bits
+    width = max(width, int(accuracy * 0.30103) + 3)
     m, r, e = decimal_enclosure(value, width)
     return round_interval(m - r, m + r, e, digits, decimals)
+
+
+#: Binary exponents up to this size are converted to decimals exactly.
+_EXACT_EXPONENT = 200_000
+
+
+def exact_decimal(man: int, exp: int) -> Decimal:
+    """``man · 2^exp`` as an exact Decimal."""
+    if exp >= 0:
+        return Decimal(digits_text(man << exp))
+    return Decimal(f"{digits_text(man * 5**-exp)}E{exp}")
 
 
 def round_interval(lo: int, hi: int, e: int, digits: int, decimals: bool) -> Decimal | None:
@@ -197,6 +217,10 @@ def round_interval(lo: int, hi: int, e: int, digits: int, decimals: bool) -> Dec
         )
     if not decimals and (lo <= 0 <= hi) and (lo or hi):
         return None  # the ball holds 0 and other numbers: no first significant digit
+    if lo > 0 or hi < 0:  # the common case, in integers only
+        clear = _round_clear(lo, hi, e, digits, decimals)
+        if clear is not None:
+            return clear if isinstance(clear, Decimal) else None
     low = Decimal(f"{digits_text(lo)}E{e}")
     high = low if hi == lo else Decimal(f"{digits_text(hi)}E{e}")
     if decimals:
@@ -206,6 +230,50 @@ def round_interval(lo: int, hi: int, e: int, digits: int, decimals: bool) -> Dec
         return None
     a, b = round_significant(low, digits), round_significant(high, digits)
     return b if a == b and a.as_tuple() == b.as_tuple() else None
+
+
+_POWERS: dict[int, int] = {}
+
+
+def _power(k: int) -> int:
+    found = _POWERS.get(k)
+    if found is None:
+        found = _POWERS[k] = 10**k
+        if len(_POWERS) > 4096:
+            _POWERS.clear()
+    return found
+
+
+def _round_clear(lo: int, hi: int, e: int, digits: int, decimals: bool) -> Decimal | bool | None:
+    """The common case of :func:`round_interval` for an interval of one sign: the rounding
+    when both ends are clearly on one side of every rounding boundary, False when they
+    clearly round apart, None when the exact rules must decide (ties, carries, few digits)."""
+    sign = int(hi < 0)
+    a, b = (-hi, -lo) if sign else (lo, hi)  # 0 < a <= b
+    if decimals:
+        drop = -e - digits
+    else:
+        size = len(digits_text(b))
+        if len(digits_text(a)) != size:
+            return None
+        drop = size - digits
+    if drop <= 0:
+        return None
+    unit = _power(drop)
+    half = unit // 2
+    qa, ra = divmod(a, unit)
+    qb, rb = divmod(b, unit)
+    up_a, up_b = ra > half, rb > half
+    if ra == half or rb == half:
+        return None
+    rounded_a, rounded_b = qa + up_a, qb + up_b
+    if rounded_a != rounded_b:
+        return False
+    if not decimals and rounded_b == _power(digits):  # carried into one more digit
+        return None
+    if not rounded_b:
+        return Decimal(0).scaleb(-digits)
+    return Decimal(f"{'-' if sign else ''}{digits_text(rounded_b)}E{e + drop}")
 
 
 def proven_prefix(value: arb, digits: int, decimals: bool) -> tuple[Decimal, int] | None:

@@ -133,6 +133,15 @@ class _Prover:
                 self.result.enclosures[name] = value
                 del self.pending[name]
 
+    def next_bits(self, bits: int) -> int:
+        """The next working precision: twice ``bits``, or more when the unsettled balls
+        show that more bits are lost (a long recurrence widens balls a little every step)."""
+        accuracy = [int(ball.rel_accuracy_bits()) for ball in self.pending.values()]
+        if not accuracy or min(accuracy) <= 0:
+            return 2 * bits
+        lost = bits - min(accuracy)
+        return max(2 * bits, bits_for(self.digits + guard_digits(self.digits)) + lost)
+
     def batch(self) -> list[int] | None:
         """The sequences holding unsettled values (None: all of them)."""
         owners = {_owner(name, self.problem) for name in self.pending}
@@ -160,12 +169,12 @@ class _Prover:
                 values = self.evaluate(bits, None)
         self.pending = dict.fromkeys(order)
         self.settle(values)
-        if self.pending:
-            self.settle_exactly(self.batch())
-        for _ in range(MAX_ROUNDS):
+        for round_ in range(MAX_ROUNDS):
+            if self.pending and round_ == 1:  # a tie never settles: try exact values first
+                self.settle_exactly(self.batch())
             if not self.pending:
                 break
-            bits *= 2
+            bits = self.next_bits(bits)
             self.settle(self.evaluate(bits, self.batch()))
         for name, ball in self.pending.items():
             prefix = proven_prefix(ball, digits, decimals)
