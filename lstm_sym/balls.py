@@ -188,11 +188,16 @@ def round_ball(value: arb, digits: int, decimals: bool) -> Decimal | None:
     if decimals:  # significant digits needed: the places plus the integer digits
         magnitude = value.abs_upper()
         width += 5 if magnitude < 1 else integer_digits(magnitude) + 5
+    m, r, e = decimal_enclosure(value, width)
+    found = round_interval(m - r, m + r, e, digits, decimals)
+    if found is not None:
+        return found
     # as many digits as the ball is accurate: a value very near a rounding boundary is
     # settled by a narrow ball, never blurred by the conversion to decimal
     accuracy = min(value.rel_accuracy_bits(), value.bits())  # an exact ball: its own bits
-    width = max(width, int(accuracy * 0.30103) + 3)
-    m, r, e = decimal_enclosure(value, width)
+    if int(accuracy * 0.30103) + 3 <= width + 5:
+        return None
+    m, r, e = decimal_enclosure(value, int(accuracy * 0.30103) + 3)
     return round_interval(m - r, m + r, e, digits, decimals)
 
 
@@ -244,17 +249,25 @@ def _power(k: int) -> int:
     return found
 
 
+def _size(n: Any) -> int:
+    """Decimal digits of the positive integer ``n``."""
+    low = ((int(n.bit_length()) - 1) * 1233) >> 12  # ⌊log10 2^(bits−1)⌋ <= ⌊log10 n⌋ <= low + 1
+    return low + 2 if bool(n >= _power(low + 1)) else low + 1
+
+
 def _round_clear(lo: int, hi: int, e: int, digits: int, decimals: bool) -> Decimal | bool | None:
     """The common case of :func:`round_interval` for an interval of one sign: the rounding
     when both ends are clearly on one side of every rounding boundary, False when they
     clearly round apart, None when the exact rules must decide (ties, carries, few digits)."""
     sign = int(hi < 0)
-    a, b = (-hi, -lo) if sign else (lo, hi)  # 0 < a <= b
+    a, b = (-hi, -lo) if sign else (lo, hi)
+    if b.bit_length() > 2000:  # gmpy2 divides long integers far faster
+        a, b = gmpy2.mpz(a), gmpy2.mpz(b)
     if decimals:
         drop = -e - digits
     else:
-        size = len(digits_text(b))
-        if len(digits_text(a)) != size:
+        size = _size(b)
+        if _size(a) != size:
             return None
         drop = size - digits
     if drop <= 0:

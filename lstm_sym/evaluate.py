@@ -160,17 +160,25 @@ def _compile_new(
 
     dot = backend.dot
 
+    # the last matrix each transposed term saw, and its transpose: parameters are the same
+    # lists at every step of a run, so each is transposed once per run, not once per step
+    slots: list[list[Any]] = [[None, None] for _ in linear]
+
+    def rows_of(k: int, matrix: Any) -> Any:
+        slot = slots[k]
+        if slot[0] is not matrix:
+            slot[0], slot[1] = matrix, list(zip(*matrix, strict=True))
+        return slot[1]
+
     def run(env: Env) -> None:
         values: list[Any] | None = None
         if linear:  # Σ_terms M·v, one dot product per output row over all terms at once
             blocks = [
                 (
-                    list(zip(*env[term.matrix], strict=True))
-                    if term.transpose
-                    else env[term.matrix],
+                    rows_of(k, env[term.matrix]) if term.transpose else env[term.matrix],
                     env[term.vector],
                 )
-                for term in linear
+                for k, term in enumerate(linear)
             ]
             values = [
                 dot(
@@ -432,9 +440,10 @@ class Evaluator:
                     local = env.get(grad(param.name))
                     if local is None:
                         continue
-                    grads[param.name] = (
-                        local if param.name not in grads else _add(grads[param.name], local)
-                    )
+                    if param.name in grads:
+                        _accumulate(grads[param.name], local)
+                    else:  # a copy: the sum is accumulated in place
+                        grads[param.name] = _copy(local)
         for param in cell.params:
             if param.name not in grads:
                 shape = self.with_loss.template.shape(param.name, dict(self.problem.sizes))
@@ -462,10 +471,19 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _add(a: Any, b: Any) -> Any:
-    if isinstance(a, list):
-        return [_add(x, y) for x, y in zip(a, b, strict=True)]
-    return a + b
+def _copy(value: list[Any]) -> list[Any]:
+    return [list(row) for row in value] if value and isinstance(value[0], list) else list(value)
+
+
+def _accumulate(total: list[Any], value: list[Any]) -> None:
+    """``total += value`` in place (a vector, or a matrix as a list of rows)."""
+    if total and isinstance(total[0], list):
+        for row, add in zip(total, value, strict=True):
+            for k, v in enumerate(add):
+                row[k] += v
+        return
+    for k, v in enumerate(value):
+        total[k] += v
 
 
 # -- scalar listing ----------------------------------------------------------------------

@@ -97,6 +97,8 @@ class _Prover:
         self.evaluator = Evaluator(problem, ARB)
         self.result = Proven()
         self.pending: dict[Name, Any] = {}  # unsettled name -> its latest ball
+        self.tried: set[Name] = set()  # values the exact pass has seen
+        self.latest: tuple[dict[Name, Any], int] = ({}, 0)  # the latest pass and its bits
 
     def evaluate(self, bits: int, batch: list[int] | None) -> dict[Name, arb]:
         if self.progress is not None:
@@ -104,14 +106,18 @@ class _Prover:
         with workprec(bits):
             trace = self.evaluator.run(gradients=self.gradients, sequences=batch)
         self.result.passes.append((bits, len(trace.batch)))
+        found = scalar_values(self.problem, trace, gradients=self.gradients)
+        if self.result.sections:
+            return {name: value for _, name, value in found}
         values: dict[Name, arb] = {}
-        for section, name, value in scalar_values(self.problem, trace, gradients=self.gradients):
-            self.result.sections.setdefault(name, section)
+        for section, name, value in found:
+            self.result.sections[name] = section
             values[name] = value
         return values
 
-    def settle(self, values: dict[Name, Any]) -> None:
+    def settle(self, values: dict[Name, Any], bits: int) -> None:
         digits, decimals = self.digits, self.decimals
+        self.latest = (values, bits)
         for name, value in values.items():
             if name not in self.pending:
                 continue
@@ -123,8 +129,21 @@ class _Prover:
             self.result.enclosures[name] = value
             del self.pending[name]
 
-    def settle_exactly(self, batch: list[int] | None) -> None:
+    def near_ties(self) -> list[Name]:
+        """Unsettled values whose balls are narrow but sit on a rounding boundary (they
+        round alike to 3 more digits): perhaps exact ties, which no precision settles."""
+        found = [
+            name
+            for name, ball in self.pending.items()
+            if name not in self.tried and round_ball(ball, self.digits + 3, self.decimals)
+        ]
+        self.tried.update(found)
+        return found
+
+    def settle_exactly(self, names: list[Name]) -> None:
         """Round the unsettled values that are rational from their exact fractions."""
+        owners = {_owner(name, self.problem) for name in names}
+        batch = None if None in owners else sorted(b for b in owners if b is not None)
         evaluator = Evaluator(self.problem, RATIONAL)
         trace = evaluator.run(gradients=self.gradients, sequences=batch)
         for _, name, value in scalar_values(self.problem, trace, gradients=self.gradients):
@@ -136,11 +155,18 @@ class _Prover:
     def next_bits(self, bits: int) -> int:
         """The next working precision: twice ``bits``, or more when the unsettled balls
         show that more bits are lost (a long recurrence widens balls a little every step)."""
+        needed = bits_for(self.digits + guard_digits(self.digits))
         accuracy = [int(ball.rel_accuracy_bits()) for ball in self.pending.values()]
-        if not accuracy or min(accuracy) <= 0:
-            return 2 * bits
-        lost = bits - min(accuracy)
-        return max(2 * bits, bits_for(self.digits + guard_digits(self.digits)) + lost)
+        if accuracy and min(accuracy) > 0:
+            return max(2 * bits, needed + bits - min(accuracy))
+        # some ball lost every bit: the largest loss that can be seen, twice over
+        values, used = self.latest
+        lost = 0
+        for ball in values.values():
+            accuracy = ball.rel_accuracy_bits()
+            if 0 < accuracy < used:
+                lost = max(lost, used - accuracy)
+        return max(2 * bits, needed + 2 * int(lost))
 
     def batch(self) -> list[int] | None:
         """The sequences holding unsettled values (None: all of them)."""
@@ -168,14 +194,15 @@ class _Prover:
                 bits = bits_for(needed)
                 values = self.evaluate(bits, None)
         self.pending = dict.fromkeys(order)
-        self.settle(values)
-        for round_ in range(MAX_ROUNDS):
-            if self.pending and round_ == 1:  # a tie never settles: try exact values first
-                self.settle_exactly(self.batch())
+        self.settle(values, bits)
+        for _ in range(MAX_ROUNDS):
+            ties = self.near_ties()
+            if ties:  # a tie never settles at any precision: try exact values first
+                self.settle_exactly(ties)
             if not self.pending:
                 break
             bits = self.next_bits(bits)
-            self.settle(self.evaluate(bits, self.batch()))
+            self.settle(self.evaluate(bits, self.batch()), bits)
         for name, ball in self.pending.items():
             prefix = proven_prefix(ball, digits, decimals)
             self.result.values[name] = prefix[0] if prefix else Decimal(0)
