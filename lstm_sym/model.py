@@ -14,9 +14,9 @@ import sympy
 from .certify import certify
 from .errors import InputError
 from .evaluate import EXACT, MPMATH, Evaluator, Trace, scalar_values
-from .limits import check, limit
+from .limits import check, check_work, limit
 from .names import Name
-from .problem import Problem, load_problem
+from .problem import STEP_OVERHEAD, Problem, load_problem
 from .program import Program
 from .progress import task
 from .prove import prove
@@ -122,6 +122,7 @@ class Model:
         if isinstance(digits, bool) or not isinstance(digits, int) or digits < MIN_DIGITS:
             raise InputError("digits", expected.format(limit=limit("digits")), repr(digits))
         check("digits", digits, "digits", expected)
+        check_work(*_work(self.problem), digits)
         if engine not in ENGINES:
             raise InputError("engine", " or ".join(ENGINES), repr(engine))
         if engine == "arb":
@@ -185,6 +186,16 @@ class Model:
             unsettled=proven.unsettled,
             enclosures=proven.enclosures,
         )
+
+
+def _work(problem: Problem) -> tuple[int, int]:
+    """Steps of all sequences, and multiply-adds per step (as the ``work`` limit counts them)."""
+    steps = sum(seq.steps for seq in problem.sequences)
+    numbers = sum(
+        sum(len(row) if isinstance(row, tuple) else 1 for row in value)
+        for value in problem.params.values()
+    )
+    return steps, numbers + STEP_OVERHEAD
 
 
 def input_digits(problem: Problem) -> int:

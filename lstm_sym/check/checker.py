@@ -100,9 +100,19 @@ class _Checker:
         self.evaluator = Evaluator(problem)
         self.dps = max(30, max(decimals(e.written) for e in entries) + 20)
         self._rounded: dict[Rounding, Values] = {}
+        # only the sequences of a batch that answers belong to are evaluated (all of them
+        # for the loss and the parameters' gradients)
+        owners = {e.quantity.name.seq for e in entries} if problem.batch > 1 else {None}
+        self.sequences = None if None in owners else sorted(s - 1 for s in owners if s)
 
     def values(self, hook: Hook | None = None, evaluator: Evaluator | None = None) -> Values:
-        return evaluate(evaluator or self.evaluator, self.dps, gradients=self.gradients, hook=hook)
+        return evaluate(
+            evaluator or self.evaluator,
+            self.dps,
+            gradients=self.gradients,
+            hook=hook,
+            sequences=self.sequences,
+        )
 
     def value(
         self, entry: _Entry, values: Values, problem: Problem | None = None, dps: int = 0
@@ -123,7 +133,9 @@ class _Checker:
         by_name = {e.quantity.name: e for e in self.entries}
 
         def evaluate_at(dps: int) -> dict[Name, Any]:
-            values = evaluate(self.evaluator, dps, gradients=self.gradients)
+            values = evaluate(
+                self.evaluator, dps, gradients=self.gradients, sequences=self.sequences
+            )
             return {name: self.value(entry, values, dps=dps) for name, entry in by_name.items()}
 
         return references(evaluate_at, wanted)
