@@ -17,6 +17,8 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from itertools import starmap
+from operator import mul
 from typing import Any
 
 import gmpy2
@@ -147,10 +149,7 @@ class ArbBackend:
         return sympy.lambdify(symbols, expr, modules=[ARB_FUNCTIONS, "mpmath"], cse=True)  # type: ignore[no-any-return]
 
     def dot(self, pairs: Iterable[tuple[Any, Any]]) -> Any:
-        total = arb(0)
-        for a, b in pairs:
-            total += a * b
-        return total
+        return sum(starmap(mul, pairs), arb(0))
 
 
 ARB = ArbBackend()

@@ -189,16 +189,11 @@ def _compile_new(
                 for k in range(len(blocks[0][0]))
             ]
         if fn is not None:
-            columns = [env[a] for a in args]
-            point = [
-                fn(
-                    *(
-                        col[0] if flat else col[k]
-                        for col, flat in zip(columns, broadcast, strict=True)
-                    )
-                )
-                for k in range(width)
+            columns = [
+                env[a] * width if flat and width > 1 else env[a]
+                for a, flat in zip(args, broadcast, strict=True)
             ]
+            point = list(map(fn, *columns)) if width > 1 else [fn(*(c[0] for c in columns))]
             values = (
                 point if values is None else [a + b for a, b in zip(values, point, strict=True)]
             )
@@ -505,10 +500,34 @@ def _components(
         yield Name(base, step, (k + 1,) if len(value) > 1 else (), seq), v
 
 
+def _unnamed(
+    base: str, step: int | None, seq: int | None, value: list[Any]
+) -> Iterator[tuple[None, Any]]:
+    """The components of a value, as :func:`_components` gives them, without their names."""
+    if value and isinstance(value[0], list):
+        for row in value:
+            for v in row:
+                yield None, v
+        return
+    for v in value:
+        yield None, v
+
+
 def scalar_values(
     problem: Problem, trace: Trace, *, gradients: bool
 ) -> Iterator[tuple[str, Name, Any]]:
     """Every scalar of the trace as ``(section, name, value)``, in reading order."""
+    return _scalars(problem, trace, gradients, _components)
+
+
+def scalar_list(problem: Problem, trace: Trace, *, gradients: bool) -> list[Any]:
+    """The values of :func:`scalar_values`, in the same order, without building names."""
+    return [value for _, _, value in _scalars(problem, trace, gradients, _unnamed)]
+
+
+def _scalars(
+    problem: Problem, trace: Trace, gradients: bool, _components: Callable[..., Iterator[Any]]
+) -> Iterator[Any]:
     cell = problem.cell
     loss_order = problem_templates(problem)[0].loss_quantities
     loss_terms = set(loss_order)

@@ -17,7 +17,7 @@ and is reported as unsettled (:attr:`Proven.unsettled`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -27,7 +27,7 @@ from flint import arb, fmpq
 from .balls import ARB, bits_for, digits_text, integer_digits, proven_prefix, round_ball, workprec
 from .certify import MAX_WORKING_DIGITS, guard_digits
 from .errors import TooLargeError
-from .evaluate import Evaluator, scalar_values
+from .evaluate import Evaluator, scalar_list, scalar_values
 from .names import Name
 from .numbers import round_significant
 from .problem import Problem
@@ -80,7 +80,11 @@ def _owner(name: Name, problem: Problem) -> int | None:
 
 
 class _Prover:
-    """The state of one proof: what is settled, and what each pass must evaluate."""
+    """The state of one proof: what is settled, and what each pass must evaluate.
+
+    Values are kept by position in reading order (the order of the first pass), so that a
+    pass over the whole batch needs no names at all.
+    """
 
     def __init__(
         self,
@@ -95,64 +99,77 @@ class _Prover:
         self.gradients, self.decimals = gradients, decimals
         self.progress = progress
         self.evaluator = Evaluator(problem, ARB)
-        self.result = Proven()
-        self.pending: dict[Name, Any] = {}  # unsettled name -> its latest ball
-        self.tried: set[Name] = set()  # values the exact pass has seen
-        self.latest: tuple[dict[Name, Any], int] = ({}, 0)  # the latest pass and its bits
+        self.passes: list[tuple[int, int]] = []
+        self.order: list[Name] = []
+        self.sections: list[str] = []
+        self.position: dict[Name, int] = {}
+        self.rounded: list[Decimal | None] = []
+        self.proof: list[Any] = []  # the ball or exact rational each value was read from
+        self.pending: dict[int, Any] = {}  # unsettled position -> its latest ball
+        self.tried: set[int] = set()  # positions the exact pass has seen
+        self.latest: list[Any] = []  # the balls of the latest pass
+        self.latest_bits = 0  # and its precision
 
-    def evaluate(self, bits: int, batch: list[int] | None) -> dict[Name, arb]:
+    def evaluate(self, bits: int, batch: list[int] | None) -> list[tuple[int, Any]]:
+        """``(position, ball)`` of every value of ``batch`` (None: all) at ``bits``."""
         if self.progress is not None:
-            self.progress(f"pass {len(self.result.passes) + 1} at {int(bits / 3.3219)} digits")
+            self.progress(f"pass {len(self.passes) + 1} at {int(bits / 3.3219)} digits")
         with workprec(bits):
             trace = self.evaluator.run(gradients=self.gradients, sequences=batch)
-        self.result.passes.append((bits, len(trace.batch)))
+        self.passes.append((bits, len(trace.batch)))
+        if not self.order:  # the first pass: names and sections in reading order
+            for section, name, value in scalar_values(
+                self.problem, trace, gradients=self.gradients
+            ):
+                self.order.append(name)
+                self.sections.append(section)
+                self.latest.append(value)
+            self.position = {name: k for k, name in enumerate(self.order)}
+            self.rounded = [None] * len(self.order)
+            self.proof = [None] * len(self.order)
+            return list(enumerate(self.latest))
+        if batch is None:
+            self.latest = scalar_list(self.problem, trace, gradients=self.gradients)
+            return list(enumerate(self.latest))
         found = scalar_values(self.problem, trace, gradients=self.gradients)
-        if self.result.sections:
-            return {name: value for _, name, value in found}
-        values: dict[Name, arb] = {}
-        for section, name, value in found:
-            self.result.sections[name] = section
-            values[name] = value
-        return values
+        return [(self.position[name], value) for _, name, value in found]
 
-    def settle(self, values: dict[Name, Any], bits: int) -> None:
-        digits, decimals = self.digits, self.decimals
-        self.latest = (values, bits)
-        for name, value in values.items():
-            if name not in self.pending:
+    def settle(self, values: list[tuple[int, Any]]) -> None:
+        digits, decimals, pending = self.digits, self.decimals, self.pending
+        for k, value in values:
+            if k not in pending:
                 continue
             rounded = round_ball(value, digits, decimals)
             if rounded is None:
-                self.pending[name] = value
+                pending[k] = value
                 continue
-            self.result.values[name] = rounded
-            self.result.enclosures[name] = value
-            del self.pending[name]
+            self.rounded[k], self.proof[k] = rounded, value
+            del pending[k]
 
-    def near_ties(self) -> list[Name]:
+    def near_ties(self) -> list[int]:
         """Unsettled values whose balls are narrow but sit on a rounding boundary (they
         round alike to 3 more digits): perhaps exact ties, which no precision settles."""
         found = [
-            name
-            for name, ball in self.pending.items()
-            if name not in self.tried and round_ball(ball, self.digits + 3, self.decimals)
+            k
+            for k, ball in self.pending.items()
+            if k not in self.tried and round_ball(ball, self.digits + 3, self.decimals)
         ]
         self.tried.update(found)
         return found
 
-    def settle_exactly(self, names: list[Name]) -> None:
+    def settle_exactly(self, positions: list[int]) -> None:
         """Round the unsettled values that are rational from their exact fractions."""
-        owners = {_owner(name, self.problem) for name in names}
-        batch = None if None in owners else sorted(b for b in owners if b is not None)
-        evaluator = Evaluator(self.problem, RATIONAL)
-        trace = evaluator.run(gradients=self.gradients, sequences=batch)
+        trace = Evaluator(self.problem, RATIONAL).run(
+            gradients=self.gradients, sequences=self.batch(positions)
+        )
         for _, name, value in scalar_values(self.problem, trace, gradients=self.gradients):
-            if name in self.pending and isinstance(value, fmpq):
-                self.result.values[name] = round_rational(value, self.digits, self.decimals)
-                self.result.enclosures[name] = value
-                del self.pending[name]
+            k = self.position[name]
+            if k in self.pending and isinstance(value, fmpq):
+                self.rounded[k] = round_rational(value, self.digits, self.decimals)
+                self.proof[k] = value
+                del self.pending[k]
 
-    def next_bits(self, bits: int) -> int:
+    def next_bits(self, bits: int, used: int) -> int:
         """The next working precision: twice ``bits``, or more when the unsettled balls
         show that more bits are lost (a long recurrence widens balls a little every step)."""
         needed = bits_for(self.digits + guard_digits(self.digits))
@@ -160,17 +177,16 @@ class _Prover:
         if accuracy and min(accuracy) > 0:
             return max(2 * bits, needed + bits - min(accuracy))
         # some ball lost every bit: the largest loss that can be seen, twice over
-        values, used = self.latest
         lost = 0
-        for ball in values.values():
-            accuracy = ball.rel_accuracy_bits()
-            if 0 < accuracy < used:
-                lost = max(lost, used - accuracy)
+        for ball in self.latest:
+            accuracy_bits = ball.rel_accuracy_bits()
+            if 0 < accuracy_bits < used:
+                lost = max(lost, used - accuracy_bits)
         return max(2 * bits, needed + 2 * int(lost))
 
-    def batch(self) -> list[int] | None:
-        """The sequences holding unsettled values (None: all of them)."""
-        owners = {_owner(name, self.problem) for name in self.pending}
+    def batch(self, positions: Iterable[int]) -> list[int] | None:
+        """The sequences holding the values at ``positions`` (None: all of them)."""
+        owners = {_owner(self.order[k], self.problem) for k in positions}
         if None in owners or len(owners) == self.problem.batch:
             return None
         return sorted(b for b in owners if b is not None)
@@ -179,9 +195,9 @@ class _Prover:
         digits, decimals = self.digits, self.decimals
         bits = bits_for(digits + guard_digits(digits))
         values = self.evaluate(bits, None)
-        order = list(values)
+        self.latest_bits = bits
         if decimals:  # decimal places of large values need more significant digits
-            largest = max((abs(v).abs_upper() for v in values.values()), default=arb(0))
+            largest = max((abs(v).abs_upper() for _, v in values), default=arb(0))
             if largest.is_finite() and largest >= 1:
                 whole = integer_digits(largest)
                 needed = digits + guard_digits(digits) + whole
@@ -193,24 +209,34 @@ class _Prover:
                     )
                 bits = bits_for(needed)
                 values = self.evaluate(bits, None)
-        self.pending = dict.fromkeys(order)
-        self.settle(values, bits)
+                self.latest, self.latest_bits = [value for _, value in values], bits
+        self.pending = dict.fromkeys(range(len(self.order)))
+        self.settle(values)
         for _ in range(MAX_ROUNDS):
             ties = self.near_ties()
             if ties:  # a tie never settles at any precision: try exact values first
                 self.settle_exactly(ties)
             if not self.pending:
                 break
-            bits = self.next_bits(bits)
-            self.settle(self.evaluate(bits, self.batch()), bits)
-        for name, ball in self.pending.items():
+            bits = self.next_bits(bits, self.latest_bits)
+            batch = self.batch(self.pending)
+            values = self.evaluate(bits, batch)
+            self.latest_bits = bits
+            if batch is not None:
+                self.latest = [value for _, value in values]
+            self.settle(values)
+        found = Proven(passes=self.passes)
+        for k, ball in self.pending.items():
             prefix = proven_prefix(ball, digits, decimals)
-            self.result.values[name] = prefix[0] if prefix else Decimal(0)
-            self.result.unsettled[name] = prefix[1] if prefix else 0
-            self.result.enclosures[name] = ball
-        found = self.result
-        found.values = {name: found.values[name] for name in order}
-        found.sections = {name: found.sections[name] for name in order}
+            self.rounded[k] = prefix[0] if prefix else Decimal(0)
+            self.proof[k] = ball
+            found.unsettled[self.order[k]] = prefix[1] if prefix else 0
+        for k, name in enumerate(self.order):
+            rounded = self.rounded[k]
+            assert rounded is not None
+            found.values[name] = rounded
+            found.sections[name] = self.sections[k]
+            found.enclosures[name] = self.proof[k]
         return found
 
 
