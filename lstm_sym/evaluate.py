@@ -341,7 +341,7 @@ class Evaluator:
         garbage collector is paused meanwhile: the values form no cycles, and its
         collections over millions of young numbers made the cost grow faster than T.
         """
-        with _collector_paused():
+        with collector_paused():
             return self._run(gradients, hook, sequences)
 
     def _run(self, gradients: bool, hook: Hook | None, sequences: Sequence[int] | None) -> Trace:
@@ -455,7 +455,7 @@ class Evaluator:
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off inside the block (restored as it was)."""
     enabled = gc.isenabled()
     gc.disable()

@@ -27,7 +27,7 @@ from flint import arb, fmpq
 from .balls import ARB, bits_for, digits_text, integer_digits, proven_prefix, round_ball, workprec
 from .certify import MAX_WORKING_DIGITS, guard_digits
 from .errors import TooLargeError
-from .evaluate import Evaluator, scalar_list, scalar_values
+from .evaluate import Evaluator, collector_paused, scalar_list, scalar_values
 from .names import Name
 from .numbers import round_significant
 from .problem import Problem
@@ -147,12 +147,13 @@ class _Prover:
             del pending[k]
 
     def near_ties(self) -> list[int]:
-        """Unsettled values whose balls are narrow but sit on a rounding boundary (they
-        round alike to 3 more digits): perhaps exact ties, which no precision settles."""
+        """Unsettled values whose balls hold 0 or sit on a rounding boundary (they round
+        alike to 3 more digits): perhaps exact zeros or ties, which no precision settles."""
         found = [
             k
             for k, ball in self.pending.items()
-            if k not in self.tried and round_ball(ball, self.digits + 3, self.decimals)
+            if k not in self.tried
+            and (ball.contains(0) or round_ball(ball, self.digits + 3, self.decimals))
         ]
         self.tried.update(found)
         return found
@@ -251,4 +252,5 @@ def prove(
     """Every quantity of ``problem`` rounded to ``digits`` significant digits (or decimal
     places), each rounding proven by a ball or an exact rational."""
     prover = _Prover(problem, digits, gradients=gradients, decimals=decimals, progress=progress)
-    return prover.run()
+    with collector_paused():  # millions of young numbers and no cycles: see Evaluator.run
+        return prover.run()

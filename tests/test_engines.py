@@ -8,7 +8,7 @@ from fractions import Fraction
 import mpmath
 import pytest
 from cell_strategies import CellCase, cell_cases
-from flint import arb
+from flint import arb, fmpq
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -135,8 +135,6 @@ def _round(value: Decimal, digits: int) -> Decimal:
 
 
 def round_rational_text(value: Fraction, digits: int) -> str:
-    from flint import fmpq
-
     rounded = round_rational(fmpq(value.numerator, value.denominator), digits, False)
     return lstm_sym.numbers.format_decimal(rounded)
 
@@ -156,8 +154,6 @@ def round_rational_text(value: Fraction, digits: int) -> str:
 )
 def test_rationals_round_exactly(p: int, q: int, digits: int, expected: str) -> None:
     """Exact rationals round half to even from the fraction itself (ties decided exactly)."""
-    from flint import fmpq
-
     assert str(round_rational(fmpq(p, q), digits, False)) == expected
 
 
@@ -198,3 +194,15 @@ def test_a_value_that_cannot_be_settled_is_marked() -> None:
     assert solution.unsettled.get(lstm_sym.Name("h", 1)) == 0
     assert "~" in solution.to_text() and "marked ~" in solution.to_text()
     assert "unsettled" in solution.to_dict()
+
+
+def test_an_exact_zero_in_one_sequence_costs_no_extra_pass() -> None:
+    """z_f_1 = 0 exactly in one sequence of a batch: settled exactly, in one ball pass."""
+    data = lstm_sym.problem.read_toml("examples/hw6.toml")
+    zero_input = dict(data["sequence"], x=[["-0.2", "0"], ["0.5", "-1"]])
+    data["sequence"] = [data["sequence"], zero_input]
+    proven = prove(lstm_sym.problem_from_dict(data), 30, gradients=True)
+    assert proven.values[lstm_sym.Name("z_f", 1, (), 2)] == 0
+    assert isinstance(proven.enclosures[lstm_sym.Name("z_f", 1, (), 2)], fmpq)
+    assert not proven.unsettled
+    assert len(proven.passes) == 1
