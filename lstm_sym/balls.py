@@ -15,7 +15,7 @@ ever changed inside :func:`workprec`, which restores it.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from itertools import starmap
 from operator import mul
@@ -23,7 +23,7 @@ from typing import Any
 
 import gmpy2
 import sympy
-from flint import arb, ctx, fmpq
+from flint import arb, arb_mat, ctx, fmpq
 
 from .errors import TooLargeError
 from .functions import CLIPPED_LINEAR, ClippedLinear
@@ -150,6 +150,24 @@ class ArbBackend:
 
     def dot(self, pairs: Iterable[tuple[Any, Any]]) -> Any:
         return sum(starmap(mul, pairs), arb(0))
+
+    def matvec(
+        self, products: Sequence[tuple[Any, bool, list[arb]]], slots: list[list[Any]]
+    ) -> list[arb]:
+        """Σ M·v (M transposed where asked) as Arb matrix products, in C.
+
+        ``slots`` (one per product) keep the last matrix seen and its ``arb_mat``: the
+        parameters are the same lists at every step of a run, so each is converted once.
+        """
+        total: arb_mat | None = None
+        for (matrix, transpose, vector), slot in zip(products, slots, strict=True):
+            if slot[0] is not matrix:
+                converted = arb_mat(matrix)
+                slot[0], slot[1] = matrix, converted.transpose() if transpose else converted
+            product = slot[1] * arb_mat(len(vector), 1, vector)
+            total = product if total is None else total + product
+        assert total is not None
+        return [total[k, 0] for k in range(total.nrows())]
 
 
 ARB = ArbBackend()

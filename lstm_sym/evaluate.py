@@ -170,9 +170,15 @@ def _compile_new(
             slot[0], slot[1] = matrix, list(zip(*matrix, strict=True))
         return slot[1]
 
+    matvec = getattr(backend, "matvec", None)
+
     def run(env: Env) -> None:
         values: list[Any] | None = None
-        if linear:  # Σ_terms M·v, one dot product per output row over all terms at once
+        if linear and matvec is not None:  # the backend multiplies matrices itself
+            values = matvec(
+                [(env[term.matrix], term.transpose, env[term.vector]) for term in linear], slots
+            )
+        elif linear:  # Σ_terms M·v, one dot product per output row over all terms at once
             blocks = [
                 (
                     rows_of(k, env[term.matrix]) if term.transpose else env[term.matrix],

@@ -135,6 +135,8 @@ class RationalBackend:
         total: Any = fmpq(0)
         for a, b in pairs:
             total = total + a * b
+            if total is UNKNOWN:  # nothing added later makes it known again
+                return UNKNOWN
         return total
 
 
