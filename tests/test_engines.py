@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from fractions import Fraction
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 import lstm_sym
 from lstm_sym.balls import ARB, round_ball, round_interval, workprec
+from lstm_sym.cli import main
 from lstm_sym.evaluate import MPMATH, Evaluator, scalar_values
 from lstm_sym.numbers import round_decimals, round_significant
 from lstm_sym.problem import Problem
@@ -235,3 +237,18 @@ def test_an_exact_zero_in_one_sequence_costs_no_extra_pass() -> None:
     assert isinstance(proven.enclosures[lstm_sym.Name("z_f", 1, (), 2)], fmpq)
     assert not proven.unsettled
     assert len(proven.passes) == 1
+
+
+def test_command_line_engines_and_enclosures(capsys: pytest.CaptureFixture[str]) -> None:
+    """--engine picks the engine, --enclosures adds each value's ball; misuse is one error."""
+    assert main(["solve", "examples/hw6.toml", "--digits", "30", "--engine", "mpmath"]) == 0
+    certified = capsys.readouterr().out
+    assert main(["solve", "examples/hw6.toml", "--digits", "30"]) == 0
+    proven = capsys.readouterr().out
+    assert "every digit certified" in certified and "every digit proven" in proven
+    assert certified.splitlines()[2:] == proven.splitlines()[2:]
+    assert main(["solve", "examples/hw6.toml", "--format", "json", "--enclosures"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["engine"] == "arb" and set(data["enclosures"]["h_1"]) == {"mid", "rad"}
+    assert main(["solve", "examples/hw6.toml", "--enclosures"]) == 2
+    assert "--enclosures needs --format json" in capsys.readouterr().err
