@@ -147,13 +147,22 @@ class _Prover:
             del pending[k]
 
     def near_ties(self) -> list[int]:
-        """Unsettled values whose balls hold 0 or sit on a rounding boundary (they round
-        alike to 3 more digits): perhaps exact zeros or ties, which no precision settles."""
+        """Unsettled values whose balls are narrow around 0 or sit on a rounding boundary
+        (they round alike to 3 more digits): perhaps exact zeros or ties, which no
+        precision settles."""
+        narrow = arb(2) ** -(bits_for(self.digits) + 8)  # a zero's ball, not a lost one's
+        accurate = bits_for(self.digits + 3)
         found = [
             k
             for k, ball in self.pending.items()
             if k not in self.tried
-            and (ball.contains(0) or round_ball(ball, self.digits + 3, self.decimals))
+            and (
+                (ball.contains(0) and ball.rad() < narrow)
+                or (
+                    (self.decimals or ball.rel_accuracy_bits() >= accurate)
+                    and round_ball(ball, self.digits + 3, self.decimals)
+                )
+            )
         ]
         self.tried.update(found)
         return found
