@@ -109,6 +109,18 @@ def _solve_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
         "--format", choices=("text", "json"), default="text", help="output format (default text)"
     )
     parser.add_argument(
+        "--engine",
+        choices=("arb", "mpmath"),
+        default="arb",
+        help="arb: ball arithmetic, every digit proven (default); mpmath: digits certified by "
+        "agreement at rising precision",
+    )
+    parser.add_argument(
+        "--enclosures",
+        action="store_true",
+        help="with --format json: also each value's enclosure (mid and rad, or exact p/q)",
+    )
+    parser.add_argument(
         "-o", "--output", metavar="FILE", help="write to FILE (atomically) instead of stdout"
     )
     parser.set_defaults(run=_run_solve)
@@ -117,12 +129,20 @@ def _solve_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
 def _run_solve(args: argparse.Namespace) -> int:
     from .model import Model
 
+    if args.enclosures and (args.format != "json" or args.engine != "arb"):
+        raise UsageError("lstm-sym solve: --enclosures needs --format json and --engine arb")
     _outputs(args, args.output)
     model = Model(_load(args))
     decimals = args.decimals is not None
     digits = args.decimals if decimals else args.digits
-    solution = model.solve(digits, gradients=args.grad, decimals=decimals, flow=args.flow)
-    text = solution.to_json() if args.format == "json" else solution.to_text()
+    solution = model.solve(
+        digits, gradients=args.grad, decimals=decimals, engine=args.engine, flow=args.flow
+    )
+    text = (
+        solution.to_json(enclosures=args.enclosures)
+        if args.format == "json"
+        else solution.to_text()
+    )
     _emit(text, args.output, args.problem)
     return EXIT_OK
 

@@ -7,6 +7,8 @@ linearly in T. No per-step SymPy object is built here.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -158,17 +160,31 @@ def _compile_new(
 
     dot = backend.dot
 
+    # the last matrix each transposed term saw, and its transpose: parameters are the same
+    # lists at every step of a run, so each is transposed once per run, not once per step
+    slots: list[list[Any]] = [[None, None] for _ in linear]
+
+    def rows_of(k: int, matrix: Any) -> Any:
+        slot = slots[k]
+        if slot[0] is not matrix:
+            slot[0], slot[1] = matrix, list(zip(*matrix, strict=True))
+        return slot[1]
+
+    matvec = getattr(backend, "matvec", None)
+
     def run(env: Env) -> None:
         values: list[Any] | None = None
-        if linear:  # Σ_terms M·v, one dot product per output row over all terms at once
+        if linear and matvec is not None:  # the backend multiplies matrices itself
+            values = matvec(
+                [(env[term.matrix], term.transpose, env[term.vector]) for term in linear], slots
+            )
+        elif linear:  # Σ_terms M·v, one dot product per output row over all terms at once
             blocks = [
                 (
-                    list(zip(*env[term.matrix], strict=True))
-                    if term.transpose
-                    else env[term.matrix],
+                    rows_of(k, env[term.matrix]) if term.transpose else env[term.matrix],
                     env[term.vector],
                 )
-                for term in linear
+                for k, term in enumerate(linear)
             ]
             values = [
                 dot(
@@ -179,16 +195,11 @@ def _compile_new(
                 for k in range(len(blocks[0][0]))
             ]
         if fn is not None:
-            columns = [env[a] for a in args]
-            point = [
-                fn(
-                    *(
-                        col[0] if flat else col[k]
-                        for col, flat in zip(columns, broadcast, strict=True)
-                    )
-                )
-                for k in range(width)
+            columns = [
+                env[a] * width if flat and width > 1 else env[a]
+                for a, flat in zip(args, broadcast, strict=True)
             ]
+            point = list(map(fn, *columns)) if width > 1 else [fn(*(c[0] for c in columns))]
             values = (
                 point if values is None else [a + b for a, b in zip(values, point, strict=True)]
             )
@@ -258,6 +269,11 @@ class Trace:
     loss: Any
     #: parameter -> ∂L/∂parameter (empty without gradients)
     grads: dict[str, Any] = field(default_factory=dict)
+    #: which of the problem's sequences were evaluated (all, unless some were asked for);
+    #: ``loss`` and ``grads`` sum over these only
+    batch: tuple[int, ...] = ()
+    #: whether every sequence was evaluated (so that ``loss`` and ``grads`` are totals)
+    complete: bool = True
 
 
 def problem_templates(problem: Problem) -> tuple[StepTemplate, StepTemplate]:
@@ -317,11 +333,24 @@ class Evaluator:
     def _vector(self, values: Sequence[sympy.Rational]) -> list[Any]:
         return [self.backend.number(v) for v in values]
 
-    def run(self, *, gradients: bool = False, hook: Hook | None = None) -> Trace:
+    def run(
+        self,
+        *,
+        gradients: bool = False,
+        hook: Hook | None = None,
+        sequences: Sequence[int] | None = None,
+    ) -> Trace:
         """Evaluate forward (and backward, with ``gradients``) at the current precision.
 
         ``hook.after`` is called after every step equation (forward and backward).
+        ``sequences`` (0-based) evaluates only those sequences of a batch. Python's cyclic
+        garbage collector is paused meanwhile: the values form no cycles, and its
+        collections over millions of young numbers made the cost grow faster than T.
         """
+        with collector_paused():
+            return self._run(gradients, hook, sequences)
+
+    def _run(self, gradients: bool, hook: Hook | None, sequences: Sequence[int] | None) -> Trace:
         problem, cell = self.problem, self.problem.cell
         number = self.backend.number
         params: Env = {
@@ -335,7 +364,9 @@ class Evaluator:
         initial: list[dict[str, Any]] = []
         terminal: list[Env] = []
         total = number(sympy.S.Zero)
-        for seq in problem.sequences:
+        batch = tuple(range(problem.batch)) if sequences is None else tuple(sequences)
+        for b in batch:
+            seq = problem.sequences[b]
             state = {s.name: self._vector(seq.initial[s.name]) for s in cell.states}
             initial.append(state)
             envs: list[Env] = []
@@ -350,7 +381,7 @@ class Evaluator:
                 for eq, run in zip(compiled.template.forward, compiled.forward, strict=True):
                     run(env)
                     if hook is not None:
-                        hook.after(eq.target, t, len(steps), env)
+                        hook.after(eq.target, t, b, env)
                 for term in compiled.template.loss_terms:
                     total += env[term][0]
                 state = {s.name: env[s.name] for s in cell.states}
@@ -369,7 +400,8 @@ class Evaluator:
                     total += term_env[term][0]
             steps.append(envs)
             terminal.append(term_env)
-        trace = Trace(steps, initial, terminal, total)
+        everything = tuple(range(problem.batch))
+        trace = Trace(steps, initial, terminal, total, batch=batch, complete=batch == everything)
         if gradients:
             self._backward(trace, hook)
         return trace
@@ -378,17 +410,17 @@ class Evaluator:
         cell = self.problem.cell
         number = self.backend.number
         grads: dict[str, Any] = {}
-        for b, envs in enumerate(trace.steps):
+        for pos, (b, envs) in enumerate(zip(trace.batch, trace.steps, strict=True)):
             incoming_values: dict[str, Any] = {}
             if self.terminal is not None:
-                term_env = trace.terminal[b]
+                term_env = trace.terminal[pos]
                 term_env.update(self.terminal.constants)
                 for run in self.terminal.backward:
                     run(term_env)
             for s in cell.states:
                 d = delta(s.name)
-                zero = [number(sympy.S.Zero)] * len(trace.initial[b][s.name])
-                incoming_values[s.name] = trace.terminal[b].get(d, zero)
+                zero = [number(sympy.S.Zero)] * len(trace.initial[pos][s.name])
+                incoming_values[s.name] = trace.terminal[pos].get(d, zero)
             for t in range(len(envs) - 1, -1, -1):
                 env = envs[t]
                 compiled = (
@@ -409,9 +441,10 @@ class Evaluator:
                     local = env.get(grad(param.name))
                     if local is None:
                         continue
-                    grads[param.name] = (
-                        local if param.name not in grads else _add(grads[param.name], local)
-                    )
+                    if param.name in grads:
+                        _accumulate(grads[param.name], local)
+                    else:  # a copy: the sum is accumulated in place
+                        grads[param.name] = _copy(local)
         for param in cell.params:
             if param.name not in grads:
                 shape = self.with_loss.template.shape(param.name, dict(self.problem.sizes))
@@ -427,10 +460,31 @@ class Evaluator:
         return self.problem.sequences[b].targets[t] is not None
 
 
-def _add(a: Any, b: Any) -> Any:
-    if isinstance(a, list):
-        return [_add(x, y) for x, y in zip(a, b, strict=True)]
-    return a + b
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off inside the block (restored as it was)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _copy(value: list[Any]) -> list[Any]:
+    return [list(row) for row in value] if value and isinstance(value[0], list) else list(value)
+
+
+def _accumulate(total: list[Any], value: list[Any]) -> None:
+    """``total += value`` in place (a vector, or a matrix as a list of rows)."""
+    if total and isinstance(total[0], list):
+        for row, add in zip(total, value, strict=True):
+            for k, v in enumerate(add):
+                row[k] += v
+        return
+    for k, v in enumerate(value):
+        total[k] += v
 
 
 # -- scalar listing ----------------------------------------------------------------------
@@ -452,15 +506,40 @@ def _components(
         yield Name(base, step, (k + 1,) if len(value) > 1 else (), seq), v
 
 
+def _unnamed(
+    base: str, step: int | None, seq: int | None, value: list[Any]
+) -> Iterator[tuple[None, Any]]:
+    """The components of a value, as :func:`_components` gives them, without their names."""
+    if value and isinstance(value[0], list):
+        for row in value:
+            for v in row:
+                yield None, v
+        return
+    for v in value:
+        yield None, v
+
+
 def scalar_values(
     problem: Problem, trace: Trace, *, gradients: bool
 ) -> Iterator[tuple[str, Name, Any]]:
     """Every scalar of the trace as ``(section, name, value)``, in reading order."""
+    return _scalars(problem, trace, gradients, _components)
+
+
+def scalar_list(problem: Problem, trace: Trace, *, gradients: bool) -> list[Any]:
+    """The values of :func:`scalar_values`, in the same order, without building names."""
+    return [value for _, _, value in _scalars(problem, trace, gradients, _unnamed)]
+
+
+def _scalars(
+    problem: Problem, trace: Trace, gradients: bool, _components: Callable[..., Iterator[Any]]
+) -> Iterator[Any]:
     cell = problem.cell
     loss_order = problem_templates(problem)[0].loss_quantities
     loss_terms = set(loss_order)
-    for b, envs in enumerate(trace.steps):
-        seq = problem.seq_label(b)
+    labels = [problem.seq_label(b) for b in trace.batch]
+    for pos, envs in enumerate(trace.steps):
+        seq = labels[pos]
         for t, env in enumerate(envs, start=1):
             for eq in cell.equations:
                 yield from (
@@ -468,11 +547,12 @@ def scalar_values(
                 )
             for term in (name for name in loss_order if name in env):
                 yield from ((LOSS, n, v) for n, v in _components(term, t, seq, env[term]))
-        for term in sorted(k for k in trace.terminal[b] if k.startswith("ell_T")):
+        for term in sorted(k for k in trace.terminal[pos] if k.startswith("ell_T")):
             yield from (
-                (LOSS, n, v) for n, v in _components(term, None, seq, trace.terminal[b][term])
+                (LOSS, n, v) for n, v in _components(term, None, seq, trace.terminal[pos][term])
             )
-    yield LOSS, Name("L"), trace.loss
+    if trace.complete:
+        yield LOSS, Name("L"), trace.loss
     if not gradients:
         return
     backward_names: list[str] = []
@@ -488,25 +568,25 @@ def scalar_values(
             and target not in backward_names
         ):
             backward_names.append(target)
-    for b, envs in enumerate(trace.steps):
-        seq = problem.seq_label(b)
+    for pos, envs in enumerate(trace.steps):
+        seq = labels[pos]
         for t in range(len(envs), 0, -1):
             env = envs[t - 1]
             for name in backward_names:
                 if name in env and name.removeprefix("delta_") not in loss_terms:
                     yield from ((BACKWARD, n, v) for n, v in _components(name, t, seq, env[name]))
-    for param in cell.params:
+    for param in cell.params if trace.complete else ():
         yield from (
             (GRADIENT, n, v)
             for n, v in _components(f"dL_d{param.name}", None, None, trace.grads[param.name])
         )
-    for b, envs in enumerate(trace.steps):
-        seq = problem.seq_label(b)
+    for pos, envs in enumerate(trace.steps):
+        seq = labels[pos]
         first = envs[0]
         for s in cell.states:
             value = first.get(delta(s.prev))
             if value is None:
-                value = [0 * v for v in trace.initial[b][s.name]]
+                value = [0 * v for v in trace.initial[pos][s.name]]
             yield from ((GRADIENT, n, v) for n, v in _components(f"dL_d{s.name}", 0, seq, value))
         for t, env in enumerate(envs, start=1):
             value = env.get(delta(cell.input))

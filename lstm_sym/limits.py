@@ -46,7 +46,8 @@ LIMITS: dict[str, Limit] = {
         Limit(
             "work",
             10_000_000,
-            "multiply-adds of one pass: all steps of all sequences × (parameter numbers + 32)",
+            "multiply-adds of one pass: all steps of all sequences × (parameter numbers + 32), "
+            "each weighted by its cost at the digits asked for (1 up to about 50 digits)",
         ),
         Limit("sheet_lines", 5_000, "scalar lines of a sheet (quantities × steps × batch)"),
         Limit("closed_form_nodes", 200_000, "nodes of one closed form (Model.closed_form)"),
@@ -108,6 +109,30 @@ def check(name: str, value: int, field: str, expected: str, *, found: str | None
             expected.format(limit=bound),
             found if found is not None else describe(value),
         )
+
+
+#: Digits at which one multiply-add (with its share of exp and tanh) costs about twice as
+#: much as at 15 digits, and how fast the cost grows beyond: fitted to Arb on a 2-core x86
+#: machine (about 1 µs at 1,000 digits, 50 µs at 10,000, against 0.15 µs at 50).
+_COST_DIGITS, _COST_EXPONENT = 200, 1.7
+
+
+def work_factor(digits: int) -> float:
+    """The cost of one multiply-add at ``digits`` digits, relative to one at 15 to 50."""
+    return 1.0 + float((digits / _COST_DIGITS) ** _COST_EXPONENT)
+
+
+def check_work(steps: int, per_step: int, digits: int, field: str = "digits") -> None:
+    """Refuse a pass whose multiply-adds, weighted by their cost at ``digits``, exceed ``work``."""
+    factor = work_factor(digits)
+    total = int(steps * per_step * factor)
+    check(
+        "work",
+        total,
+        field,
+        "at most {limit} multiply-adds per pass, weighted by their cost at the digits asked for",
+        found=f"{steps:,} steps × {per_step:,} × {factor:,.1f} (at {digits:,} digits) = {total:,}",
+    )
 
 
 def set_limit(name: str, value: int) -> None:

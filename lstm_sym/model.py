@@ -15,11 +15,12 @@ from .certify import certify
 from .errors import InputError
 from .evaluate import EXACT, MPMATH, Evaluator, Trace, scalar_values
 from .expression import Expression
-from .limits import check, limit
+from .limits import check, check_work, limit
 from .names import Name
-from .problem import Problem, load_problem
+from .problem import STEP_OVERHEAD, Problem, load_problem
 from .program import Program
 from .progress import task
+from .prove import prove
 from .solution import Solution
 from .structure import structural_zeros
 
@@ -27,6 +28,8 @@ from .structure import structural_zeros
 #: are refused beyond the ``exact_nodes`` limit (the homework's largest gradient has about
 #: 15,000 nodes and takes about 2 s).
 MIN_DIGITS = 1
+#: The evaluation engines: ball arithmetic (proven digits, the default) and mpmath.
+ENGINES = ("arb", "mpmath")
 
 
 class Model:
@@ -121,25 +124,33 @@ class Model:
         gradients: bool = False,
         decimals: bool = False,
         flow: bool = False,
+        engine: str = "arb",
     ) -> Solution:
         """Every quantity correctly rounded to ``digits`` significant digits (or decimal places).
 
-        Each digit is certified: values are recomputed at higher precision until the
-        rounded results agree. ``flow`` adds the gradient-flow quantities as a section
-        ``flow`` (``norm_dL_dc_1``, ``dc_2_dc_1``: see :mod:`lstm_sym.flow.naming`).
+        With the ``arb`` engine (the default) every digit is proven by ball arithmetic
+        (:mod:`lstm_sym.prove`); with ``mpmath`` values are recomputed at higher precision
+        until the rounded results agree (:mod:`lstm_sym.certify`). ``flow`` adds the
+        gradient-flow quantities as a section ``flow`` (``norm_dL_dc_1``, ``dc_2_dc_1``: see
+        :mod:`lstm_sym.flow.naming`).
         """
         field, least = ("decimals", 0) if decimals else ("digits", MIN_DIGITS)
         expected = f"an integer from {least} to {{limit}}"
         if isinstance(digits, bool) or not isinstance(digits, int) or digits < least:
             raise InputError(field, expected.format(limit=limit("digits")), repr(digits))
         check("digits", digits, field, expected)
+        check_work(*_work(self.problem), digits)
+        if engine not in ENGINES:
+            raise InputError("engine", " or ".join(ENGINES), repr(engine))
         if flow:
             from .flow import GradientFlow
 
-            solution = self.solve(digits, gradients=gradients, decimals=decimals)
+            solution = self.solve(digits, gradients=gradients, decimals=decimals, engine=engine)
             flowing = GradientFlow(self.problem).solve(digits, decimals=decimals, entries=True)
             solution.add_section("flow", flowing.named())
             return solution
+        if engine == "arb":
+            return self._prove(digits, gradients=gradients, decimals=decimals)
         sections: dict[Name, str] = {}
         # usually two passes: one at digits + guard digits, one to confirm every rounding
         bar = task("solving", 3 if decimals else 2)
@@ -164,8 +175,51 @@ class Model:
                 scale=input_digits(self.problem),
             )
         return Solution(
-            self.problem, values, sections, digits=digits, decimals=decimals, gradients=gradients
+            self.problem,
+            values,
+            sections,
+            digits=digits,
+            decimals=decimals,
+            gradients=gradients,
+            engine="mpmath",
         )
+
+    def _prove(self, digits: int, *, gradients: bool, decimals: bool) -> Solution:
+        bar = task("solving", 2)  # usually one pass; unsettled values add more
+        started: list[str] = []
+
+        def progress(note: str) -> None:
+            if started:
+                bar.advance(note)
+            else:
+                bar.note = note
+            started.append(note)
+
+        with bar:
+            proven = prove(
+                self.problem, digits, gradients=gradients, decimals=decimals, progress=progress
+            )
+        return Solution(
+            self.problem,
+            proven.values,
+            proven.sections,
+            digits=digits,
+            decimals=decimals,
+            gradients=gradients,
+            engine="arb",
+            unsettled=proven.unsettled,
+            enclosures=proven.enclosures,
+        )
+
+
+def _work(problem: Problem) -> tuple[int, int]:
+    """Steps of all sequences, and multiply-adds per step (as the ``work`` limit counts them)."""
+    steps = sum(seq.steps for seq in problem.sequences)
+    numbers = sum(
+        sum(len(row) if isinstance(row, tuple) else 1 for row in value)
+        for value in problem.params.values()
+    )
+    return steps, numbers + STEP_OVERHEAD
 
 
 def input_digits(problem: Problem) -> int:
@@ -194,7 +248,8 @@ def solve(
     gradients: bool = False,
     decimals: bool = False,
     flow: bool = False,
+    engine: str = "arb",
 ) -> Solution:
-    """Certified values of every quantity of a problem (or problem file)."""
+    """Proven values of every quantity of a problem (or problem file)."""
     model = Model(problem) if isinstance(problem, Problem) else Model.load(problem)
-    return model.solve(digits, gradients=gradients, decimals=decimals, flow=flow)
+    return model.solve(digits, gradients=gradients, decimals=decimals, flow=flow, engine=engine)

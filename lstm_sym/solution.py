@@ -37,6 +37,9 @@ class Solution(Mapping[str, Decimal]):
         digits: int,
         decimals: bool,
         gradients: bool,
+        engine: str = "arb",
+        unsettled: Mapping[Name, int] | None = None,
+        enclosures: Mapping[Name, Any] | None = None,
     ):
         self.problem = problem
         self.by_name = values
@@ -44,6 +47,11 @@ class Solution(Mapping[str, Decimal]):
         self.digits = digits
         self.decimals = decimals
         self.gradients = gradients
+        self.engine = engine
+        #: values not settled within the limits: name -> the digits that are proven
+        self.unsettled = dict(unsettled or {})
+        #: what proves each value (arb engine): its ball, or its exact rational value
+        self.enclosures = dict(enclosures or {})
         self._by_text = {str(name): name for name in values}
 
     # -- mapping -------------------------------------------------------------------------
@@ -83,7 +91,16 @@ class Solution(Mapping[str, Decimal]):
     @property
     def precision_text(self) -> str:
         unit = "decimal places" if self.decimals else "significant digits"
-        return f"{self.digits} {unit}, every digit certified"
+        if self.engine == "mpmath":
+            return f"{self.digits} {unit}, every digit certified"
+        if self.unsettled:
+            return f"{self.digits} {unit}, proven except {len(self.unsettled)} marked ~"
+        return f"{self.digits} {unit}, every digit proven"
+
+    def text(self, name: Name) -> str:
+        """The value as printed: an unsettled one with its proven digits and a ``~`` mark."""
+        text = format_decimal(self.by_name[name])
+        return f"{text}~" if name in self.unsettled else text
 
     def header(self) -> list[str]:
         p = self.problem
@@ -100,12 +117,12 @@ class Solution(Mapping[str, Decimal]):
     def to_text(self) -> str:
         """A readable table: one row per quantity and step, decimal points aligned."""
         rows: dict[str, list[tuple[str, str, str]]] = {}
-        for name, value in self.by_name.items():
+        for name in self.by_name:
             label = name.base + (f"[{','.join(map(str, name.index))}]" if name.index else "")
             if name.seq is not None:
                 label += f" (seq {name.seq})"
             step = "" if name.step is None else str(name.step)
-            rows.setdefault(self.sections[name], []).append((step, label, format_decimal(value)))
+            rows.setdefault(self.sections[name], []).append((step, label, self.text(name)))
         width = max([len(r[1]) for rs in rows.values() for r in rs] + [len("quantity")])
         point = max((_int_width(r[2]) for rs in rows.values() for r in rs), default=1)
         lines = self.header()
@@ -117,12 +134,27 @@ class Solution(Mapping[str, Decimal]):
                 )
         return "\n".join(lines) + "\n"
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain data for programs: every value as a decimal string, grouped by section."""
+    def to_dict(self, *, enclosures: bool = False) -> dict[str, Any]:
+        """Plain data for programs: every value as a decimal string, grouped by section.
+
+        With ``enclosures`` (arb engine), also what proves each value: ``{"mid", "rad"}``
+        (decimal strings; the value lies in ``[mid − rad, mid + rad]`` and every point of it
+        rounds to the printed digits) or ``{"exact": "p/q"}``.
+        """
         p = self.problem
         sections: dict[str, dict[str, str]] = {}
         for name, value in self.by_name.items():
             sections.setdefault(self.sections[name], {})[str(name)] = format_decimal(value)
+        extra: dict[str, Any] = {}
+        if self.unsettled:
+            extra["unsettled"] = {str(name): digits for name, digits in self.unsettled.items()}
+        if enclosures:
+            from .balls import enclosure_json
+
+            extra["engine"] = self.engine
+            extra["enclosures"] = {
+                str(name): enclosure_json(self.enclosures[name]) for name in self.by_name
+            }
         return {
             "problem": p.source,
             "title": p.title,
@@ -133,11 +165,12 @@ class Solution(Mapping[str, Decimal]):
             "digits": self.digits,
             "rounding": "decimal places" if self.decimals else "significant digits",
             "values": sections,
+            **extra,
         }
 
-    def to_json(self) -> str:
+    def to_json(self, *, enclosures: bool = False) -> str:
         """:meth:`to_dict` as deterministic, indented JSON."""
-        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        return json.dumps(self.to_dict(enclosures=enclosures), indent=2, ensure_ascii=False) + "\n"
 
     def __repr__(self) -> str:
         unit = "decimal places" if self.decimals else "significant digits"

@@ -22,6 +22,7 @@ from lstm_sym.certify import MAX_ROUNDS, certify
 from lstm_sym.errors import TooLargeError
 from lstm_sym.names import Name
 from lstm_sym.numbers import round_significant, to_decimal
+from lstm_sym.prove import prove
 from lstm_sym.structure import structural_zeros
 
 WEIGHTS = [
@@ -54,11 +55,15 @@ def extreme_case(cell: str, seed: int, weights: list[Fraction]) -> CellCase:
     return case
 
 
-def test_w_f_1e10_finishes_with_tiny_gradients() -> None:
+ENGINES = ["arb", "mpmath"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_w_f_1e10_finishes_with_tiny_gradients(engine: str) -> None:
     """W_f = 1e10 on the homework: gradients near 1e-2171472410, correct, in about a second."""
     case = homework(W_f=[[Fraction(10**10), Fraction(2)]])
     start = time.perf_counter()
-    solution = solve(case, gradients=True)
+    solution = solve(case, gradients=True, engine=engine)
     assert time.perf_counter() - start < 10
     assert solution["dL_db_f"].adjusted() == -2171472410
     check_solution(case, solution, analytic=True)
@@ -95,15 +100,16 @@ def test_other_cells_with_tiny_weights_gradients(cell: str) -> None:
         st.sampled_from([*WEIGHTS, Fraction(0), Fraction(1, 2)]), min_size=12, max_size=12
     ),
     bias=st.sampled_from([0, 1, -400, 400]),
+    engine=st.sampled_from(ENGINES),
 )
-def test_random_extreme_weights(choices: list[Fraction], bias: int) -> None:
+def test_random_extreme_weights(choices: list[Fraction], bias: int, engine: str) -> None:
     """Hypothesis: random extreme weights and biases on the homework, against textbook BPTT."""
     weights = iter(choices)
     changes = {f"W_{g}": [[next(weights), next(weights)]] for g in "fioc"}
     changes.update({f"U_{g}": [[next(weights)]] for g in "fioc"})
     changes["b_f"] = [Fraction(bias)]
     case = homework(**changes)
-    check_solution(case, solve(case, gradients=True), analytic=True)
+    check_solution(case, solve(case, gradients=True, engine=engine), analytic=True)
 
 
 # -- rounding ties and exact values -------------------------------------------------------
@@ -135,6 +141,7 @@ def test_value_stuck_on_a_tie_terminates() -> None:
     assert len(calls) <= MAX_ROUNDS + 3
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize(
     ("b_f", "digits", "expected"),
     [
@@ -147,19 +154,20 @@ def test_value_stuck_on_a_tie_terminates() -> None:
         (Fraction(6, 5), 12, "1.20000000000"),
     ],
 )
-def test_values_on_and_near_ties(b_f: Fraction, digits: int, expected: str) -> None:
+def test_values_on_and_near_ties(b_f: Fraction, digits: int, expected: str, engine: str) -> None:
     """z_f_1 = b_f exactly (W_f = U_f = 0): ties round half to even, near-ties the right way."""
     zero = Fraction(0)
     case = homework(W_f=[[zero, zero]], U_f=[[zero]], b_f=[b_f])
-    assert str(solve(case, digits)["z_f_1"]) == expected
+    assert str(solve(case, digits, engine=engine)["z_f_1"]) == expected
 
 
-def test_cancellation_below_the_input_digits_is_resolved() -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_cancellation_below_the_input_digits_is_resolved(engine: str) -> None:
     """z_f_1 = −1 + (1 + 1e-60): a 61-digit bias cancels; the printed value is 1e-60, not 0."""
     case = homework(W_f=[[Fraction(-1), Fraction(0)]], b_f=[1 + Fraction(1, 10**60)])
-    assert solve(case, 15)["z_f_1"] == Decimal("1.00000000000000E-60")
+    assert solve(case, 15, engine=engine)["z_f_1"] == Decimal("1.00000000000000E-60")
     exact_zero = homework(W_f=[[Fraction(-1), Fraction(0)]], b_f=[Fraction(1)])
-    assert solve(exact_zero, 15)["z_f_1"] == 0
+    assert solve(exact_zero, 15, engine=engine)["z_f_1"] == 0
 
 
 # -- zeros --------------------------------------------------------------------------------
@@ -185,8 +193,16 @@ def test_homework_gradients_need_two_evaluations(monkeypatch: pytest.MonkeyPatch
         return original(counted, digits, **options)
 
     monkeypatch.setattr(model_module, "certify", spy)
-    lstm_sym.solve("examples/hw6.toml", 50, gradients=True)
+    lstm_sym.solve("examples/hw6.toml", 50, gradients=True, engine="mpmath")
     assert len(calls) == 2
+
+
+def test_homework_gradients_are_proven_in_one_pass() -> None:
+    """Balls settle every homework value at the first precision: exact zeros are exact balls."""
+    proven = prove(lstm_sym.load_problem("examples/hw6.toml"), 50, gradients=True)
+    assert len(proven.passes) == 1
+    assert not proven.unsettled
+    assert proven.values[Name("delta_f", 1)] == 0
 
 
 # -- huge exponents -----------------------------------------------------------------------
@@ -254,11 +270,12 @@ def test_certified_rounding_of_rationals(p: int, q: int, digits: int) -> None:
     assert len(calls) <= MAX_ROUNDS + 3
 
 
-def test_beyond_decimal_exponents_is_a_clear_error() -> None:
+@pytest.mark.parametrize("engine", ENGINES)
+def test_beyond_decimal_exponents_is_a_clear_error(engine: str) -> None:
     """W_f = 1e1000: gradients near 2^(-10^1000) cannot be decimals; one clear error, or 0 places."""
     case = homework(W_f=[[Fraction(10**1000), Fraction(2)]])
     with pytest.raises(TooLargeError, match="range of decimal exponents"):
-        solve(case, 15, gradients=True)
-    solution = solve(case, 3, gradients=True, decimals=True)
+        solve(case, 15, gradients=True, engine=engine)
+    solution = solve(case, 3, gradients=True, decimals=True, engine=engine)
     assert solution["dL_db_f"] == 0
     assert str(solution["z_f_1"]) == "1" + "0" * 1000 + ".200"

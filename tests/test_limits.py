@@ -21,7 +21,15 @@ from lstm_sym.cli import main
 from lstm_sym.convert import load
 from lstm_sym.errors import InputError
 from lstm_sym.latex import Sheet
-from lstm_sym.limits import LIMITS, LimitError, limit, parse_assignment, raised, set_limit
+from lstm_sym.limits import (
+    LIMITS,
+    LimitError,
+    check_work,
+    limit,
+    parse_assignment,
+    raised,
+    set_limit,
+)
 from lstm_sym.numbers import parse_number
 from lstm_sym.problem import load_problem, read_toml
 
@@ -107,6 +115,23 @@ def test_work_limit_counts_steps_and_parameters() -> None:
         problem_from_dict(_hw6_steps(500))
     with raised(work=30_000):
         assert problem_from_dict(_hw6_steps(500)).sequences[0].steps == 500
+
+
+def test_work_limit_weighs_the_digits() -> None:
+    """n = d = 2, T = 1,500: fine at 50 digits, refused at once at 10,000 (weighted work)."""
+    data = copy.deepcopy(HW6_DATA)
+    data["parameters"] = {
+        f"{k}_{g}": [["1/2", "1/3"], ["1/5", "-1"]] if k != "b" else ["1/7", "2"]
+        for g in "fioc"
+        for k in "WUb"
+    }
+    data["sequence"] = {"x": [["1", "-1/2"]] * 1500, "y": [["1/2", "1/4"]] * 1500}
+    model = Model(problem_from_dict(data))
+    start = time.perf_counter()
+    with pytest.raises(LimitError, match=r"1,500 steps × 72 × 774.1 \(at 10,000 digits\)"):
+        model.solve(10_000, gradients=True)
+    assert time.perf_counter() - start < 1
+    check_work(1500, 72, 50)
 
 
 def _cli(argv: list[str]) -> tuple[int, str, str]:

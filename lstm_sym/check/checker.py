@@ -122,6 +122,10 @@ class _Checker:
         self.dps = max(30, max(searched, default=0) + 20)
         self._rounded: dict[Rounding, Values] = {}
         self._flow: DataFlow | None = None
+        # only the sequences of a batch that answers belong to are evaluated (all of them
+        # for the loss and the parameters' gradients)
+        owners = {e.quantity.name.seq for e in entries} if problem.batch > 1 else {None}
+        self.sequences = None if None in owners else sorted(s - 1 for s in owners if s)
 
     def dps_for(self, entry: _Entry) -> int:
         """Working digits that judge ``entry`` (its places and 20 more)."""
@@ -131,7 +135,11 @@ class _Checker:
         self, hook: Hook | None = None, evaluator: Evaluator | None = None, dps: int = 0
     ) -> Values:
         return evaluate(
-            evaluator or self.evaluator, dps or self.dps, gradients=self.gradients, hook=hook
+            evaluator or self.evaluator,
+            dps or self.dps,
+            gradients=self.gradients,
+            hook=hook,
+            sequences=self.sequences,
         )
 
     def value(
@@ -153,7 +161,9 @@ class _Checker:
         by_name = {e.quantity.name: e for e in self.entries}
 
         def evaluate_at(dps: int) -> dict[Name, Any]:
-            values = evaluate(self.evaluator, dps, gradients=self.gradients)
+            values = evaluate(
+                self.evaluator, dps, gradients=self.gradients, sequences=self.sequences
+            )
             return {name: self.value(entry, values, dps=dps) for name, entry in by_name.items()}
 
         return references(evaluate_at, wanted)

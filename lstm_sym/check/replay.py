@@ -103,11 +103,17 @@ class Rounding:
 
 
 def evaluate(
-    evaluator: Evaluator, dps: int, *, gradients: bool, hook: Hook | None = None
+    evaluator: Evaluator,
+    dps: int,
+    *,
+    gradients: bool,
+    hook: Hook | None = None,
+    sequences: list[int] | None = None,
 ) -> Values:
-    """Every scalar of one evaluation at ``dps`` working digits, by name."""
+    """Every scalar of one evaluation at ``dps`` working digits, by name (of the given
+    ``sequences`` of a batch only, when given)."""
     with mpmath.workdps(dps):
-        trace = evaluator.run(gradients=gradients, hook=hook)
+        trace = evaluator.run(gradients=gradients, hook=hook, sequences=sequences)
         values = {
             name: +mpmath.mpf(value)
             for _, name, value in scalar_values(evaluator.problem, trace, gradients=gradients)
