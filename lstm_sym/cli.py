@@ -103,7 +103,7 @@ def _solve_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore
     parser.add_argument(
         "--flow",
         action="store_true",
-        help="also the gradient flow: norm_dL_dc_1, dc_2_dc_1, ... (see docs/flow.md)",
+        help=f"also the gradient flow: norm_dL_dc_1, dc_2_dc_1, ... (see {DOCS_URL}flow/)",
     )
     parser.add_argument(
         "--format", choices=("text", "json"), default="text", help="output format (default text)"
