@@ -8,7 +8,9 @@ parseable: ``h_2``, ``z_f_1[2]``, ``W_f[1,2]``, ``delta_c_1``, ``h_2[1]^(3)``.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache
 
 import sympy
@@ -89,3 +91,26 @@ def name_of(sym: sympy.Basic) -> Name | None:
 def template_symbol(base: str) -> sympy.Symbol:
     """The symbol for a quantity inside a step template (``f``, ``h_prev``, ``delta_c``)."""
     return sympy.Symbol(base, real=True)
+
+
+class NamedValues(Mapping[str, Decimal]):
+    """Rounded values by canonical name, looked up by a :class:`Name` or its text (``"h_2"``)."""
+
+    by_name: dict[Name, Decimal]
+    _by_text: dict[str, Name]
+
+    def _name_values(self, values: dict[Name, Decimal]) -> None:
+        self.by_name = values
+        self._by_text = {str(name): name for name in values}
+
+    def __getitem__(self, key: str | Name) -> Decimal:
+        name = key if isinstance(key, Name) else self._by_text.get(key)
+        if name is None or name not in self.by_name:
+            raise KeyError(key)
+        return self.by_name[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return (str(name) for name in self.by_name)
+
+    def __len__(self) -> int:
+        return len(self.by_name)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .names import Name
+from .names import Name, NamedValues
 from .numbers import format_decimal
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ SECTION_TITLES = {
 }
 
 
-class Solution(Mapping[str, Decimal]):
+class Solution(NamedValues):
     """Every quantity of a problem correctly rounded, by canonical name (``"h_2"``, ``"W_f[1,2]"``).
 
     Values are :class:`decimal.Decimal` s holding exactly the printed digits.
@@ -42,7 +42,7 @@ class Solution(Mapping[str, Decimal]):
         enclosures: Mapping[Name, Any] | None = None,
     ):
         self.problem = problem
-        self.by_name = values
+        self._name_values(values)
         self.sections = sections
         self.digits = digits
         self.decimals = decimals
@@ -52,21 +52,8 @@ class Solution(Mapping[str, Decimal]):
         self.unsettled = dict(unsettled or {})
         #: what proves each value (arb engine): its ball, or its exact rational value
         self.enclosures = dict(enclosures or {})
-        self._by_text = {str(name): name for name in values}
 
     # -- mapping -------------------------------------------------------------------------
-    def __getitem__(self, key: str | Name) -> Decimal:
-        name = key if isinstance(key, Name) else self._by_text.get(key)
-        if name is None or name not in self.by_name:
-            raise KeyError(key)
-        return self.by_name[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return (str(name) for name in self.by_name)
-
-    def __len__(self) -> int:
-        return len(self.by_name)
-
     def value(
         self, base: str, step: int | None = None, *index: int, seq: int | None = None
     ) -> Decimal:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from ..names import Name
+from ..names import Name, NamedValues
 
 if TYPE_CHECKING:
     from ..problem import Problem
     from .whatif import Override
 
 
-class FlowSolution(Mapping[str, Decimal]):
+class FlowSolution(NamedValues):
     """Every flow quantity correctly rounded to ``digits`` significant digits, by name.
 
     Names are canonical (``norm_delta_c_1``, ``dcT_dc_direct_0``, ``share_delta_c_via_c_next_1``);
@@ -31,26 +30,13 @@ class FlowSolution(Mapping[str, Decimal]):
         decimals: bool = False,
     ):
         self.problem = problem
-        self.by_name = values
+        self._name_values(values)
         self.digits = digits
         #: per sequence: the T of ∂s_T/∂s_t
         self.ends = ends
         self.overrides = overrides
         #: whether ``digits`` counts decimal places (else significant digits)
         self.decimals = decimals
-        self._by_text = {str(name): name for name in values}
-
-    def __getitem__(self, key: str | Name) -> Decimal:
-        name = key if isinstance(key, Name) else self._by_text.get(key)
-        if name is None or name not in self.by_name:
-            raise KeyError(key)
-        return self.by_name[name]
-
-    def __iter__(self) -> Iterator[str]:
-        return (str(name) for name in self.by_name)
-
-    def __len__(self) -> int:
-        return len(self.by_name)
 
     @property
     def states(self) -> tuple[str, ...]:

@@ -25,6 +25,7 @@ from ..limits import limit
 from ..numbers import parse_number, to_mpf
 from ..problem import Problem
 from ..stable import saturating_names
+from ..weights import decimal_text
 
 #: Activations a gate may be set through, with their inverse on the working precision.
 _INVERSES = {
@@ -44,31 +45,12 @@ class Override:
 
     def describe(self) -> str:
         """``f = 0.001 at step 2``, ``z_f shifted by -5 at every step``."""
-        value = str(self.value) if self.value.q == 1 else _decimal_text(self.value)
+        value = decimal_text(self.value) or str(self.value)
         what = f"{self.name} shifted by {value}" if self.shift else f"{self.name} = {value}"
         if not self.steps:
             return f"{what} at every step"
         plural = "s" if len(self.steps) > 1 else ""
         return f"{what} at step{plural} {', '.join(map(str, self.steps))}"
-
-
-def _decimal_text(value: sympy.Rational) -> str:
-    """A terminating decimal as written (``1/1000`` → ``0.001``), else the fraction."""
-    q = int(value.q)
-    twos = fives = 0
-    while q % 2 == 0:
-        q //= 2
-        twos += 1
-    while q % 5 == 0:
-        q //= 5
-        fives += 1
-    if q != 1:
-        return str(value)
-    places = max(twos, fives)
-    scaled = int(value.p) * 10**places // int(value.q)
-    sign = "-" if scaled < 0 else ""
-    digits = str(abs(scaled)).rjust(places + 1, "0")
-    return f"{sign}{digits[:-places]}.{digits[-places:]}"
 
 
 def parse_assignment(text: str, field: str, *, shift: bool = False) -> Override:
