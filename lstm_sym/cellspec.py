@@ -355,6 +355,7 @@ def parse_cell(
         _Source(parse_equation(text, f"{field}.equations[{k + 1}]"), f"{field}.equations[{k + 1}]")
         for k, text in enumerate(equations)
     ]
+    _check_work(sources, field)
     targets = _check_targets(sources, input, parameters)
     if output is None:
         output = "h" if "h" in targets else sources[-1].parsed.target
@@ -390,6 +391,36 @@ def parse_cell(
         input_size="d",
         output=output,
         family="custom",
+    )
+
+
+def _check_work(sources: list[_Source], field: str) -> None:
+    """Refuse formulas too large to differentiate in reasonable time, before any SymPy work.
+
+    The backward pass has one derivative per name an equation reads, each up to the size
+    of the equation (the derivatives of a product of 48 names are 48 products of 47): its
+    size, and the time to derive, print and compile it, grows with names × nodes. The
+    built-in cells are at most 86 nodes and 859 names × nodes.
+    """
+    total = 0
+    for source in sources:
+        nodes = list(_walk(source.parsed.expr))
+        check(
+            "equation_nodes",
+            len(nodes),
+            source.field,
+            "an equation of at most {limit} names, numbers and operations",
+            found=f"{len(nodes):,}",
+        )
+        names = {n.name for n in nodes if isinstance(n, Var)}
+        names |= {n.matrix for n in nodes if isinstance(n, MatMul)}
+        total += len(names) * len(nodes)
+    check(
+        "derivative_nodes",
+        total,
+        f"{field}.equations",
+        "equations of at most {limit} names read × nodes in all (a backward pass of that size)",
+        found=f"{total:,}",
     )
 
 
