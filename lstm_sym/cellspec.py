@@ -44,6 +44,8 @@ _CELL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
 _DIM_NAME = re.compile(r"[a-z][a-z0-9]{0,9}|1")
 #: Prefixes the derived programs use for their own names.
 _RESERVED_PREFIXES = ("delta_", "grad_", "dL_d", "ell_")
+#: Suffixes of the names generated code derives (``h_seq``: the history of h).
+_RESERVED_SUFFIXES = ("_seq",)
 _RESERVED = (
     set(keyword.kwlist)
     | set(ACTIVATIONS)
@@ -63,7 +65,11 @@ def check_identifier(name: str, field: str, what: str = "a name") -> None:
             repr(name)[:60],
         )
     check("identifier", len(name), field, what + " of at most {limit} characters")
-    if name in _RESERVED or name.startswith(_RESERVED_PREFIXES):
+    if (
+        name in _RESERVED
+        or name.startswith(_RESERVED_PREFIXES)
+        or name.endswith(_RESERVED_SUFFIXES)
+    ):
         raise InputError(field, f"{what} that is not reserved", f"the reserved name {name!r}")
 
 
