@@ -147,6 +147,11 @@ class _Lowering:
             self.equations.append(self.affine(self.target, expr))
         else:
             self.equations.append(Equation(self.target, (), self.pointwise(expr)))
+        for eq in self.equations:
+            if not eq.pointwise.free_symbols and not eq.pointwise.is_Rational:
+                raise self.source.error(
+                    "a constant term that is a rational number", f"the constant {eq.pointwise}"
+                )
         return self.equations
 
     def affine(self, target: str, node: Node) -> Equation:

@@ -156,6 +156,7 @@ BAD = [
     (["h = (1 + 1e-999) ** 4 * W @ x"], "equations[1]", "limit number_digits=3000"),
     (["h = 2 ** 0.5 * W @ x"], "equations[1]", "a power that is a rational number"),
     (["h = (-8) ** (1/3) * W @ x"], "equations[1]", "(-8) ** (1/3)"),
+    (["h = sigmoid(W @ x + sigmoid(1))"], "equations[1]", "the constant sigma(1)"),
 ]
 
 

@@ -89,9 +89,10 @@ OWN_NAMES = frozenset(
 )
 RESERVED = OWN_NAMES | frozenset(dir(builtins)) | frozenset(keyword.kwlist)
 
-#: Shapes of names the code derives from quantity names: ``h_seq`` (a history), ``h0`` (an
-#: initial state argument), ``dim_n``, ``init_h``, ``initial_h``.
-_DERIVED = re.compile(r".*(_seq|0)|(dim|init|initial)_.*")
+#: Shapes of names the code derives from quantity names: ``h_seq`` (a history), ``dim_n``,
+#: ``init_h``, ``initial_h``. (An initial-state argument ``h0`` is read before any quantity
+#: is computed, and scalar code names components ``h0_1``.)
+_DERIVED = re.compile(r".*_seq|(dim|init|initial)_.*")
 
 
 def local(name: str) -> str:
