@@ -120,7 +120,8 @@ def custom_cell_problems(draw: st.DrawFn) -> dict[str, Any]:
     targets = [f"q{k}" for k in range(count)] + ["h"]
     equations = []
     for k, target in enumerate(targets):
-        names = [*targets[:k], "h_prev", f"b{k}"]
+        # the output reads the quantities only as added terms, which nothing can cancel
+        names = [*(targets[:k] if target != "h" else []), "h_prev", f"b{k}"]
         if draw(st.booleans()):
             names.append(f"{target}_prev")
         formula = draw(_pointwise(names))
