@@ -11,6 +11,7 @@ Every mistake is an :class:`~lstm_sym.errors.InputError` naming the equation.
 from __future__ import annotations
 
 import keyword
+import math
 import re
 import string
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -20,7 +21,7 @@ import sympy
 
 from .cells import Cell, Param, State
 from .equations import Equation, MatVec
-from .errors import InputError
+from .errors import InputError, describe
 from .functions import ACTIVATIONS, MPMATH_FUNCTIONS, NUMPY_SOURCE
 from .limits import check
 from .names import template_symbol
@@ -43,6 +44,8 @@ _CELL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
 _DIM_NAME = re.compile(r"[a-z][a-z0-9]{0,9}|1")
 #: Prefixes the derived programs use for their own names.
 _RESERVED_PREFIXES = ("delta_", "grad_", "dL_d", "ell_")
+#: Suffixes of the names generated code derives (``h_seq``: the history of h).
+_RESERVED_SUFFIXES = ("_seq",)
 _RESERVED = (
     set(keyword.kwlist)
     | set(ACTIVATIONS)
@@ -62,7 +65,11 @@ def check_identifier(name: str, field: str, what: str = "a name") -> None:
             repr(name)[:60],
         )
     check("identifier", len(name), field, what + " of at most {limit} characters")
-    if name in _RESERVED or name.startswith(_RESERVED_PREFIXES):
+    if (
+        name in _RESERVED
+        or name.startswith(_RESERVED_PREFIXES)
+        or name.endswith(_RESERVED_SUFFIXES)
+    ):
         raise InputError(field, f"{what} that is not reserved", f"the reserved name {name!r}")
 
 
@@ -78,23 +85,37 @@ class _Source:
 
 
 def _walk(node: Node) -> Iterator[Node]:
-    yield node
-    if isinstance(node, Call | Neg):
-        yield from _walk(node.arg)
-    elif isinstance(node, Bin):
-        yield from _walk(node.left)
-        yield from _walk(node.right)
-    elif isinstance(node, MatMul):
-        yield from _walk(node.vector)
+    """Every node of a tree, without recursion (a sum of 1,000 terms is 1,000 deep)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, Call | Neg):
+            stack.append(node.arg)
+        elif isinstance(node, Bin):
+            stack += (node.right, node.left)
+        elif isinstance(node, MatMul):
+            stack.append(node.vector)
+
+
+def _chain(node: Node, ops: str) -> tuple[Node, list[tuple[str, Node]]]:
+    """``a - b + c`` as ``(a, [("-", b), ("+", c)])``: a left-nested run of ``ops``."""
+    rest: list[tuple[str, Node]] = []
+    while isinstance(node, Bin) and node.op in ops:
+        rest.append((node.op, node.right))
+        node = node.left
+    return node, rest[::-1]
 
 
 def _terms(node: Node, sign: int = 1) -> Iterator[tuple[int, Node]]:
     """The terms of a sum with their signs (``a - (b + c)`` gives +a, −b, −c)."""
-    if isinstance(node, Bin) and node.op in "+-":
-        yield from _terms(node.left, sign)
-        yield from _terms(node.right, sign if node.op == "+" else -sign)
-    else:
+    first, rest = _chain(node, "+-")
+    if first is node:
         yield sign, node
+        return
+    yield from _terms(first, sign)
+    for op, term in rest:
+        yield from _terms(term, sign if op == "+" else -sign)
 
 
 def _has_product_term(node: Node) -> bool:
@@ -126,6 +147,11 @@ class _Lowering:
             self.equations.append(self.affine(self.target, expr))
         else:
             self.equations.append(Equation(self.target, (), self.pointwise(expr)))
+        for eq in self.equations:
+            if not eq.pointwise.free_symbols and not eq.pointwise.is_Rational:
+                raise self.source.error(
+                    "a constant term that is a rational number", f"the constant {eq.pointwise}"
+                )
         return self.equations
 
     def affine(self, target: str, node: Node) -> Equation:
@@ -165,22 +191,85 @@ class _Lowering:
             self.equations.append(self.affine(name, node))
             return template_symbol(name)
         assert isinstance(node, Bin)
-        left, right = self.pointwise(node.left), self.pointwise(node.right)
-        if node.op == "+":
-            return left + right
-        if node.op == "-":
-            return left - right
-        if node.op == "*":
-            return left * right
-        if node.op == "/":
-            if right == 0:
-                raise self.source.error("no division by zero", "a division by 0")
-            return left / right
-        if not right.is_Rational:
+        if node.op in "+-":
+            first, rest = _chain(node, "+-")
+            terms = [self.pointwise(first)]
+            terms += [self.pointwise(t) * (1 if op == "+" else -1) for op, t in rest]
+            return self.constant(sympy.Add(*terms))
+        if node.op in "*/":
+            first, rest = _chain(node, "*/")
+            value = self.pointwise(first)
+            for op, factor in rest:
+                right = self.pointwise(factor)
+                if op == "/" and right == 0:
+                    raise self.source.error("no division by zero", "a division by 0")
+                value = self.constant(value * right if op == "*" else value / right)
+            return value
+        return self.power(self.pointwise(node.left), self.pointwise(node.right))
+
+    def power(self, base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
+        """``base ** exponent`` for a number exponent; a number base is bounded first."""
+        if not exponent.is_Rational:
             raise self.source.error(
-                "a number as exponent (such as z ** 2)", f"the exponent {right}"
+                "a number as exponent (such as z ** 2)", f"the exponent {exponent}"
             )
-        return left**right
+        if not base.is_Rational:
+            return base**exponent
+        shown = f"{_number(base)} ** {_number(exponent)}"
+        if base == 0 and exponent < 0:
+            raise self.source.error("no division by zero", f"a division by 0 in {shown}")
+        if base not in (0, 1, -1):
+            # |log10| of the result and its digits, from sizes alone (10 ** 10 ** 10 is not computed)
+            size = abs(math.log10(abs(base.p)) - math.log10(base.q)) * abs(exponent)
+            check(
+                "number_exponent",
+                math.floor(size),
+                self.source.field,
+                "constants between 1e-{limit} and 1e{limit} in size",
+                found=f"{shown} (about {_magnitude(size, (abs(base) < 1) == (exponent > 0))})",
+            )
+        value = base**exponent
+        if not value.is_Rational:
+            raise self.source.error(
+                "a number to a power that is a rational number (such as 4 ** 0.5)", shown
+            )
+        return self.constant(value)
+
+    def constant(self, value: sympy.Expr) -> sympy.Expr:
+        """``value``, refused when it is a number beyond the limits input numbers have."""
+        if value.is_Rational and value != 0:
+            digits = max(abs(value.p).bit_length(), value.q.bit_length()) * math.log10(2)
+            check(
+                "number_digits",
+                math.floor(digits),
+                self.source.field,
+                "constants of at most {limit} digits (numerator and denominator)",
+                found=f"a constant of about {digits:.0f} digits",
+            )
+            size = abs(math.log10(abs(value.p)) - math.log10(value.q))
+            check(
+                "number_exponent",
+                math.floor(size),
+                self.source.field,
+                "constants between 1e-{limit} and 1e{limit} in size",
+                found=f"a constant of about {_magnitude(size, abs(value) < 1)}",
+            )
+        return value
+
+
+def _magnitude(size: float | sympy.Expr, small: bool) -> str:
+    """``1e-1998`` for a size of 1998 decimal digits (``small``: below 1)."""
+    return f"1e{'-' if small else ''}{describe(int(size + 0.5))}"
+
+
+def _number(value: sympy.Rational) -> str:
+    """A number as an error message shows it (huge ones abridged)."""
+    text = (
+        describe(int(value.p))
+        if value.q == 1
+        else f"{describe(int(value.p))}/{describe(int(value.q))}"
+    )
+    return f"({text})" if value < 0 or value.q != 1 else text
 
 
 def _letters(k: int) -> str:
@@ -277,6 +366,7 @@ def parse_cell(
         _Source(parse_equation(text, f"{field}.equations[{k + 1}]"), f"{field}.equations[{k + 1}]")
         for k, text in enumerate(equations)
     ]
+    _check_work(sources, field)
     targets = _check_targets(sources, input, parameters)
     if output is None:
         output = "h" if "h" in targets else sources[-1].parsed.target
@@ -312,6 +402,36 @@ def parse_cell(
         input_size="d",
         output=output,
         family="custom",
+    )
+
+
+def _check_work(sources: list[_Source], field: str) -> None:
+    """Refuse formulas too large to differentiate in reasonable time, before any SymPy work.
+
+    The backward pass has one derivative per name an equation reads, each up to the size
+    of the equation (the derivatives of a product of 48 names are 48 products of 47): its
+    size, and the time to derive, print and compile it, grows with names × nodes. The
+    built-in cells are at most 86 nodes and 859 names × nodes.
+    """
+    total = 0
+    for source in sources:
+        nodes = list(_walk(source.parsed.expr))
+        check(
+            "equation_nodes",
+            len(nodes),
+            source.field,
+            "an equation of at most {limit} names, numbers and operations",
+            found=f"{len(nodes):,}",
+        )
+        names = {n.name for n in nodes if isinstance(n, Var)}
+        names |= {n.matrix for n in nodes if isinstance(n, MatMul)}
+        total += len(names) * len(nodes)
+    check(
+        "derivative_nodes",
+        total,
+        f"{field}.equations",
+        "equations of at most {limit} names read × nodes in all (a backward pass of that size)",
+        found=f"{total:,}",
     )
 
 

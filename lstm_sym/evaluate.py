@@ -18,6 +18,7 @@ import mpmath
 import sympy
 
 from .adjoint import delta, grad, incoming
+from .domain import has_roots, real_valued, undefined
 from .equations import Equation, Outer
 from .functions import MPMATH_FUNCTIONS
 from .names import Name
@@ -52,8 +53,14 @@ class MpmathBackend:
         return stable_form(expr, names)
 
     def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
-        symbols = [sympy.Symbol(a, real=True) for a in args]
-        return sympy.lambdify(symbols, expr, modules=[MPMATH_FUNCTIONS, "mpmath"], cse=True)  # type: ignore[no-any-return]
+        # the code's arguments are _0, _1, …, not quantity names: no name (mpf, e, x0) can
+        # shadow an mpmath function or a CSE temporary in the code lambdify writes
+        symbols = [sympy.Symbol(f"_{k}", real=True) for k in range(len(args))]
+        expr = expr.xreplace(
+            {sympy.Symbol(a, real=True): s for a, s in zip(args, symbols, strict=True)}
+        )
+        function = sympy.lambdify(symbols, expr, modules=[MPMATH_FUNCTIONS, "mpmath"], cse=True)
+        return real_valued(function) if has_roots(expr) else function
 
     def dot(self, pairs: Iterable[tuple[Any, Any]]) -> Any:
         """Σ a·b with one rounding per term (mpmath's fdot: about 2.5× a Python sum)."""
@@ -379,7 +386,10 @@ class Evaluator:
                 for s in cell.states:
                     env[s.prev] = state[s.name]
                 for eq, run in zip(compiled.template.forward, compiled.forward, strict=True):
-                    run(env)
+                    try:
+                        run(env)
+                    except ArithmeticError as error:
+                        raise self._undefined(error, eq, env, t, len(steps)) from None
                     if hook is not None:
                         hook.after(eq.target, t, b, env)
                 for term in compiled.template.loss_terms:
@@ -406,6 +416,15 @@ class Evaluator:
             self._backward(trace, hook)
         return trace
 
+    def _undefined(
+        self, error: ArithmeticError, eq: Equation | Outer, env: Env, t: int, b: int
+    ) -> Exception:
+        """The error for an equation undefined at these numbers (``1 / h_prev`` at 0)."""
+        seq = self.problem.seq_label(b)
+        where = f"sequence {seq}, step {t}: " if seq is not None else f"step {t}: "
+        operands = eq.pointwise_operands() if isinstance(eq, Equation) else eq.operands()
+        return undefined(error, eq.target, operands, env, where)
+
     def _backward(self, trace: Trace, hook: Hook | None = None) -> None:
         cell = self.problem.cell
         number = self.backend.number
@@ -430,7 +449,10 @@ class Evaluator:
                 for s in cell.states:
                     env[incoming(s.name)] = incoming_values[s.name]
                 for back_eq, run in zip(compiled.template.backward, compiled.backward, strict=True):
-                    run(env)
+                    try:
+                        run(env)
+                    except ArithmeticError as error:
+                        raise self._undefined(error, back_eq, env, t + 1, b) from None
                     if hook is not None:
                         hook.after(back_eq.target, t + 1, b, env)
                 for s in cell.states:

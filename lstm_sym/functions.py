@@ -22,6 +22,11 @@ import mpmath
 import sympy
 
 
+def _power(text: str, exp: str | None) -> str:
+    """``text``, raised to ``exp`` when SymPy's printer asks for a power (σ(a)², relu(a)³)."""
+    return text if exp is None else rf"\left({text}\right)^{{{exp}}}"
+
+
 class sigma(sympy.Function):
     """The logistic sigmoid σ(a) = 1 / (1 + e^(−a))."""
 
@@ -47,8 +52,8 @@ class sigma(sympy.Function):
     def _eval_evalf(self, prec: int) -> sympy.Expr:
         return (1 / (1 + sympy.exp(-self.args[0])))._eval_evalf(prec)
 
-    def _latex(self, printer: Any) -> str:
-        return rf"\sigma\left({printer._print(self.args[0])}\right)"
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        return _power(rf"\sigma\left({printer._print(self.args[0])}\right)", exp)
 
 
 def _mp_sigma(a: mpmath.mpf) -> mpmath.mpf:
@@ -134,8 +139,8 @@ class ClippedLinear(sympy.Function):
             return None
         return sympy.Min(self.high, sympy.Max(self.low, value))._eval_evalf(prec)
 
-    def _latex(self, printer: Any) -> str:
-        return rf"{self.latex_name}\left({printer._print(self.args[0])}\right)"
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        return _power(rf"{self.latex_name}\left({printer._print(self.args[0])}\right)", exp)
 
     @classmethod
     def kinks(cls) -> tuple[sympy.Expr, sympy.Expr]:
@@ -174,8 +179,8 @@ class ClippedLinearPrime(sympy.Function):
         inside = bool(start < arg) and bool(arg < end)
         return (self.of.slope if inside else sympy.S.Zero)._eval_evalf(prec)
 
-    def _latex(self, printer: Any) -> str:
-        return rf"{self.of.latex_name}'\left({printer._print(self.args[0])}\right)"
+    def _latex(self, printer: Any, exp: str | None = None) -> str:
+        return _power(rf"{self.of.latex_name}'\left({printer._print(self.args[0])}\right)", exp)
 
 
 class relu(ClippedLinear):

@@ -59,7 +59,17 @@ LIMITS: dict[str, Limit] = {
         Limit("parameter_values", 4_000_000, "numbers in one parameter file (.npz, .pt)"),
         Limit("equations", 200, "equations of one custom cell"),
         Limit("equation_length", 2000, "characters of one custom-cell equation"),
-        Limit("equation_depth", 40, "nesting of parentheses and calls in one equation"),
+        Limit("equation_depth", 40, "nesting of parentheses, calls, powers and @ in one equation"),
+        Limit(
+            "equation_nodes",
+            100,
+            "names, numbers and operations of one custom-cell equation (what is differentiated)",
+        ),
+        Limit(
+            "derivative_nodes",
+            5000,
+            "names an equation reads × its nodes, summed over a custom cell (bounds the backward pass)",
+        ),
         Limit("identifier", 40, "characters of one name in a custom cell"),
         Limit("description", 300, "characters of a custom cell's description"),
     )

@@ -416,8 +416,14 @@ class _Reader:
         table = self.data.get("sizes", {})
         if not isinstance(table, Mapping):
             raise InputError("sizes", "a table such as {n = 2, d = 3}", _describe(table))
+        cell = self.cell  # a custom cell's states and output may have sizes no parameter has
         dims = sorted(
-            ({d for p in self.cell.params for d in p.shape} | {self.cell.input_size}) - {"1"}
+            (
+                {d for p in cell.params for d in p.shape}
+                | {cell.input_size, cell.quantity_dims()[cell.output]}
+                | {s.size for s in cell.states}
+            )
+            - {"1"}
         )
         _check_keys(table, dims, "sizes")
         for dim, value in table.items():

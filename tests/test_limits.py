@@ -77,6 +77,8 @@ CASES: dict[str, tuple[int, Callable[[Path], object]]] = {
     "equations": (1, lambda _: parse_cell(["z = W @ x", "h = tanh(z)"])),
     "equation_length": (10, lambda _: parse_cell(["h = tanh(W @ x + b)"])),
     "equation_depth": (2, lambda _: parse_cell(["h = tanh(tanh(tanh(W @ x)))"])),
+    "equation_nodes": (3, lambda _: parse_cell(["h = tanh(W @ x + b)"])),
+    "derivative_nodes": (10, lambda _: parse_cell(["z = W @ x + b", "h = tanh(z) * z"])),
     "identifier": (2, lambda _: parse_cell(["h = tanh(W_long @ x)"])),
     "description": (3, lambda _: parse_cell(["h = W @ x"], description="a long one")),
 }
@@ -106,6 +108,23 @@ def test_limits_are_refused_before_work_starts() -> None:
     start = time.perf_counter()
     with pytest.raises(LimitError, match="at most 100000 time steps"):
         problem_from_dict(data)
+    assert time.perf_counter() - start < 1
+
+
+def test_large_custom_cells_are_refused_before_differentiation() -> None:
+    """40 equations of 100 products each (minutes of SymPy work) are refused in under a second."""
+    equations = [
+        f"q{i} = tanh(" + " + ".join(f"a{i}b{k} * h_prev" for k in range(100)) + ")"
+        for i in range(40)
+    ]
+    start = time.perf_counter()
+    with raised(equation_length=10_000), pytest.raises(LimitError, match="equation_nodes"):
+        parse_cell([*equations, "h = q39 + W @ x"])
+    with (
+        raised(equation_length=10_000, equation_nodes=1000),
+        pytest.raises(LimitError, match="derivative_nodes"),
+    ):
+        parse_cell([*equations, "h = q39 + W @ x"])
     assert time.perf_counter() - start < 1
 
 

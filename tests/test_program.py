@@ -8,8 +8,19 @@ import time
 import mpmath
 import pytest
 import sympy
+from codegen_cases import random_array_case
+from sympy.matrices.expressions import MatrixExpr
 
-from lstm_sym import Model, Name, TooLargeError, load_problem, loads_problem
+from lstm_sym import (
+    CELLS,
+    LOSSES,
+    Model,
+    Name,
+    TooLargeError,
+    load_problem,
+    loads_problem,
+    problem_from_dict,
+)
 from lstm_sym.functions import MPMATH_FUNCTIONS
 from lstm_sym.names import symbol
 from lstm_sym.program import Program
@@ -116,6 +127,58 @@ def test_vector_view() -> None:
     assert "HadamardProduct" in sympy.srepr(program["c_2"].expr)
     assert str(program["dL_dh_0"].expr).startswith("U_c.T*delta_z_c_1")
     assert program["dL_dW_f"].symbol.shape == (2, 2)
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+@pytest.mark.parametrize("loss", sorted(LOSSES))
+@pytest.mark.parametrize("cell", sorted(CELLS))
+def test_vector_view_with_a_head(cell: str, loss: str, batch: int) -> None:
+    """Every cell × loss × batch after a linear head has a vector view of well-shaped lines."""
+    case = random_array_case(cell, loss, 3, n=2, d=1, m=3, steps=2, batch=batch, head="linear")
+    program = Program(problem_from_dict(case.data), view="vector")
+    for assignment in program:
+        expr, sym = assignment.expr, assignment.symbol
+        if isinstance(sym, sympy.MatrixSymbol):
+            assert isinstance(expr, MatrixExpr) and expr.shape == sym.shape, assignment.name
+        else:  # a scalar, or a sum over components (1ᵀ v, a 1 × 1 product)
+            assert not isinstance(expr, MatrixExpr) or expr.shape == (1, 1), assignment.name
+
+
+def test_vector_view_at_the_last_step_has_no_incoming_term() -> None:
+    """At step T nothing flows back from step T+1: δh_T is Vᵀ δŷ_T alone (it failed to build)."""
+    program = Program(load_problem("examples/classifier.toml"), view="vector")
+    assert str(program["delta_h_3"].expr) == "V.T*delta_y_hat_3"
+    assert str(program["delta_h_2"].expr) == "U_h.T*delta_z_h_3 + V.T*delta_y_hat_2"
+
+
+SCALAR_PARAMETER = """
+[cell]
+equations = ["h = tanh(W @ x + alpha + alpha * h_prev)"]
+dims = { alpha = "1" }
+[parameters]
+W = [[1, 2]]
+alpha = 0.5
+[sequence]
+x = [[1, 0], [0.5, -1]]
+y = [0.5, 0.8]
+"""
+
+
+def test_size_one_parameter_gradient_shares_are_per_step() -> None:
+    """A size-1 parameter's gradient sums one named share per step, in both views."""
+    problem = loads_problem(SCALAR_PARAMETER)
+    for view in ("scalar", "vector"):
+        program = Program(problem, view=view)
+        total = program["dL_dalpha"]
+        assert str(total.expr) == "dL_dalpha__z_h_1 + dL_dalpha__z_h_2", view
+        assert "h_0" in str(program["dL_dalpha__z_h_1"].expr), view
+    model = Model(problem)
+    loss, alpha = model.closed_form("L"), symbol(Name("alpha"))
+    difference = sympy.diff(loss, alpha) - model.closed_form("dL_dalpha")
+    rng = random.Random(5)
+    for _ in range(3):
+        point = {s: sympy.Rational(rng.randint(-9, 9), 7) for s in difference.free_symbols}
+        assert abs(difference.xreplace(point).evalf(40)) < 1e-35
 
 
 def test_closed_form_gradients_equal_diff_of_closed_form_loss() -> None:

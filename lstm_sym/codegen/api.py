@@ -80,6 +80,22 @@ def _check_names(plan: Plan) -> None:
             raise InputError("cell", "quantity and parameter names that are Python names", name)
 
 
+def _check_steps(plan: Plan) -> None:
+    """Generated code keeps a history per quantity: each must change with the step (read the
+    input or a state), which ``h = b`` (parameters only) does not."""
+    cell = plan.cell
+    varying = {cell.input, *(state.prev for state in cell.states)}
+    for eq in cell.equations:
+        if set(eq.operands()) & varying:
+            varying.add(eq.target)
+        else:
+            raise InputError(
+                "cell",
+                "quantities computed from the input or a state for generated code",
+                f"{eq.target}, computed from parameters only",
+            )
+
+
 def load_module(source: str, name: str) -> types.ModuleType:
     """Compile generated ``source`` (built from validated names only) into a module."""
     module = types.ModuleType(name)
@@ -160,6 +176,7 @@ def lambdify(
     known.update(sizes or {})
     plan = Plan.build(the_cell, the_loss)
     _check_names(plan)
+    _check_steps(plan)
     if backend == "mpmath":
         style = "scalar"
     elif style == "auto":

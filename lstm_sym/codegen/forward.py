@@ -53,8 +53,8 @@ class ForwardCode(HistoryCode):
             stack_in = self._emit_joined_input(out)
             input_size = dim_var(plan.cell.input_size)
             if plan.cell.input not in layout.joined:
-                out(f"x_seq = {work_buffer('x_seq', f'(steps, batch, {input_size})')}")
-            out("np.copyto(x_seq, np.swapaxes(x, 0, 1))")
+                out(f"_x_seq = {work_buffer('_x_seq', f'(steps, batch, {input_size})')}")
+            out("np.copyto(_x_seq, np.swapaxes(x, 0, 1))")
             for state in plan.cell.states:
                 shape = f"(steps + 1, batch, {dim_var(state.size)})"
                 out(f"{state.name}_seq = {work_buffer(state.name + '_seq', shape)}")
@@ -118,7 +118,7 @@ class ForwardCode(HistoryCode):
         return {s.name: local(s.name) for s in expr.free_symbols}
 
     def _emit_joined_input(self, out: Lines) -> str | None:
-        """``_in_seq`` (with x's columns as ``x_seq``) and the stacked ``[W, U, b]`` of the block."""
+        """``_in_seq`` (with x's columns as ``_x_seq``) and the stacked ``[W, U, b]`` of the block."""
         plan = self.plan
         layout = self.layout
         if not layout.joined and layout.ones is None:
@@ -127,7 +127,7 @@ class ForwardCode(HistoryCode):
         if layout.ones is not None:
             out(f"_in_seq[:, :, {_size(layout.ones.start)}] = 1.0")
         if plan.cell.input in layout.joined:
-            out(f"x_seq = _in_seq[:-1, :, {layout.in_columns(plan.cell.input)}]")
+            out(f"_x_seq = _in_seq[:-1, :, {layout.in_columns(plan.cell.input)}]")
         rows = []
         for eq in plan.affine:
             size = _size(self._dim(eq.target))
@@ -205,7 +205,7 @@ class ForwardCode(HistoryCode):
         if grad:
             reads |= {s.name for h in self.hoists if h.in_step for s in h.expr.free_symbols}
         if plan.cell.input in reads:
-            out(f"{local(plan.cell.input)} = x_seq[t]")
+            out(f"{local(plan.cell.input)} = _x_seq[t]")
         for eq in plan.recurrent:
             self._emit_forward_equation(out, eq, groups, grad)
             if eq.target in plan.states:

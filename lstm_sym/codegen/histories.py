@@ -111,7 +111,7 @@ class HistoryCode:
 
     # -- shared pieces ---------------------------------------------------------------
     def _emit_dims(self, out: Lines) -> None:
-        out("steps, batch = x_seq.shape[0], x_seq.shape[1]", "dtype = x_seq.dtype")
+        out("steps, batch = _x_seq.shape[0], _x_seq.shape[1]", "dtype = _x_seq.dtype")
         for dim in self.plan.size_names:
             out(f"{dim_var(dim)} = dims[{dim!r}]")
 
@@ -327,7 +327,7 @@ class HistoryCode:
                 out(f"{SHIFT}_seq = fw[{SHIFT!r}]")
             elif name == plan.cell.input:
                 if "x" not in bound:
-                    out("x_seq = fw['x_seq']")
+                    out("_x_seq = fw['_x_seq']")
                     bound.add("x")
             elif name in plan.states or name in plan.prev:
                 base = plan.prev.get(name, name)

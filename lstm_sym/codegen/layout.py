@@ -175,9 +175,9 @@ class Layout:
         if name in plan.params:
             return local(name)
         if name == plan.cell.input:
-            return "x_seq"
+            return "_x_seq"
         if name == plan.data:
-            return "y_seq"
+            return "_y_seq"
         if name in plan.states:
             return f"{name}_seq[1:]"
         if name in plan.prev:

@@ -10,7 +10,7 @@ import unicodedata
 
 from .plan import Plan
 from .printer import helper_source
-from .source import Lines, local
+from .source import Lines, initial_argument
 
 #: Names of the public functions every generated module defines.
 PUBLIC = ("forward", "loss", "loss_and_grad")
@@ -79,7 +79,7 @@ def docstring_text(text: str) -> str:
 
 
 def _signature(plan: Plan, *, with_y: bool) -> str:
-    states = ", ".join(f"{state}0=None" for state in plan.states)
+    states = ", ".join(f"{initial_argument(state)}=None" for state in plan.states)
     data = ", y" if with_y else ""
     final = ", *, final=None" if with_y and plan.loss.gradient_given else ""
     return f"params, x{data}, {states}{final}"
@@ -243,19 +243,19 @@ def vector_wrappers(plan: Plan) -> str:
                 "y = np.asarray(y, dtype)",
                 f"if y.shape != (batch, steps, dims[{output_dim!r}]):",
                 f'    raise ValueError(f"y: expected shape {{(batch, steps, dims[{output_dim!r}])}}, got {{y.shape}}")',
-                f"y_seq = _buffer(ws, 'y_seq', (steps, batch, dims[{output_dim!r}]), dtype)",
-                "np.copyto(y_seq, np.swapaxes(y, 0, 1))",
-                "return y_seq",
+                f"_y_seq = _buffer(ws, '_y_seq', (steps, batch, dims[{output_dim!r}]), dtype)",
+                "np.copyto(_y_seq, np.swapaxes(y, 0, 1))",
+                "return _y_seq",
             )
     out("", "")
-    count = "y_seq.size" if plan.scale.count == "elements" else "y_seq.shape[0] * y_seq.shape[1]"
+    count = "_y_seq.size" if plan.scale.count == "elements" else "_y_seq.shape[0] * _y_seq.shape[1]"
     out(
-        "def _scale(y_seq):",
+        "def _scale(_y_seq):",
         '    """The factor of Σ ell for these targets (the loss\'s constant is inside ell)."""',
     )
     out(f"    return 1.0 / max({count}, 1)" if plan.scale.per_count else "    return 1.0")
     out("", "")
-    states_dict = "{" + ", ".join(f"{s!r}: {local(s + '0')}" for s in plan.states) + "}"
+    states_dict = "{" + ", ".join(f"{s!r}: {initial_argument(s)}" for s in plan.states) + "}"
     out(f"def forward({_signature(plan, with_y=False)}):")
     with out.indent():
         out('"""Every quantity of the cell at every step.', "", "Arguments:")
@@ -287,9 +287,9 @@ def vector_wrappers(plan: Plan) -> str:
             out("key = (x.dtype, steps, batch, tuple(dims.items()))")
             out("ws = _take_buffers(key)")
             out(f"fw = {'_forward_grad' if with_grad else '_forward'}(P, dims, x, init, ws)")
-            out("y_seq = _targets(y, dims, x.dtype, steps, batch, ws)")
-            out("fw.update(_loss_terms(P, dims, fw, y_seq, ws))")
-            out("scale = _scale(y_seq)")
+            out("_y_seq = _targets(y, dims, x.dtype, steps, batch, ws)")
+            out("fw.update(_loss_terms(P, dims, fw, _y_seq, ws))")
+            out("scale = _scale(_y_seq)")
             out("total = scale * np.sum(fw['ell'])")
             if plan.loss.gradient_given:
                 out(
@@ -313,7 +313,7 @@ def vector_wrappers(plan: Plan) -> str:
                     "for state, value in final.items():",
                     "    seeds[state] = seeds[state] + np.asarray(value, x.dtype) / scale",
                 )
-            out("grads = _backward(P, dims, fw, y_seq, seeds, ws)")
+            out("grads = _backward(P, dims, fw, _y_seq, seeds, ws)")
             out("_keep_buffers(key, ws)")
             out(f"grads['dL_d{cell.input}'] = np.swapaxes(grads['dL_d{cell.input}'], 0, 1)")
             out("if scale != 1:")
@@ -321,6 +321,24 @@ def vector_wrappers(plan: Plan) -> str:
             out("return x.dtype.type(total), grads")
         out("", "")
     return out.text().rstrip() + "\n"
+
+
+#: Real roots over mpmath numbers (mpmath.sqrt would return a complex number).
+_MPMATH_ROOTS = '''
+
+def _pow(a, e):
+    """a ** e for a >= 0 (a ValueError for a root of a negative number, as math.pow)."""
+    if a < 0:
+        raise ValueError("math domain error")
+    return mpmath.power(a, e)
+
+
+def _sqrt(a):
+    """The square root of a >= 0."""
+    if a < 0:
+        raise ValueError("math domain error")
+    return mpmath.sqrt(a)
+'''
 
 
 def assemble(
@@ -343,9 +361,13 @@ def assemble(
         if backend == "mpmath":
             parts.append(
                 "_exp, _tanh, _log, _mpf = mpmath.exp, mpmath.tanh, mpmath.log, mpmath.mpf\n"
+                + _MPMATH_ROOTS
             )
         else:
-            parts.append("_exp, _tanh, _log = math.exp, math.tanh, math.log\n")
+            parts.append(
+                "_exp, _tanh, _log = math.exp, math.tanh, math.log\n"
+                "_sqrt, _pow = math.sqrt, math.pow  # ValueError for a root of a negative\n"
+            )
     public = sorted(PUBLIC + (("release_buffers",) if style == "vector" else ()))
     parts.append(f"__all__ = [{', '.join(repr(name) for name in public)}]\n")
     parts.append(constants(plan, style))

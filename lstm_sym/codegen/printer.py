@@ -28,6 +28,14 @@ _ELEMENTARY: dict[str, dict[str, str]] = {
 }
 
 
+#: How each flavour writes square roots and other rational powers.
+_ROOTS: dict[str, tuple[str, str]] = {
+    "vector": ("np.sqrt", "np.power"),
+    "scalar": ("_sqrt", "_pow"),
+    "mpmath": ("_sqrt", "_pow"),
+}
+
+
 class CodePrinter(StrPrinter):
     """SymPy → Python source for one flavour, with symbols renamed through ``names``."""
 
@@ -66,7 +74,13 @@ class CodePrinter(StrPrinter):
             return f"({name}*{name})"  # a product is faster than ** on Python numbers
         if exponent.is_Integer:
             return f"{self.parenthesize(base, 100)}**{int(exponent)}"
-        return super()._print_Pow(expr, rational)  # type: ignore[no-any-return]
+        if exponent.is_Rational:  # roots: real only (NaN or an error for a negative base)
+            sqrt, power = _ROOTS[self.flavour]
+            if abs(exponent) == sympy.S.Half:
+                root = f"{sqrt}({self._print(base)})"
+                return root if exponent > 0 else f"(1 / {root})"
+            return f"{power}({self._print(base)}, {self._print(exponent)})"
+        raise ValueError(f"no {self.flavour} code for the power {expr}")
 
     def _print_Function(self, expr: sympy.Function) -> str:
         name = type(expr).__name__

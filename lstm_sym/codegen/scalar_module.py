@@ -8,7 +8,7 @@ from ..adjoint import delta
 from .module import _data_doc, _shapes_doc, _signature
 from .plan import Plan
 from .scalar import ScalarEmitter, Statement, component
-from .source import Lines, local
+from .source import Lines, initial_argument
 
 
 class ScalarModule:
@@ -154,7 +154,7 @@ class ScalarModule:
     def _init_states(self, out: Lines) -> None:
         for state in self.plan.cell.states:
             size = self.sizes[state.size]
-            out(f"init_{state.name} = _initial({local(state.name + '0')}, batch, {size})")
+            out(f"init_{state.name} = _initial({initial_argument(state.name)}, batch, {size})")
 
     def _sequence_start(self, out: Lines) -> None:
         for state in self.plan.cell.states:
@@ -224,7 +224,7 @@ class ScalarModule:
                 with_y=False,
                 returns=["Returns a dict: quantity name -> (batch, T, size) array."],
             )
-            states = ", ".join(local(s.name + "0") for s in plan.cell.states)
+            states = ", ".join(initial_argument(s.name) for s in plan.cell.states)
             self._inputs(out, f"forward(_checked(params), x, {states})")
             self._init_states(out)
             out("rows = []", "for b in range(batch):")
@@ -237,7 +237,8 @@ class ScalarModule:
                     names = [str(c) for eq in plan.cell_equations for c in em.components(eq.target)]
                     out(f"rows.append(({', '.join(names)},))")
                     self._advance(out)
-            out(f"table = np.array(rows, dtype).reshape(batch, steps, {len(names)})")
+            kind = "object" if self.mp else "dtype"  # mpmath numbers stay mpmath numbers
+            out(f"table = np.array(rows, {kind}).reshape(batch, steps, {len(names)})")
             out("return {")
             with out.indent():
                 start = 0
@@ -267,7 +268,7 @@ class ScalarModule:
                 with_y=True,
                 returns=returns,
             )
-            states = ", ".join(local(s.name + "0") for s in plan.cell.states)
+            states = ", ".join(initial_argument(s.name) for s in plan.cell.states)
             final = ", final=final" if plan.loss.gradient_given else ""
             self._inputs(out, f"{name}(_checked(params), x, y, {states}{final})")
             self._init_states(out)

@@ -2,45 +2,116 @@
 
 from __future__ import annotations
 
+import builtins
 import itertools
+import keyword
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-#: Names the generated code uses itself; template names equal to one get a suffix.
-RESERVED = frozenset(
-    {
-        "np",
-        "math",
-        "t",
-        "b",
+#: Names the generated code binds or reads itself (besides Python's builtins and keywords).
+#: A quantity or parameter of the same name is renamed in the code (see :func:`local`).
+OWN_NAMES = frozenset(
+    [
+        "CELL",
+        "INPUT_SIZE",
+        "LOSS",
+        "LOSS_SCALE",
+        "OUTPUT_SIZE",
         "P",
-        "dtype",
+        "PARAMETERS",
+        "QUANTITIES",
+        "SIZES",
+        "STATES",
+        "STYLE",
+        "a",
+        "aligned",
+        "array",
+        "b",
         "batch",
-        "steps",
-        "params",
-        "x",
-        "y",
+        "buffers",
+        "dims",
+        "dtype",
+        "dx",
         "final",
-        "grads",
+        "flat",
+        "flat_grads",
+        "forward",
         "fw",
-        "loss",
-        "total",
-        "scale",
+        "g",
+        "grads",
+        "history",
         "init",
+        "initial",
+        "j",
+        "key",
+        "label",
         "labels",
+        "loss",
+        "loss_and_grad",
+        "math",
+        "matrix",
+        "missing",
+        "mpmath",
+        "name",
+        "np",
+        "out",
+        "padded",
+        "params",
+        "release_buffers",
+        "row",
+        "rows",
+        "scale",
+        "seeds",
+        "seq",
+        "shape",
         "sigma",
-    }
+        "size",
+        "spare_key",
+        "start",
+        "state",
+        "steps",
+        "t",
+        "table",
+        "tape",
+        "total",
+        "v",
+        "value",
+        "values",
+        "ws",
+        "x",
+        "xb",
+        "xs",
+        "y",
+        "yb",
+        "ys",
+    ]
 )
+RESERVED = OWN_NAMES | frozenset(dir(builtins)) | frozenset(keyword.kwlist)
+
+#: Shapes of names the code derives from quantity names: ``h_seq`` (a history), ``dim_n``,
+#: ``init_h``, ``initial_h``. (An initial-state argument ``h0`` is read before any quantity
+#: is computed, and scalar code names components ``h0_1``.)
+_DERIVED = re.compile(r".*_seq|(dim|init|initial)_.*")
 
 
 def local(name: str) -> str:
-    """A template name as a local variable of generated code (never a reserved name)."""
+    """A template name as a local variable of generated code (never a name the code uses).
+
+    Names the code uses itself, builtins and names shaped like derived ones get a trailing
+    underscore (``t_``, ``range_``, ``h_seq_``). Template names never end with one (the
+    custom-cell grammar refuses it), so no two names meet and none meets the code's own.
+    """
     if name.startswith(("_pre", "_keep", "_slope")):  # the vector emitter's own names
         return name
-    if name in RESERVED or name.startswith("_") or name.endswith("_seq") or name.startswith("dim_"):
-        return f"{name}_q"
+    if name in RESERVED or name.startswith("_") or _DERIVED.fullmatch(name):
+        return f"{name}_"
     return name
+
+
+def initial_argument(state: str) -> str:
+    """The keyword argument of a state's initial value (``h0``)."""
+    return f"{state}0"
 
 
 def dim_var(dim: str) -> str:

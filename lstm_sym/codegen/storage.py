@@ -88,7 +88,7 @@ class Storage:
                 histories[target] = self.history(target, grad)
         histories.update({prev: self.history(prev, grad) for prev in plan.prev})
         histories.update({f"{state}_seq": f"{state}_seq" for state in plan.states})
-        histories["x_seq"] = "x_seq"
+        histories["_x_seq"] = "_x_seq"
         if layout.joined or layout.ones is not None:
             histories["_in_seq"] = "_in_seq"
         if plan.affine and self.keeps_block(grad):

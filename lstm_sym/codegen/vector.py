@@ -11,7 +11,7 @@ affine block one matrix product) and this module, the loss terms and the backwar
   ``δh_prev`` is one product per step, and ``∂L/∂W``, ``∂L/∂U``, ``∂L/∂b`` of every gate and
   ``∂L/∂x`` are one product each over all steps.
 
-Arrays are time-major inside (``x_seq[t]`` is contiguous); the public functions take and
+Arrays are time-major inside (``_x_seq[t]`` is contiguous); the public functions take and
 return batch-major arrays. Every buffer comes from a workspace ``ws`` (a dict), which the
 public functions reuse between calls of the same sizes.
 """
@@ -34,12 +34,12 @@ class VectorEmitter(ForwardCode):
 
     # -- _loss_terms -------------------------------------------------------------------
     def emit_loss(self, out: Lines) -> None:
-        """``_loss_terms(P, dims, fw, y_seq, ws)``: the loss equations over whole histories."""
+        """``_loss_terms(P, dims, fw, _y_seq, ws)``: the loss equations over whole histories."""
         plan = self.plan
-        out("def _loss_terms(P, dims, fw, y_seq, ws):")
+        out("def _loss_terms(P, dims, fw, _y_seq, ws):")
         with out.indent():
             out('"""The loss quantities (each step\'s term ell) over every step."""')
-            out("steps, batch = y_seq.shape[0], y_seq.shape[1]", "dtype = y_seq.dtype")
+            out("steps, batch = _y_seq.shape[0], _y_seq.shape[1]", "dtype = _y_seq.dtype")
             for dim in plan.size_names:
                 out(f"{dim_var(dim)} = dims[{dim!r}]")
             reads = {n for eq in plan.loss_equations for n in eq.operands()}
@@ -63,15 +63,15 @@ class VectorEmitter(ForwardCode):
 
     # -- _backward ---------------------------------------------------------------------
     def emit_backward(self, out: Lines) -> None:
-        """``_backward(P, dims, fw, y_seq, seeds, ws)``: every gradient (loss scale 1)."""
+        """``_backward(P, dims, fw, _y_seq, seeds, ws)``: every gradient (loss scale 1)."""
         plan = self.plan
         self.grad_mode = True
-        out("def _backward(P, dims, fw, y_seq, seeds, ws):")
+        out("def _backward(P, dims, fw, _y_seq, seeds, ws):")
         with out.indent():
             out(
                 '"""Backpropagation through time: the adjoint equations step by step, from the last."""'
             )
-            out("x_seq = fw['x_seq']")
+            out("_x_seq = fw['_x_seq']")
             self._emit_dims(out)
             equations = [*self.before, *self.inside, *self.after]
             reads = {n for eq in equations for n in eq.operands()}
@@ -185,6 +185,6 @@ class VectorEmitter(ForwardCode):
                 adjoint = local(plan.carried[delta(state.prev)])
                 out(f"{'dL_d' + state.name + '_0'!r}: np.array({adjoint}),")
             dx = delta(plan.cell.input)
-            value = "np.zeros_like(x_seq)" if dx in plan.template.constant else f"{dx}_seq"
+            value = "np.zeros_like(_x_seq)" if dx in plan.template.constant else f"{dx}_seq"
             out(f"'dL_d{plan.cell.input}': {value},")
         out("}")

@@ -34,6 +34,7 @@ import math
 import numpy as np
 
 _exp, _tanh, _log = math.exp, math.tanh, math.log
+_sqrt, _pow = math.sqrt, math.pow  # ValueError for a root of a negative
 
 __all__ = ['forward', 'loss', 'loss_and_grad']
 

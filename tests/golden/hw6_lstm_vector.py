@@ -150,9 +150,9 @@ def _forward(P, dims, x, init, ws):
     b_c = P['b_c']
     _in_seq = _buffer(ws, '_in_seq', (steps + 1, batch, dim_d + dim_n + 1), dtype)
     _in_seq[:, :, dim_d + dim_n] = 1.0
-    x_seq = _in_seq[:-1, :, 0:dim_d]
+    _x_seq = _in_seq[:-1, :, 0:dim_d]
     _stack_in = _aligned(np.concatenate([np.concatenate([W_f, U_f, b_f[:, None]], axis=1), np.concatenate([W_i, U_i, b_i[:, None]], axis=1), np.concatenate([W_o, U_o, b_o[:, None]], axis=1), np.concatenate([W_c, U_c, b_c[:, None]], axis=1)]).T)
-    np.copyto(x_seq, np.swapaxes(x, 0, 1))
+    np.copyto(_x_seq, np.swapaxes(x, 0, 1))
     h_seq = _buffer(ws, 'h_seq', (steps + 1, batch, dim_n), dtype)
     h_seq[0] = init['h']
     _in_seq[0, :, dim_d:dim_d + dim_n] = init['h']
@@ -197,7 +197,7 @@ def _forward(P, dims, x, init, ws):
         'c_prev': c_seq[:-1],
         'h_seq': h_seq,
         'c_seq': c_seq,
-        'x_seq': x_seq,
+        '_x_seq': _x_seq,
         '_in_seq': _in_seq,
         '_block_seq': _block_seq,
         '_act0_seq': _act0_seq,
@@ -227,9 +227,9 @@ def _forward_grad(P, dims, x, init, ws):
     b_c = P['b_c']
     _in_seq = _buffer(ws, '_in_seq', (steps + 1, batch, dim_d + dim_n + 1), dtype)
     _in_seq[:, :, dim_d + dim_n] = 1.0
-    x_seq = _in_seq[:-1, :, 0:dim_d]
+    _x_seq = _in_seq[:-1, :, 0:dim_d]
     _stack_in = _aligned(np.concatenate([np.concatenate([W_f, U_f, b_f[:, None]], axis=1), np.concatenate([W_i, U_i, b_i[:, None]], axis=1), np.concatenate([W_o, U_o, b_o[:, None]], axis=1), np.concatenate([W_c, U_c, b_c[:, None]], axis=1)]).T)
-    np.copyto(x_seq, np.swapaxes(x, 0, 1))
+    np.copyto(_x_seq, np.swapaxes(x, 0, 1))
     h_seq = _buffer(ws, 'h_seq', (steps + 1, batch, dim_n), dtype)
     h_seq[0] = init['h']
     _in_seq[0, :, dim_d:dim_d + dim_n] = init['h']
@@ -295,7 +295,7 @@ def _forward_grad(P, dims, x, init, ws):
         'c_prev': c_seq[:-1],
         'h_seq': h_seq,
         'c_seq': c_seq,
-        'x_seq': x_seq,
+        '_x_seq': _x_seq,
         '_in_seq': _in_seq,
         'f_seq': f_seq,
         '_pre1_seq': _pre1_seq,
@@ -306,14 +306,14 @@ def _forward_grad(P, dims, x, init, ws):
     }
 
 
-def _loss_terms(P, dims, fw, y_seq, ws):
+def _loss_terms(P, dims, fw, _y_seq, ws):
     """The loss quantities (each step's term ell) over every step."""
-    steps, batch = y_seq.shape[0], y_seq.shape[1]
-    dtype = y_seq.dtype
+    steps, batch = _y_seq.shape[0], _y_seq.shape[1]
+    dtype = _y_seq.dtype
     dim_n = dims['n']
     h_seq = fw['h_seq']
     _ell_terms = _buffer(ws, '_ell_terms', (steps, batch, dim_n), dtype)
-    np.subtract(y_seq, h_seq[1:], out=_ell_terms)
+    np.subtract(_y_seq, h_seq[1:], out=_ell_terms)
     np.multiply(_ell_terms, _ell_terms, out=_ell_terms)
     np.multiply(_ell_terms, 0.5, out=_ell_terms)
     ell_seq = np.sum(_ell_terms, axis=-1, keepdims=True)
@@ -322,11 +322,11 @@ def _loss_terms(P, dims, fw, y_seq, ws):
     }
 
 
-def _backward(P, dims, fw, y_seq, seeds, ws):
+def _backward(P, dims, fw, _y_seq, seeds, ws):
     """Backpropagation through time: the adjoint equations step by step, from the last."""
-    x_seq = fw['x_seq']
-    steps, batch = x_seq.shape[0], x_seq.shape[1]
-    dtype = x_seq.dtype
+    _x_seq = fw['_x_seq']
+    steps, batch = _x_seq.shape[0], _x_seq.shape[1]
+    dtype = _x_seq.dtype
     dim_d = dims['d']
     dim_n = dims['n']
     W_f = P['W_f']
@@ -348,7 +348,7 @@ def _backward(P, dims, fw, y_seq, seeds, ws):
     _dblock_seq = _buffer(ws, '_dblock_seq', (steps, batch, 4*dim_n), dtype)
     # _pre0 = h - y, over every step
     _pre0_seq = _buffer(ws, '_pre0_seq', (steps, batch, dim_n), dtype)
-    np.subtract(h_seq[1:], y_seq, out=_pre0_seq)
+    np.subtract(h_seq[1:], _y_seq, out=_pre0_seq)
     delta_h_next = seeds['h']
     delta_c_next = seeds['c']
     _stack0 = _aligned(np.concatenate([U_f, U_i, U_o, U_c]))
@@ -436,12 +436,12 @@ def _targets(y, dims, dtype, steps, batch, ws):
     y = np.asarray(y, dtype)
     if y.shape != (batch, steps, dims['n']):
         raise ValueError(f"y: expected shape {(batch, steps, dims['n'])}, got {y.shape}")
-    y_seq = _buffer(ws, 'y_seq', (steps, batch, dims['n']), dtype)
-    np.copyto(y_seq, np.swapaxes(y, 0, 1))
-    return y_seq
+    _y_seq = _buffer(ws, '_y_seq', (steps, batch, dims['n']), dtype)
+    np.copyto(_y_seq, np.swapaxes(y, 0, 1))
+    return _y_seq
 
 
-def _scale(y_seq):
+def _scale(_y_seq):
     """The factor of Σ ell for these targets (the loss's constant is inside ell)."""
     return 1.0
 
@@ -477,9 +477,9 @@ def loss(params, x, y, h0=None, c0=None):
     key = (x.dtype, steps, batch, tuple(dims.items()))
     ws = _take_buffers(key)
     fw = _forward(P, dims, x, init, ws)
-    y_seq = _targets(y, dims, x.dtype, steps, batch, ws)
-    fw.update(_loss_terms(P, dims, fw, y_seq, ws))
-    scale = _scale(y_seq)
+    _y_seq = _targets(y, dims, x.dtype, steps, batch, ws)
+    fw.update(_loss_terms(P, dims, fw, _y_seq, ws))
+    scale = _scale(_y_seq)
     total = scale * np.sum(fw['ell'])
     _keep_buffers(key, ws)
     return x.dtype.type(total)
@@ -503,12 +503,12 @@ def loss_and_grad(params, x, y, h0=None, c0=None):
     key = (x.dtype, steps, batch, tuple(dims.items()))
     ws = _take_buffers(key)
     fw = _forward_grad(P, dims, x, init, ws)
-    y_seq = _targets(y, dims, x.dtype, steps, batch, ws)
-    fw.update(_loss_terms(P, dims, fw, y_seq, ws))
-    scale = _scale(y_seq)
+    _y_seq = _targets(y, dims, x.dtype, steps, batch, ws)
+    fw.update(_loss_terms(P, dims, fw, _y_seq, ws))
+    scale = _scale(_y_seq)
     total = scale * np.sum(fw['ell'])
     seeds = {state: np.zeros_like(value) for state, value in init.items()}
-    grads = _backward(P, dims, fw, y_seq, seeds, ws)
+    grads = _backward(P, dims, fw, _y_seq, seeds, ws)
     _keep_buffers(key, ws)
     grads['dL_dx'] = np.swapaxes(grads['dL_dx'], 0, 1)
     if scale != 1:
