@@ -145,7 +145,12 @@ class ArbBackend:
         return stable_form(expr, names)
 
     def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
-        symbols = [sympy.Symbol(a, real=True) for a in args]
+        # the code's arguments are _0, _1, …, not quantity names: no name (mpf, arb, e)
+        # can shadow a function or a CSE temporary in the code lambdify writes
+        symbols = [sympy.Symbol(f"_{k}", real=True) for k in range(len(args))]
+        expr = expr.xreplace(
+            {sympy.Symbol(a, real=True): s for a, s in zip(args, symbols, strict=True)}
+        )
         return sympy.lambdify(symbols, expr, modules=[ARB_FUNCTIONS, "mpmath"], cse=True)  # type: ignore[no-any-return]
 
     def dot(self, pairs: Iterable[tuple[Any, Any]]) -> Any:

@@ -27,6 +27,14 @@ class UndefinedValueError(InputError):
         return UndefinedValueError(self.field, self.expected, self.found, source=source)
 
 
+def may_be_undefined(expr: sympy.Expr) -> bool:
+    """Whether ``expr`` divides or takes a root: undefined (or not real) at some numbers."""
+    return any(
+        p.exp.is_Rational and (p.exp.is_negative or not p.exp.is_Integer)
+        for p in expr.atoms(sympy.Pow)
+    )
+
+
 def has_roots(expr: sympy.Expr) -> bool:
     """Whether ``expr`` raises something to a non-integer power (complex for a negative base)."""
     return any(p.exp.is_Rational and not p.exp.is_Integer for p in expr.atoms(sympy.Pow))

@@ -22,10 +22,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import mpmath
 from flint import arb, fmpq
 
 from .balls import ARB, bits_for, digits_text, integer_digits, proven_prefix, round_ball, workprec
 from .certify import MAX_WORKING_DIGITS, guard_digits
+from .domain import may_be_undefined
+from .equations import Equation
 from .errors import TooLargeError
 from .evaluate import Evaluator, collector_paused, scalar_list, scalar_values
 from .names import Name
@@ -260,6 +263,22 @@ def prove(
 ) -> Proven:
     """Every quantity of ``problem`` rounded to ``digits`` significant digits (or decimal
     places), each rounding proven by a ball or an exact rational."""
+    _check_defined(problem, gradients)
     prover = _Prover(problem, digits, gradients=gradients, decimals=decimals, progress=progress)
     with collector_paused():  # millions of young numbers and no cycles: see Evaluator.run
         return prover.run()
+
+
+def _check_defined(problem: Problem, gradients: bool) -> None:
+    """Raise the one-line error of a quantity undefined at the problem's numbers (1 / 0).
+
+    A ball of 1/0 or of √(−1) is just non-finite, which would read as "not settled"; a cell
+    that divides or takes roots (only custom cells do: their derivatives then do too) is
+    therefore run once in mpmath first, whose evaluator names the step, the quantity and its
+    operands when a formula is undefined.
+    """
+    if any(
+        isinstance(eq, Equation) and may_be_undefined(eq.pointwise) for eq in problem.cell.equations
+    ):
+        with mpmath.workdps(30):
+            Evaluator(problem).run(gradients=gradients)

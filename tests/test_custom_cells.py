@@ -249,12 +249,15 @@ def test_roots_of_nonnegative_values_are_real_and_right() -> None:
     assert str(solution["h_1"]) == mpmath.nstr(expected, 30)
 
 
-@pytest.mark.parametrize("name", ["mpf", "mpc", "e", "pi", "x0", "x1", "sqrt_q", "power", "inf"])
-def test_names_of_the_evaluation_namespace_are_plain_names(name: str) -> None:
-    """A parameter called mpf (or e, pi, x0) is a number like any other name."""
+@pytest.mark.parametrize("engine", ["arb", "mpmath"])
+@pytest.mark.parametrize(
+    "name", ["mpf", "mpc", "arb", "e", "pi", "x0", "x1", "sqrt_q", "power", "inf"]
+)
+def test_names_of_the_evaluation_namespace_are_plain_names(name: str, engine: str) -> None:
+    """A parameter called mpf (or arb, e, pi, x0) is a number like any other name, in both engines."""
     data = _one_step(f"h = tanh(W @ x + {name} * h_prev + {name} * {name} / 3)", h0=1)
     data["parameters"][name] = "1/2"
-    solution = lstm_sym.solve(lstm_sym.problem_from_dict(data), 20)
+    solution = lstm_sym.solve(lstm_sym.problem_from_dict(data), 20, engine=engine)
     with mpmath.workdps(40):
         expected = mpmath.tanh(1 + mpmath.mpf(1) / 2 + mpmath.mpf(1) / 12)
     assert str(solution["h_1"]) == mpmath.nstr(expected, 20)
