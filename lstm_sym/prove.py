@@ -27,7 +27,7 @@ from flint import arb, fmpq
 from .balls import ARB, bits_for, digits_text, integer_digits, proven_prefix, round_ball, workprec
 from .certify import MAX_WORKING_DIGITS, guard_digits
 from .errors import TooLargeError
-from .evaluate import Evaluator, collector_paused, scalar_list, scalar_values
+from .evaluate import FORWARD, Evaluator, collector_paused, scalar_list, scalar_values
 from .names import Name
 from .numbers import round_significant
 from .problem import Problem
@@ -35,6 +35,12 @@ from .rationals import RATIONAL
 
 #: How many times the working precision is doubled for values a ball has not settled.
 MAX_ROUNDS = 4
+
+#: Bits a ball is expected to lose per step of the recurrence (the wrapping effect: each
+#: step adds its Jacobian's absolute value to the radii). About 0.25–0.3 for small cells
+#: with weights up to 2; added to the first working precision so that one pass suffices
+#: for a long sequence, instead of a first pass whose last steps prove nothing.
+BITS_PER_STEP = 0.35
 
 
 @dataclass
@@ -179,6 +185,12 @@ class _Prover:
                 self.proof[k] = value
                 del self.pending[k]
 
+    def first_bits(self, working_digits: int) -> int:
+        """The first working precision for ``working_digits``: their bits and the bits a
+        long recurrence is expected to lose (:data:`BITS_PER_STEP`)."""
+        steps = max(seq.steps for seq in self.problem.sequences)
+        return bits_for(working_digits) + int(BITS_PER_STEP * steps)
+
     def next_bits(self, bits: int, used: int) -> int:
         """The next working precision: twice ``bits``, or more when the unsettled balls
         show that more bits are lost (a long recurrence widens balls a little every step)."""
@@ -186,13 +198,21 @@ class _Prover:
         accuracy = [int(ball.rel_accuracy_bits()) for ball in self.pending.values()]
         if accuracy and min(accuracy) > 0:
             return max(2 * bits, needed + bits - min(accuracy))
-        # some ball lost every bit: the largest loss that can be seen, twice over
-        lost = 0
-        for ball in self.latest:
+        # some ball lost every bit: the largest loss that can be seen, twice over, or the
+        # loss per step of the forward values that can be seen, over the forward and the
+        # backward recurrence (each loses about as much)
+        lost, forward_lost, forward_step = 0, 0, 1
+        whole = len(self.latest) == len(self.order)
+        for k, ball in enumerate(self.latest):
             accuracy_bits = ball.rel_accuracy_bits()
             if 0 < accuracy_bits < used:
                 lost = max(lost, used - accuracy_bits)
-        return max(2 * bits, needed + 2 * int(lost))
+                step = self.order[k].step if whole else None
+                if step and self.sections[k] == FORWARD and used - accuracy_bits > forward_lost:
+                    forward_lost, forward_step = used - accuracy_bits, step
+        steps = max(seq.steps for seq in self.problem.sequences)
+        forward = int(2.5 * forward_lost * steps / forward_step)
+        return max(2 * bits, needed + 2 * lost, needed + forward)
 
     def batch(self, positions: Iterable[int]) -> list[int] | None:
         """The sequences holding the values at ``positions`` (None: all of them)."""
@@ -203,7 +223,7 @@ class _Prover:
 
     def run(self) -> Proven:
         digits, decimals = self.digits, self.decimals
-        bits = bits_for(digits + guard_digits(digits))
+        bits = self.first_bits(digits + guard_digits(digits))
         values = self.evaluate(bits, None)
         self.latest_bits = bits
         if decimals:  # decimal places of large values need more significant digits
@@ -217,7 +237,7 @@ class _Prover:
                         f"would need {needed:,} digits (limit {MAX_WORKING_DIGITS:,}): "
                         "use significant digits instead"
                     )
-                bits = bits_for(needed)
+                bits = self.first_bits(needed)
                 values = self.evaluate(bits, None)
                 self.latest, self.latest_bits = [value for _, value in values], bits
         self.pending = dict.fromkeys(range(len(self.order)))
