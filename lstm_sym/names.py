@@ -35,6 +35,18 @@ class Name:
     index: tuple[int, ...] = ()
     seq: int | None = None
 
+    def __hash__(self) -> int:
+        """The hash of the fields, computed once (names key every table of values)."""
+        found: int | None = self.__dict__.get("_hash")
+        if found is None:
+            found = hash((self.base, self.step, self.index, self.seq))
+            object.__setattr__(self, "_hash", found)
+        return found
+
+    def __reduce__(self) -> tuple[type[Name], tuple[str, int | None, tuple[int, ...], int | None]]:
+        """Pickled by its fields only (a string's hash differs between processes)."""
+        return Name, (self.base, self.step, self.index, self.seq)
+
     def __str__(self) -> str:
         text = self.base
         if self.step is not None:

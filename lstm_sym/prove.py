@@ -108,13 +108,20 @@ class _Prover:
         self.passes: list[tuple[int, int]] = []
         self.order: list[Name] = []
         self.sections: list[str] = []
-        self.position: dict[Name, int] = {}
+        self._position: dict[Name, int] | None = None
         self.rounded: list[Decimal | None] = []
         self.proof: list[Any] = []  # the ball or exact rational each value was read from
         self.pending: dict[int, Any] = {}  # unsettled position -> its latest ball
         self.tried: set[int] = set()  # positions the exact pass has seen
         self.latest: list[Any] = []  # the balls of the latest pass
         self.latest_bits = 0  # and its precision
+
+    @property
+    def position(self) -> dict[Name, int]:
+        """Each name's position in reading order (built when a partial pass needs it)."""
+        if self._position is None:
+            self._position = {name: k for k, name in enumerate(self.order)}
+        return self._position
 
     def evaluate(self, bits: int, batch: list[int] | None) -> list[tuple[int, Any]]:
         """``(position, ball)`` of every value of ``batch`` (None: all) at ``bits``."""
@@ -130,7 +137,6 @@ class _Prover:
                 self.order.append(name)
                 self.sections.append(section)
                 self.latest.append(value)
-            self.position = {name: k for k, name in enumerate(self.order)}
             self.rounded = [None] * len(self.order)
             self.proof = [None] * len(self.order)
             return list(enumerate(self.latest))

@@ -52,7 +52,13 @@ class Solution(Mapping[str, Decimal]):
         self.unsettled = dict(unsettled or {})
         #: what proves each value (arb engine): its ball, or its exact rational value
         self.enclosures = dict(enclosures or {})
-        self._by_text = {str(name): name for name in values}
+        self._text: dict[str, Name] | None = None  # built on the first lookup by text
+
+    @property
+    def _by_text(self) -> dict[str, Name]:
+        if self._text is None:
+            self._text = {str(name): name for name in self.by_name}
+        return self._text
 
     # -- mapping -------------------------------------------------------------------------
     def __getitem__(self, key: str | Name) -> Decimal:
