@@ -203,7 +203,11 @@ class _Prover:
         needed = bits_for(self.digits + guard_digits(self.digits))
         accuracy = [int(ball.rel_accuracy_bits()) for ball in self.pending.values()]
         if accuracy and min(accuracy) > 0:
-            return max(2 * bits, needed + bits - min(accuracy))
+            worst = min(accuracy)
+            if worst < needed:  # balls too wide: make up for the bits lost, with a margin
+                lost = bits - worst
+                return needed + lost + lost // 4 + 32
+            return 2 * bits  # narrow balls near a rounding boundary
         # some ball lost every bit: the largest loss that can be seen, twice over, or the
         # loss per step of the forward values that can be seen, over the forward and the
         # backward recurrence (each loses about as much)
