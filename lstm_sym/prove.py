@@ -1,15 +1,16 @@
 """Proven decimal digits from balls: Ziv's strategy, sequence by sequence.
 
 Every value is first computed as a ball (:mod:`lstm_sym.balls`) at the requested digits
-plus guard digits. A value is settled when its whole ball rounds to one decimal string
+plus guard digits, plus the bits a long recurrence is expected to lose. A value is settled when its whole ball rounds to one decimal string
 (:func:`lstm_sym.balls.round_ball`); an exact ball (a dyadic number, an exact 0) rounds
 as the number it is. What is left is evaluated again, and only that:
 
 1. **exactly**, where it is rational (:mod:`lstm_sym.rationals`): a rounding tie such as
    ``−591/320`` at 6 digits, or a cancellation to a rational such as ``−1 + (1 + 10⁻⁶⁰)``,
    is rounded from the exact fraction;
-2. **at doubled precision**, up to :data:`MAX_ROUNDS` times, only the sequences that hold
-   an unsettled value (all of them when the loss or a parameter's gradient is unsettled).
+2. **at a higher precision** (what the widest ball lost, or doubled), up to
+   :data:`MAX_ROUNDS` times, only the sequences that hold an unsettled value (all of
+   them when the loss or a parameter's gradient is unsettled).
 
 A value still unsettled after that is never guessed: it keeps the digits its ball proves
 and is reported as unsettled (:attr:`Proven.unsettled`).
@@ -33,7 +34,7 @@ from .numbers import round_significant
 from .problem import Problem
 from .rationals import RATIONAL
 
-#: How many times the working precision is doubled for values a ball has not settled.
+#: How many times the working precision is raised for values a ball has not settled.
 MAX_ROUNDS = 4
 
 #: Bits a ball is expected to lose per step of the recurrence (the wrapping effect: each
