@@ -38,10 +38,10 @@ from .rationals import RATIONAL
 MAX_ROUNDS = 4
 
 #: Bits a ball is expected to lose per step of the recurrence (the wrapping effect: each
-#: step adds its Jacobian's absolute value to the radii). About 0.25–0.3 for small cells
+#: step adds its Jacobian's absolute value to the radii). About 0.25–0.45 for small cells
 #: with weights up to 2; added to the first working precision so that one pass suffices
 #: for a long sequence, instead of a first pass whose last steps prove nothing.
-BITS_PER_STEP = 0.35
+BITS_PER_STEP = 0.5
 
 
 @dataclass
