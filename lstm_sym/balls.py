@@ -281,34 +281,34 @@ def _round_clear(lo: int, hi: int, e: int, digits: int, decimals: bool) -> Decim
     """The common case of :func:`round_interval` for an interval of one sign: the rounding
     when both ends are clearly on one side of every rounding boundary, False when they
     clearly round apart, None when the exact rules must decide (ties, carries, few digits)."""
-    sign = int(hi < 0)
-    a, b = (-hi, -lo) if sign else (lo, hi)
+    a, b, sign = (-hi, -lo, "-") if hi < 0 else (lo, hi, "")
     if b.bit_length() > 2000:  # gmpy2 divides long integers far faster
         a, b = gmpy2.mpz(a), gmpy2.mpz(b)
     if decimals:
         drop = -e - digits
     else:
         size = _size(b)
-        if _size(a) != size:
+        if a < _power(size - 1):  # fewer digits than b
             return None
         drop = size - digits
     if drop <= 0:
         return None
     unit = _power(drop)
-    half = unit // 2
-    qa, ra = divmod(a, unit)
-    qb, rb = divmod(b, unit)
-    up_a, up_b = ra > half, rb > half
-    if ra == half or rb == half:
+    half = unit >> 1
+    rounded, rest = divmod(a, unit)
+    if rest == half:
         return None
-    rounded_a, rounded_b = qa + up_a, qb + up_b
-    if rounded_a != rounded_b:
-        return False
-    if not decimals and rounded_b == _power(digits):  # carried into one more digit
+    if rest > half:
+        rounded += 1
+    edge = rounded * unit + half  # every point of [a, edge) rounds to ``rounded``
+    if b >= edge:
+        return None if b == edge else False
+    if not decimals and rounded == _power(digits):  # carried into one more digit
         return None
-    if not rounded_b:
+    if not rounded:
         return Decimal(0).scaleb(-digits)
-    return Decimal(f"{'-' if sign else ''}{digits_text(rounded_b)}E{e + drop}")
+    text = str(rounded) if digits < 4000 else digits_text(rounded)
+    return Decimal(f"{sign}{text}E{e + drop}")
 
 
 def proven_prefix(value: arb, digits: int, decimals: bool) -> tuple[Decimal, int] | None:

@@ -37,6 +37,18 @@ class Name:
     index: tuple[int, ...] = ()
     seq: int | None = None
 
+    def __hash__(self) -> int:
+        """The hash of the fields, computed once (names key every table of values)."""
+        found: int | None = self.__dict__.get("_hash")
+        if found is None:
+            found = hash((self.base, self.step, self.index, self.seq))
+            object.__setattr__(self, "_hash", found)
+        return found
+
+    def __reduce__(self) -> tuple[type[Name], tuple[str, int | None, tuple[int, ...], int | None]]:
+        """Pickled by its fields only (a string's hash differs between processes)."""
+        return Name, (self.base, self.step, self.index, self.seq)
+
     def __str__(self) -> str:
         text = self.base
         if self.step is not None:
@@ -97,11 +109,17 @@ class NamedValues(Mapping[str, Decimal]):
     """Rounded values by canonical name, looked up by a :class:`Name` or its text (``"h_2"``)."""
 
     by_name: dict[Name, Decimal]
-    _by_text: dict[str, Name]
+    _text: dict[str, Name] | None
 
     def _name_values(self, values: dict[Name, Decimal]) -> None:
         self.by_name = values
-        self._by_text = {str(name): name for name in values}
+        self._text = None  # built on the first lookup by text (a long solve has 10⁵ names)
+
+    @property
+    def _by_text(self) -> dict[str, Name]:
+        if self._text is None:
+            self._text = {str(name): name for name in self.by_name}
+        return self._text
 
     def __getitem__(self, key: str | Name) -> Decimal:
         name = key if isinstance(key, Name) else self._by_text.get(key)

@@ -1,15 +1,16 @@
 """Proven decimal digits from balls: Ziv's strategy, sequence by sequence.
 
 Every value is first computed as a ball (:mod:`lstm_sym.balls`) at the requested digits
-plus guard digits. A value is settled when its whole ball rounds to one decimal string
+plus guard digits, plus the bits a long recurrence is expected to lose. A value is settled when its whole ball rounds to one decimal string
 (:func:`lstm_sym.balls.round_ball`); an exact ball (a dyadic number, an exact 0) rounds
 as the number it is. What is left is evaluated again, and only that:
 
 1. **exactly**, where it is rational (:mod:`lstm_sym.rationals`): a rounding tie such as
    ``−591/320`` at 6 digits, or a cancellation to a rational such as ``−1 + (1 + 10⁻⁶⁰)``,
    is rounded from the exact fraction;
-2. **at doubled precision**, up to :data:`MAX_ROUNDS` times, only the sequences that hold
-   an unsettled value (all of them when the loss or a parameter's gradient is unsettled).
+2. **at a higher precision** (what the widest ball lost, or doubled), up to
+   :data:`MAX_ROUNDS` times, only the sequences that hold an unsettled value (all of
+   them when the loss or a parameter's gradient is unsettled).
 
 A value still unsettled after that is never guessed: it keeps the digits its ball proves
 and is reported as unsettled (:attr:`Proven.unsettled`).
@@ -30,14 +31,20 @@ from .certify import MAX_WORKING_DIGITS, guard_digits
 from .domain import may_be_undefined
 from .equations import Equation
 from .errors import TooLargeError
-from .evaluate import Evaluator, collector_paused, scalar_list, scalar_values
+from .evaluate import FORWARD, Evaluator, collector_paused, scalar_list, scalar_values
 from .names import Name
 from .numbers import round_significant
 from .problem import Problem
 from .rationals import RATIONAL
 
-#: How many times the working precision is doubled for values a ball has not settled.
+#: How many times the working precision is raised for values a ball has not settled.
 MAX_ROUNDS = 4
+
+#: Bits a ball is expected to lose per step of the recurrence (the wrapping effect: each
+#: step adds its Jacobian's absolute value to the radii). About 0.25–0.45 for small cells
+#: with weights up to 2; added to the first working precision so that one pass suffices
+#: for a long sequence, instead of a first pass whose last steps prove nothing.
+BITS_PER_STEP = 0.5
 
 
 @dataclass
@@ -105,13 +112,20 @@ class _Prover:
         self.passes: list[tuple[int, int]] = []
         self.order: list[Name] = []
         self.sections: list[str] = []
-        self.position: dict[Name, int] = {}
+        self._position: dict[Name, int] | None = None
         self.rounded: list[Decimal | None] = []
         self.proof: list[Any] = []  # the ball or exact rational each value was read from
         self.pending: dict[int, Any] = {}  # unsettled position -> its latest ball
         self.tried: set[int] = set()  # positions the exact pass has seen
         self.latest: list[Any] = []  # the balls of the latest pass
         self.latest_bits = 0  # and its precision
+
+    @property
+    def position(self) -> dict[Name, int]:
+        """Each name's position in reading order (built when a partial pass needs it)."""
+        if self._position is None:
+            self._position = {name: k for k, name in enumerate(self.order)}
+        return self._position
 
     def evaluate(self, bits: int, batch: list[int] | None) -> list[tuple[int, Any]]:
         """``(position, ball)`` of every value of ``batch`` (None: all) at ``bits``."""
@@ -127,7 +141,6 @@ class _Prover:
                 self.order.append(name)
                 self.sections.append(section)
                 self.latest.append(value)
-            self.position = {name: k for k, name in enumerate(self.order)}
             self.rounded = [None] * len(self.order)
             self.proof = [None] * len(self.order)
             return list(enumerate(self.latest))
@@ -182,20 +195,38 @@ class _Prover:
                 self.proof[k] = value
                 del self.pending[k]
 
+    def first_bits(self, working_digits: int) -> int:
+        """The first working precision for ``working_digits``: their bits and the bits a
+        long recurrence is expected to lose (:data:`BITS_PER_STEP`)."""
+        steps = max(seq.steps for seq in self.problem.sequences)
+        return bits_for(working_digits) + int(BITS_PER_STEP * steps)
+
     def next_bits(self, bits: int, used: int) -> int:
         """The next working precision: twice ``bits``, or more when the unsettled balls
         show that more bits are lost (a long recurrence widens balls a little every step)."""
         needed = bits_for(self.digits + guard_digits(self.digits))
         accuracy = [int(ball.rel_accuracy_bits()) for ball in self.pending.values()]
         if accuracy and min(accuracy) > 0:
-            return max(2 * bits, needed + bits - min(accuracy))
-        # some ball lost every bit: the largest loss that can be seen, twice over
-        lost = 0
-        for ball in self.latest:
+            worst = min(accuracy)
+            if worst < needed:  # balls too wide: make up for the bits lost, with a margin
+                lost = bits - worst
+                return needed + lost + lost // 4 + 32
+            return 2 * bits  # narrow balls near a rounding boundary
+        # some ball lost every bit: the largest loss that can be seen, twice over, or the
+        # loss per step of the forward values that can be seen, over the forward and the
+        # backward recurrence (each loses about as much)
+        lost, forward_lost, forward_step = 0, 0, 1
+        whole = len(self.latest) == len(self.order)
+        for k, ball in enumerate(self.latest):
             accuracy_bits = ball.rel_accuracy_bits()
             if 0 < accuracy_bits < used:
                 lost = max(lost, used - accuracy_bits)
-        return max(2 * bits, needed + 2 * int(lost))
+                step = self.order[k].step if whole else None
+                if step and self.sections[k] == FORWARD and used - accuracy_bits > forward_lost:
+                    forward_lost, forward_step = used - accuracy_bits, step
+        steps = max(seq.steps for seq in self.problem.sequences)
+        forward = int(2.5 * forward_lost * steps / forward_step)
+        return max(2 * bits, needed + 2 * lost, needed + forward)
 
     def batch(self, positions: Iterable[int]) -> list[int] | None:
         """The sequences holding the values at ``positions`` (None: all of them)."""
@@ -206,7 +237,7 @@ class _Prover:
 
     def run(self) -> Proven:
         digits, decimals = self.digits, self.decimals
-        bits = bits_for(digits + guard_digits(digits))
+        bits = self.first_bits(digits + guard_digits(digits))
         values = self.evaluate(bits, None)
         self.latest_bits = bits
         if decimals:  # decimal places of large values need more significant digits
@@ -220,7 +251,7 @@ class _Prover:
                         f"would need {needed:,} digits (limit {MAX_WORKING_DIGITS:,}): "
                         "use significant digits instead"
                     )
-                bits = bits_for(needed)
+                bits = self.first_bits(needed)
                 values = self.evaluate(bits, None)
                 self.latest, self.latest_bits = [value for _, value in values], bits
         self.pending = dict.fromkeys(range(len(self.order)))
