@@ -26,7 +26,7 @@ import sympy
 from flint import arb, arb_mat, ctx, fmpq
 
 from .errors import TooLargeError
-from .functions import CLIPPED_LINEAR, ClippedLinear
+from .functions import CLIPPED_LINEAR, ClippedLinear, lambdify_positional
 from .numbers import round_decimals, round_significant
 from .stable import Saturating, stable_form
 
@@ -145,13 +145,7 @@ class ArbBackend:
         return stable_form(expr, names)
 
     def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
-        # the code's arguments are _0, _1, …, not quantity names: no name (mpf, arb, e)
-        # can shadow a function or a CSE temporary in the code lambdify writes
-        symbols = [sympy.Symbol(f"_{k}", real=True) for k in range(len(args))]
-        expr = expr.xreplace(
-            {sympy.Symbol(a, real=True): s for a, s in zip(args, symbols, strict=True)}
-        )
-        return sympy.lambdify(symbols, expr, modules=[ARB_FUNCTIONS, "mpmath"], cse=True)  # type: ignore[no-any-return]
+        return lambdify_positional(expr, args, [ARB_FUNCTIONS, "mpmath"])
 
     def dot(self, pairs: Iterable[tuple[Any, Any]]) -> Any:
         return sum(starmap(mul, pairs), arb(0))

@@ -20,7 +20,7 @@ import sympy
 from .adjoint import delta, grad, incoming
 from .domain import has_roots, real_valued, undefined
 from .equations import Equation, Outer
-from .functions import MPMATH_FUNCTIONS
+from .functions import MPMATH_FUNCTIONS, lambdify_positional
 from .names import Name
 from .numbers import to_mpf
 from .problem import Problem
@@ -53,13 +53,7 @@ class MpmathBackend:
         return stable_form(expr, names)
 
     def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
-        # the code's arguments are _0, _1, …, not quantity names: no name (mpf, e, x0) can
-        # shadow an mpmath function or a CSE temporary in the code lambdify writes
-        symbols = [sympy.Symbol(f"_{k}", real=True) for k in range(len(args))]
-        expr = expr.xreplace(
-            {sympy.Symbol(a, real=True): s for a, s in zip(args, symbols, strict=True)}
-        )
-        function = sympy.lambdify(symbols, expr, modules=[MPMATH_FUNCTIONS, "mpmath"], cse=True)
+        function = lambdify_positional(expr, args, [MPMATH_FUNCTIONS, "mpmath"])
         return real_valued(function) if has_roots(expr) else function
 
     def dot(self, pairs: Iterable[tuple[Any, Any]]) -> Any:

@@ -347,3 +347,18 @@ NUMPY_SOURCE: dict[str, str] = {
 for _function in CLIPPED_LINEAR:
     NUMPY_SOURCE[_function.__name__] = _np_clipped_source(_function)
     NUMPY_SOURCE[_function.prime.__name__] = _np_clipped_prime_source(_function)
+
+
+def lambdify_positional(
+    expr: sympy.Expr, args: tuple[str, ...], modules: list[Any]
+) -> Callable[..., Any]:
+    """``expr`` as a function of ``args``, written with arguments ``_0, _1, …``.
+
+    No quantity name (``mpf``, ``arb``, ``e``, ``x0``) can then shadow a function of
+    ``modules`` or a CSE temporary in the code lambdify writes.
+    """
+    symbols = [sympy.Symbol(f"_{k}", real=True) for k in range(len(args))]
+    expr = expr.xreplace(
+        {sympy.Symbol(a, real=True): s for a, s in zip(args, symbols, strict=True)}
+    )
+    return sympy.lambdify(symbols, expr, modules=modules, cse=True)  # type: ignore[no-any-return]
