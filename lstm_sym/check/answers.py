@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import InputError, describe
 from ..limits import LimitError, check, limit
+from ..names import Name
 from ..problem import parse_toml, read_toml
 
 #: An answer's value: one number, or nested lists of numbers (a vector or a matrix).
@@ -152,3 +153,33 @@ def read_answers(path: str | Path) -> list[Answer]:
 def loads_answers(text: str, *, source: str | None = None) -> list[Answer]:
     """Read answers given as TOML text."""
     return answers_from_dict(parse_toml(text, source=source), source=source)
+
+
+def split_answer(
+    answer: Answer, name: Name, components: list[Name], taken: Container[Name]
+) -> list[tuple[str, Name, Decimal]]:
+    """``answer`` for ``name`` as (key, component, number), one per scalar it stands for.
+
+    A matrix's answer is a nested list of its entries (keyed ``dL_dW_f[1,2]``); a scalar's
+    is one number. A component answered twice (in ``taken``) is an error.
+    """
+    numbers = _flatten(answer.value)
+    if len(numbers) != len(components) or (
+        isinstance(answer.value, list) and len(components) == 1 and name == components[0]
+    ):
+        shape = "one number" if len(components) == 1 else f"{len(components)} numbers"
+        given = f"a list of {len(numbers)}" if isinstance(answer.value, list) else "one number"
+        raise InputError(answer.key, f"{shape} for {name}", given)
+    split = []
+    for component, number in zip(components, numbers, strict=True):
+        if component in taken:
+            raise InputError(answer.key, f"one answer for {component}", "a second one")
+        suffix = "[" + ",".join(map(str, component.index)) + "]"
+        split.append(
+            (answer.key if len(components) == 1 else answer.key + suffix, component, number)
+        )
+    return split
+
+
+def _flatten(value: Value) -> list[Decimal]:
+    return [v for item in value for v in _flatten(item)] if isinstance(value, list) else [value]

@@ -31,7 +31,7 @@ from ..model import Model
 from ..names import Name, name_of
 from ..numbers import format_decimal
 from ..problem import Problem, load_problem
-from .answers import Answer, Value, answers_from_dict, read_answers
+from .answers import Answer, answers_from_dict, read_answers, split_answer
 from .flow import check_flow, is_flow_answer
 from .mistakes import MISTAKES, Variant, variants
 from .quantities import Catalogue, Quantity
@@ -81,32 +81,15 @@ def searchable(entry: _Entry) -> bool:
     return decimals(entry.written) <= SEARCH_PLACES
 
 
-def _flatten(value: Value) -> list[Decimal]:
-    return [v for item in value for v in _flatten(item)] if isinstance(value, list) else [value]
-
-
 def _entries(answers: list[Answer], catalogue: Catalogue) -> list[_Entry]:
     entries: dict[Name, _Entry] = {}
     for answer in answers:
         name = catalogue.resolve(answer.key)
-        components = catalogue.components(name)
-        numbers = _flatten(answer.value)
-        if len(numbers) != len(components) or (
-            isinstance(answer.value, list) and len(components) == 1 and name == components[0]
+        for key, component, number in split_answer(
+            answer, name, catalogue.components(name), entries
         ):
-            shape = "one number" if len(components) == 1 else f"{len(components)} numbers"
-            given = f"a list of {len(numbers)}" if isinstance(answer.value, list) else "one number"
-            raise InputError(answer.key, f"{shape} for {name}", given)
-        for component, number in zip(components, numbers, strict=True):
-            if component in entries:
-                raise InputError(answer.key, f"one answer for {component}", "a second one")
-            key = answer.key if len(components) == 1 else f"{answer.key}{_suffix(component)}"
             entries[component] = _Entry(key, catalogue.by_name[component], number)
     return sorted(entries.values(), key=lambda e: e.quantity.position)
-
-
-def _suffix(name: Name) -> str:
-    return "[" + ",".join(map(str, name.index)) + "]"
 
 
 class _Checker:

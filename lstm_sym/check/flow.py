@@ -23,7 +23,7 @@ from ..flow.naming import end_of, parse_value, value_name, with_end
 from ..names import Name
 from ..numbers import format_decimal
 from ..problem import Problem
-from .answers import Answer, Value
+from .answers import Answer, split_answer
 from .report import AnswerCheck
 from .verdicts import CORRECT, TRUNCATED, WRONG, Reference, decimals, references
 
@@ -56,10 +56,6 @@ class FlowValues:
     def last_step(self, seq: int | None) -> int:
         """The last step of sequence ``seq`` (1-based; None for a single sequence)."""
         return self.problem.sequences[(seq or 1) - 1].steps
-
-
-def _flatten(value: Value) -> list[Decimal]:
-    return [v for item in value for v in _flatten(item)] if isinstance(value, list) else [value]
 
 
 def _components(name: Name, known: Mapping[Name, Any], key: str) -> list[Name]:
@@ -100,16 +96,7 @@ def check_flow(problem: Problem, answers: list[Answer]) -> list[AnswerCheck]:
         assert pattern is not None
         name = with_end(pattern, values.last_step)
         components = _components(name, known, answer.key)
-        numbers = _flatten(answer.value)
-        if len(numbers) != len(components):
-            shape = "one number" if len(components) == 1 else f"{len(components)} numbers"
-            given = f"a list of {len(numbers)}" if isinstance(answer.value, list) else "one number"
-            raise InputError(answer.key, f"{shape} for {name}", given)
-        for component, number in zip(components, numbers, strict=True):
-            if component in written:
-                raise InputError(answer.key, f"one answer for {component}", "a second one")
-            suffix = "[" + ",".join(map(str, component.index)) + "]"
-            key = answer.key if len(components) == 1 else answer.key + suffix
+        for key, component, number in split_answer(answer, name, components, written):
             written[component] = (key, number)
     refs = references(values, {name: decimals(number) for name, (_, number) in written.items()})
     return [_verdict(name, key, number, refs[name]) for name, (key, number) in written.items()]
