@@ -40,9 +40,9 @@ sys.path.insert(0, str(ROOT))  # this checkout, not an installed copy
 from flint import arb, fmpq  # noqa: E402
 
 from lstm_sym import Model, load_problem, problem_from_dict  # noqa: E402
-from lstm_sym.balls import bits_for, workprec  # noqa: E402
-from lstm_sym.certify import guard_digits  # noqa: E402
 from lstm_sym.check import check  # noqa: E402
+from lstm_sym.evaluate.balls import bits_for, workprec  # noqa: E402
+from lstm_sym.evaluate.certify import guard_digits  # noqa: E402
 
 HW6 = ROOT / "examples" / "hw6.toml"
 GATES = "fioc"

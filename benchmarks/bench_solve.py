@@ -37,8 +37,10 @@ sys.path.insert(0, str(ROOT))  # this checkout, not an installed copy
 import mpmath  # noqa: E402
 import sympy  # noqa: E402
 
-from lstm_sym import Model, evaluate, load_problem, problem_from_dict, template  # noqa: E402
-from lstm_sym.functions import sigma  # noqa: E402
+from lstm_sym import Model, load_problem, problem_from_dict  # noqa: E402
+from lstm_sym.derive import template  # noqa: E402
+from lstm_sym.evaluate import evaluator as evaluate  # noqa: E402
+from lstm_sym.spec.activations import sigma  # noqa: E402
 
 HW6 = ROOT / "examples" / "hw6.toml"
 

@@ -26,8 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout
 import sympy
 
 import lstm_sym
-from lstm_sym import evaluate, template
-from lstm_sym.cells import CELLS
+from lstm_sym.derive import template
+from lstm_sym.evaluate import evaluator as evaluate
+from lstm_sym.spec.cells import CELLS
 
 
 def _problem(cell: str, steps: int, size: int, seed: int = 1) -> dict[str, Any]:

@@ -21,32 +21,32 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from .cells import CELLS, Cell, get_cell, register_cell, with_activations
-    from .cellspec import parse_cell
     from .check import MISTAKES, AnswerCheck, CheckReport, MistakeFinding, check, register_mistake
     from .codegen import lambdify
+    from .derive.program import Assignment, Program
     from .errors import InputError, LstmSymError, TooLargeError
     from .flow import FlowSolution, GradientFlow
-    from .functions import sigma
-    from .heads import with_head
     from .latex import Sheet, SheetOptions
-    from .losses import LOSSES, Loss, get_loss, register_loss
     from .model import Model, solve
     from .names import Name
-    from .problem import Problem, load_problem, loads_problem, problem_from_dict
-    from .program import Assignment, Program
+    from .problem.reader import Problem, load_problem, loads_problem, problem_from_dict
     from .solution import Solution
+    from .spec.activations import sigma
+    from .spec.cells import CELLS, Cell, get_cell, register_cell, with_activations
+    from .spec.custom.lower import parse_cell
+    from .spec.heads import with_head
+    from .spec.losses import LOSSES, Loss, get_loss, register_loss
 
 #: Each public name and the module that defines it. Importing the package imports none of
 #: them (the command line parses its arguments without loading SymPy); a name's module is
 #: imported on first use.
 _EXPORTS = {
-    "CELLS": "cells",
-    "Cell": "cells",
-    "get_cell": "cells",
-    "register_cell": "cells",
-    "with_activations": "cells",
-    "parse_cell": "cellspec",
+    "CELLS": "spec.cells",
+    "Cell": "spec.cells",
+    "get_cell": "spec.cells",
+    "register_cell": "spec.cells",
+    "with_activations": "spec.cells",
+    "parse_cell": "spec.custom.lower",
     "AnswerCheck": "check",
     "CheckReport": "check",
     "MISTAKES": "check",
@@ -59,14 +59,14 @@ _EXPORTS = {
     "TooLargeError": "errors",
     "FlowSolution": "flow",
     "GradientFlow": "flow",
-    "sigma": "functions",
-    "with_head": "heads",
+    "sigma": "spec.activations",
+    "with_head": "spec.heads",
     "Sheet": "latex",
     "SheetOptions": "latex",
-    "LOSSES": "losses",
-    "Loss": "losses",
-    "get_loss": "losses",
-    "register_loss": "losses",
+    "LOSSES": "spec.losses",
+    "Loss": "spec.losses",
+    "get_loss": "spec.losses",
+    "register_loss": "spec.losses",
     "Model": "model",
     "solve": "model",
     "Name": "names",
@@ -74,8 +74,8 @@ _EXPORTS = {
     "load_problem": "problem",
     "loads_problem": "problem",
     "problem_from_dict": "problem",
-    "Assignment": "program",
-    "Program": "program",
+    "Assignment": "derive.program",
+    "Program": "derive.program",
     "Solution": "solution",
 }
 

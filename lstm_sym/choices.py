@@ -1,7 +1,7 @@
 """The fixed choices of sheets and parameter layouts, in a module that imports nothing heavy.
 
 The command line builds its ``--help`` from these names without loading SymPy; the modules
-that use them (:mod:`lstm_sym.latex.sheet`, :mod:`lstm_sym.layouts`) import them from here.
+that use them (:mod:`lstm_sym.latex.sheet`, :mod:`lstm_sym.frameworks.layouts`) import them from here.
 """
 
 from __future__ import annotations

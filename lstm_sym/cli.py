@@ -20,7 +20,7 @@ from .errors import LstmSymError, one_line, shorten, terminal_text
 from .files import check_outputs, write_atomic
 
 if TYPE_CHECKING:
-    from .problem import Problem
+    from .problem.reader import Problem
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: An uncaught exception: a bug in lstm-sym, never a verdict on the input (EX_SOFTWARE).
@@ -70,7 +70,7 @@ def _add_problem_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace) -> Problem:
-    from .problem import load_problem
+    from .problem.reader import load_problem
 
     return load_problem(args.problem, cell=args.cell)
 

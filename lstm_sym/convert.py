@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .cells import get_cell
 from .errors import InputError
 from .files import write_atomic
-from .heads import HEAD_BIAS, HEAD_WEIGHT
-from .layouts import (
+from .frameworks.layouts import (
     FRAMEWORKS,
     NATIVE,
     Values,
@@ -27,8 +25,7 @@ from .layouts import (
     normalize_keys,
     route,
 )
-from .problem import read_parameters, read_toml
-from .weights import (
+from .frameworks.weights import (
     TORCH_SUFFIXES,
     infer_cell,
     read_arrays,
@@ -36,6 +33,9 @@ from .weights import (
     toml_text,
     write_arrays,
 )
+from .problem.reader import read_parameters, read_toml
+from .spec.cells import get_cell
+from .spec.heads import HEAD_BIAS, HEAD_WEIGHT
 
 
 @dataclass

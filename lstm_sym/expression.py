@@ -13,7 +13,7 @@ from typing import Any
 
 import sympy
 
-from .cells import Cell
+from .spec.cells import Cell
 
 
 class Expression:

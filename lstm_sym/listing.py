@@ -6,10 +6,10 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from .cells import CELLS, Cell, get_cell
-from .functions import ACTIVATION_DESCRIPTIONS
-from .heads import HEADS
-from .layouts import FRAMEWORKS, LAYOUTS
+from .frameworks.layouts import FRAMEWORKS, LAYOUTS
+from .spec.activations import ACTIVATION_DESCRIPTIONS
+from .spec.cells import CELLS, Cell, get_cell
+from .spec.heads import HEADS
 
 
 def _selected(names: Sequence[str]) -> list[Cell]:

@@ -11,18 +11,18 @@ from typing import Any
 import mpmath
 import sympy
 
-from .certify import certify
+from .derive.program import Program
 from .errors import InputError
-from .evaluate import EXACT, MPMATH, Evaluator, Trace, scalar_values
+from .evaluate.certify import certify
+from .evaluate.evaluator import EXACT, MPMATH, Evaluator, Trace, scalar_values
+from .evaluate.prove import prove
+from .evaluate.zeros import structural_zeros
 from .expression import Expression
 from .limits import check, check_work, limit
 from .names import Name
-from .problem import STEP_OVERHEAD, Problem, load_problem
-from .program import Program
+from .problem.reader import STEP_OVERHEAD, Problem, load_problem
 from .progress import task
-from .prove import prove
 from .solution import Solution
-from .structure import structural_zeros
 
 #: Fewest significant digits of values (the most is the ``digits`` limit). Exact values
 #: are refused beyond the ``exact_nodes`` limit (the homework's largest gradient has about
@@ -129,8 +129,8 @@ class Model:
         """Every quantity correctly rounded to ``digits`` significant digits (or decimal places).
 
         With the ``arb`` engine (the default) every digit is proven by ball arithmetic
-        (:mod:`lstm_sym.prove`); with ``mpmath`` values are recomputed at higher precision
-        until the rounded results agree (:mod:`lstm_sym.certify`). ``flow`` adds the
+        (:mod:`lstm_sym.evaluate.prove`); with ``mpmath`` values are recomputed at higher precision
+        until the rounded results agree (:mod:`lstm_sym.evaluate.certify`). ``flow`` adds the
         gradient-flow quantities as a section ``flow`` (``norm_dL_dc_1``, ``dc_2_dc_1``: see
         :mod:`lstm_sym.flow.naming`).
         """

@@ -11,7 +11,7 @@ from .names import Name, NamedValues
 from .numbers import format_decimal
 
 if TYPE_CHECKING:
-    from .problem import Problem
+    from .problem.reader import Problem
 
 SECTION_TITLES = {
     "forward": "Forward pass",
@@ -136,7 +136,7 @@ class Solution(NamedValues):
         if self.unsettled:
             extra["unsettled"] = {str(name): digits for name, digits in self.unsettled.items()}
         if enclosures:
-            from .balls import enclosure_json
+            from .evaluate.balls import enclosure_json
 
             extra["engine"] = self.engine
             extra["enclosures"] = {

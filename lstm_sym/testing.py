@@ -26,9 +26,9 @@ from typing import Any
 import mpmath
 import sympy
 
-from .evaluate import Evaluator, scalar_values
+from .evaluate.evaluator import Evaluator, scalar_values
 from .names import Name
-from .problem import Problem
+from .problem.reader import Problem
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from typing import Any
 from cell_reference import exact_text
 from hypothesis import strategies as st
 
-from lstm_sym.cells import get_cell
-from lstm_sym.cellspec import parse_cell
 from lstm_sym.errors import LstmSymError
+from lstm_sym.spec.cells import get_cell
+from lstm_sym.spec.custom.lower import parse_cell
 
 exact = st.builds(Fraction, st.integers(-24, 24), st.sampled_from([4, 5, 8, 10, 16]))
 

@@ -11,10 +11,10 @@ import mpmath
 import numpy as np
 
 from lstm_sym import Model, problem_from_dict
-from lstm_sym.cells import get_cell
-from lstm_sym.heads import with_head
-from lstm_sym.losses import get_loss
 from lstm_sym.names import Name
+from lstm_sym.spec.cells import get_cell
+from lstm_sym.spec.heads import with_head
+from lstm_sym.spec.losses import get_loss
 
 
 @dataclass

@@ -36,8 +36,6 @@ from cell_strategies import custom_cell_problems
 from hypothesis import strategies as st
 
 from lstm_sym import Model, lambdify
-from lstm_sym.cells import CELLS
-from lstm_sym.cellspec import parse_cell
 from lstm_sym.check import check
 from lstm_sym.check.answers import answers_from_dict, loads_answers
 from lstm_sym.check.checker import _entries
@@ -45,11 +43,13 @@ from lstm_sym.check.quantities import Catalogue
 from lstm_sym.cli import main
 from lstm_sym.convert import load
 from lstm_sym.errors import LstmSymError
-from lstm_sym.functions import ACTIVATIONS
 from lstm_sym.latex import Sheet
-from lstm_sym.losses import LOSSES
 from lstm_sym.numbers import parse_number
-from lstm_sym.problem import load_problem, loads_problem, problem_from_dict, read_toml
+from lstm_sym.problem.reader import load_problem, loads_problem, problem_from_dict, read_toml
+from lstm_sym.spec.activations import ACTIVATIONS
+from lstm_sym.spec.cells import CELLS
+from lstm_sym.spec.custom.lower import parse_cell
+from lstm_sym.spec.losses import LOSSES
 
 ROOT = Path(__file__).resolve().parent.parent
 HW6 = ROOT / "examples" / "hw6.toml"

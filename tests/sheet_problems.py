@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import lstm_sym
-from lstm_sym.cells import Cell
-from lstm_sym.problem import problem_from_dict
+from lstm_sym.problem.reader import problem_from_dict
+from lstm_sym.spec.cells import Cell
 
 
 def problem_for(cell: Cell, loss: str = "half_sse", batch: int = 1) -> lstm_sym.Problem:

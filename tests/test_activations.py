@@ -11,7 +11,7 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstm_sym.functions import (
+from lstm_sym.spec.activations import (
     CLIPPED_LINEAR,
     MPMATH_FUNCTIONS,
     NUMPY_SOURCE,

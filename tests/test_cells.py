@@ -15,11 +15,11 @@ from cell_strategies import CellCase, cell_cases, random_case
 from hypothesis import given, settings
 
 import lstm_sym
-from lstm_sym.cells import CELLS, get_cell, with_activations
 from lstm_sym.cli import main
-from lstm_sym.functions import sigma
 from lstm_sym.names import Name, symbol
 from lstm_sym.names import template_symbol as s
+from lstm_sym.spec.activations import sigma
+from lstm_sym.spec.cells import CELLS, get_cell, with_activations
 from lstm_sym.testing import check_gradients
 
 BUILT_IN = sorted(CELLS)

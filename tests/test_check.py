@@ -171,7 +171,7 @@ def test_follow_through() -> None:
     """After a wrong h_1, answers computed from the student's own h_1 are follow-through."""
     # h_1 wrong (0.3 instead of 0.21741); h_2 then computed from h_1 = 0.3 exactly
     from lstm_sym.check.replay import Carry, evaluate
-    from lstm_sym.evaluate import Evaluator
+    from lstm_sym.evaluate.evaluator import Evaluator
     from lstm_sym.names import Name
     from lstm_sym.numbers import exact_decimal, round_decimals
 
@@ -280,7 +280,7 @@ def test_drift_names_only_answers_it_depends_on() -> None:
     import re
 
     from lstm_sym.check.replay import Rounding, evaluate
-    from lstm_sym.evaluate import Evaluator
+    from lstm_sym.evaluate.evaluator import Evaluator
     from lstm_sym.numbers import exact_decimal, round_decimals
 
     problem = load_problem(HW6)

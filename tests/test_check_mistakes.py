@@ -11,7 +11,7 @@ from lstm_sym import CELLS, Model, Problem, load_problem, problem_from_dict
 from lstm_sym.check import CORRECT, MISTAKES, WRONG, check
 from lstm_sym.check.mistakes import Variant, variants
 from lstm_sym.check.replay import evaluate
-from lstm_sym.evaluate import Evaluator
+from lstm_sym.evaluate.evaluator import Evaluator
 from lstm_sym.numbers import exact_decimal, round_decimals
 
 CELL_PROBLEMS = {name: problem_from_dict(random_case(name, 7).to_dict()) for name in CELLS}

@@ -13,10 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import lstm_sym
-from lstm_sym.cellspec import check_identifier
 from lstm_sym.codegen.source import OWN_NAMES
 from lstm_sym.errors import InputError
 from lstm_sym.names import Name
+from lstm_sym.spec.custom.lower import check_identifier
 
 
 def _valid(name: str) -> bool:

@@ -16,13 +16,13 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import lstm_sym
-from lstm_sym.cells import CELLS
-from lstm_sym.cellspec import parse_cell
 from lstm_sym.cli import main
-from lstm_sym.functions import ACTIVATIONS
 from lstm_sym.limits import raised
 from lstm_sym.names import template_symbol
-from lstm_sym.syntax import format_expr, parse_equation
+from lstm_sym.spec.activations import ACTIVATIONS
+from lstm_sym.spec.cells import CELLS
+from lstm_sym.spec.custom.lower import parse_cell
+from lstm_sym.spec.custom.syntax import format_expr, parse_equation
 from lstm_sym.testing import check_gradients
 
 

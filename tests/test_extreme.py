@@ -18,12 +18,12 @@ from test_saturation import DIGITS, check_solution, homework
 
 import lstm_sym
 from lstm_sym import model as model_module
-from lstm_sym.certify import MAX_ROUNDS, certify
 from lstm_sym.errors import TooLargeError
+from lstm_sym.evaluate.certify import MAX_ROUNDS, certify
+from lstm_sym.evaluate.prove import prove
+from lstm_sym.evaluate.zeros import structural_zeros
 from lstm_sym.names import Name
 from lstm_sym.numbers import round_significant, to_decimal
-from lstm_sym.prove import prove
-from lstm_sym.structure import structural_zeros
 
 WEIGHTS = [
     Fraction(10**6),

@@ -15,7 +15,6 @@ import numpy as np
 import pytest
 
 from lstm_sym import Model, problem_from_dict
-from lstm_sym.cellspec import parse_cell
 from lstm_sym.check.answers import written_decimal
 from lstm_sym.cli import main
 from lstm_sym.convert import load
@@ -31,7 +30,8 @@ from lstm_sym.limits import (
     set_limit,
 )
 from lstm_sym.numbers import parse_number
-from lstm_sym.problem import load_problem, read_toml
+from lstm_sym.problem.reader import load_problem, read_toml
+from lstm_sym.spec.custom.lower import parse_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 HW6 = ROOT / "examples" / "hw6.toml"
@@ -276,7 +276,7 @@ def test_numbers_beyond_pythons_digit_limit_are_described_not_printed() -> None:
     from fractions import Fraction
 
     from lstm_sym.check.answers import written_decimal
-    from lstm_sym.problem import problem_from_dict, read_toml
+    from lstm_sym.problem.reader import problem_from_dict, read_toml
 
     data = read_toml("examples/hw6.toml")
     data["sizes"] = {"n": 10**5000}

@@ -21,10 +21,10 @@ from lstm_sym import (
     loads_problem,
     problem_from_dict,
 )
-from lstm_sym.functions import MPMATH_FUNCTIONS
+from lstm_sym.derive.program import Program
+from lstm_sym.derive.template import loss_template
 from lstm_sym.names import symbol
-from lstm_sym.program import Program
-from lstm_sym.template import loss_template
+from lstm_sym.spec.activations import MPMATH_FUNCTIONS
 from reference import mp_value
 
 ONE_STEP = """

@@ -20,10 +20,10 @@ from mp_reference import (
 )
 
 import lstm_sym
-from lstm_sym.functions import MPMATH_FUNCTIONS, sigma, sigma_complement, tanh_complement
+from lstm_sym.derive.template import plain_template
+from lstm_sym.evaluate.stable import saturating_names, stable_form
 from lstm_sym.model import Model
-from lstm_sym.stable import saturating_names, stable_form
-from lstm_sym.template import plain_template
+from lstm_sym.spec.activations import MPMATH_FUNCTIONS, sigma, sigma_complement, tanh_complement
 
 DIGITS = 20
 
@@ -122,7 +122,7 @@ def test_named_program_keeps_the_textbook_derivatives() -> None:
 
 def test_stable_form_rewrites_each_complement() -> None:
     """1 − f (f = σ(z_f)), 1 − g² (g = tanh) and 1 − σ(a) become the complement functions."""
-    names = saturating_names(plain_template(lstm_sym.cells.get_cell("lstm")).forward)
+    names = saturating_names(plain_template(lstm_sym.spec.cells.get_cell("lstm")).forward)
     f, z_f, g, z_c, a, d = sympy.symbols("f z_f c_tilde z_c a delta", real=True)
     assert stable_form(d * f * (1 - f), names) == d * f * sigma_complement(f, z_f)
     assert stable_form(d * (1 - g**2), names) == d * tanh_complement(g, z_c)

@@ -18,16 +18,16 @@ from hypothesis import strategies as st
 from sheet_problems import problem_for
 
 import lstm_sym
-from lstm_sym.cells import CELLS, Cell, Param, State, register_cell
 from lstm_sym.cli import main
 from lstm_sym.equations import affine, pointwise
 from lstm_sym.latex import Sheet, SheetOptions, escape_text
 from lstm_sym.latex.display import exact_number, rounded_number
 from lstm_sym.latex.escape import math_identifier
-from lstm_sym.latex.layout import ROW_BUDGET, align_rows, fit, pack, width
 from lstm_sym.latex.names import NameStyle
+from lstm_sym.latex.widths import ROW_BUDGET, align_rows, fit, pack, width
 from lstm_sym.names import Name
 from lstm_sym.names import template_symbol as s
+from lstm_sym.spec.cells import CELLS, Cell, Param, State, register_cell
 
 ROOT = Path(__file__).resolve().parent.parent
 HW6 = ROOT / "examples" / "hw6.toml"

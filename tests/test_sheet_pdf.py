@@ -22,7 +22,7 @@ from lstm_sym.latex import Sheet, build_pdf
 from lstm_sym.latex.build import LatexError
 from lstm_sym.latex.document import PREAMBLE, given
 from lstm_sym.latex.names import NameStyle
-from lstm_sym.problem import load_problem
+from lstm_sym.problem.reader import load_problem
 
 pytestmark = pytest.mark.latex
 
@@ -159,7 +159,7 @@ def test_pdf_is_reproducible(tmp_path: Path) -> None:
 
 def test_every_builtin_description_builds(tmp_path: Path) -> None:
     """Every built-in cell's, loss's and head's LaTeX text compiles and prints no markup."""
-    from lstm_sym.heads import HEADS_LATEX
+    from lstm_sym.spec.heads import HEADS_LATEX
 
     texts = [cell.latex_description for cell in lstm_sym.CELLS.values()]
     texts += [text for cell in lstm_sym.CELLS.values() for text in cell.latex_conventions.values()]

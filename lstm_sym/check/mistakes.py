@@ -17,14 +17,14 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..adjoint import incoming
+from ..derive.adjoint import incoming
+from ..derive.template import StepTemplate
 from ..equations import Equation, Outer
-from ..evaluate import TemplateTransform, problem_templates
-from ..functions import ACTIVATIONS, sigma
-from ..losses import LOSSES
+from ..evaluate.evaluator import TemplateTransform, problem_templates
 from ..names import template_symbol
-from ..problem import Problem
-from ..template import StepTemplate
+from ..problem.reader import Problem
+from ..spec.activations import ACTIVATIONS, sigma
+from ..spec.losses import LOSSES
 
 
 @dataclass(frozen=True, eq=False)

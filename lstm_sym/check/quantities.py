@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import mpmath
 
 from ..errors import InputError, describe
-from ..evaluate import LOSS, Evaluator, scalar_values
+from ..evaluate.evaluator import LOSS, Evaluator, scalar_values
 from ..names import Name
-from ..problem import Problem
+from ..problem.reader import Problem
 
 #: Losses whose step term is scale · ‖y − output‖² (they get the ``se_t`` quantities).
 SQUARED_ERROR_LOSSES = ("half_sse", "sse", "mse")

@@ -1,6 +1,6 @@
 """Re-evaluate a problem the way a hand calculation did: own values carried, intermediates rounded.
 
-Both are :class:`~lstm_sym.evaluate.Hook` s on the ordinary evaluator, so every cell and
+Both are :class:`~lstm_sym.evaluate.evaluator.Hook` s on the ordinary evaluator, so every cell and
 loss is handled alike: :class:`Carry` replaces quantities by given values as soon as
 they are computed (everything downstream is recomputed from them: follow-through);
 :class:`Rounding` rounds every value to a number of decimal places or significant
@@ -18,10 +18,10 @@ import gmpy2
 import mpmath
 
 from ..errors import TooLargeError
-from ..evaluate import Env, Evaluator, Hook, scalar_values
+from ..evaluate.evaluator import Env, Evaluator, Hook, scalar_values
 from ..names import Name
 from ..numbers import round_decimals, round_significant, to_decimal, to_mpf
-from ..problem import Problem
+from ..problem.reader import Problem
 from .quantities import Quantity
 
 Values = dict[Name, Any]

@@ -3,7 +3,7 @@
 An answer claims the decimal places it is written with (``0.5298``: four). It is
 *correct* when it equals the exact value correctly rounded to those places, *truncated*
 when it equals the exact value cut off there. Exact values are certified
-(:func:`lstm_sym.certify.certify`), so verdicts never depend on floating-point luck near
+(:func:`lstm_sym.evaluate.certify.certify`), so verdicts never depend on floating-point luck near
 a rounding tie. Values of re-evaluations (own values carried, intermediates rounded)
 are compared with :func:`reproduces`, which counts a tie either way.
 """
@@ -18,8 +18,8 @@ from typing import Any
 
 import mpmath
 
-from ..certify import certify
 from ..errors import TooLargeError
+from ..evaluate.certify import certify
 from ..names import Name
 from ..numbers import round_decimals, to_decimal
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..cells import Cell, get_cell, with_activations
 from ..errors import InputError
 from ..files import write_atomic
-from ..heads import HEAD_SIZE, with_head
-from ..losses import Loss, get_loss
-from ..problem import Problem, load_problem
+from ..problem.reader import Problem, load_problem
+from ..spec.cells import Cell, get_cell, with_activations
+from ..spec.heads import HEAD_SIZE, with_head
+from ..spec.losses import Loss, get_loss
 from .generate import BACKENDS, STYLES, module_source
 from .plan import Plan, sizes_of
 

@@ -6,9 +6,9 @@ from collections.abc import Mapping
 
 from .module import WORKSPACE, assemble, vector_wrappers
 from .plan import Plan
-from .scalar_module import ScalarModule
+from .scalar.module import ScalarModule
 from .source import Lines, prune
-from .vector import VectorEmitter
+from .vector.backward import VectorEmitter
 
 #: Code styles: batched matrix code, or straight-line scalar code for tiny sizes.
 STYLES = ("vector", "scalar")

@@ -17,12 +17,12 @@ from functools import cached_property
 
 import sympy
 
-from ..adjoint import delta, incoming
-from ..cells import Cell
+from ..derive.adjoint import delta, incoming
+from ..derive.template import StepTemplate, step_template
 from ..equations import Equation, Outer
 from ..errors import InputError
-from ..losses import Loss
-from ..template import StepTemplate, step_template
+from ..spec.cells import Cell
+from ..spec.losses import Loss
 from .softmax import shifted
 
 Backward = Equation | Outer

@@ -15,7 +15,13 @@ from collections.abc import Mapping
 import sympy
 from sympy.printing.str import StrPrinter
 
-from ..functions import CLIPPED_LINEAR, NUMPY_SOURCE, ClippedLinear, ClippedLinearPrime, sigma
+from ..spec.activations import (
+    CLIPPED_LINEAR,
+    NUMPY_SOURCE,
+    ClippedLinear,
+    ClippedLinearPrime,
+    sigma,
+)
 
 #: Flavours of generated code.
 FLAVOURS = ("vector", "scalar", "mpmath")

@@ -24,7 +24,7 @@ from functools import cached_property
 import sympy
 
 from ..equations import Equation, Outer
-from ..functions import sigma
+from ..spec.activations import sigma
 from .plan import Backward, Plan
 
 

@@ -16,9 +16,9 @@ import dataclasses
 
 import sympy
 
-from ..adjoint import delta
+from ..derive.adjoint import delta
+from ..derive.template import StepTemplate
 from ..equations import Equation, Outer
-from ..template import StepTemplate
 
 #: The name of the per-step shift (the largest output component) in generated code.
 SHIFT = "_shift"

@@ -2,7 +2,7 @@
 
 The problem is evaluated forward and backward with the package's evaluator (optionally
 under what-if overrides), the flow quantities are computed from that trace, and the whole
-computation is repeated at rising precision by :func:`lstm_sym.certify.certify` until
+computation is repeated at rising precision by :func:`lstm_sym.evaluate.certify.certify` until
 every rounded digit agrees (see docs/guarantees.md).
 """
 
@@ -15,13 +15,13 @@ from typing import Any
 
 import mpmath
 
-from ..certify import certify
 from ..errors import InputError
-from ..evaluate import MPMATH, Evaluator, Trace
+from ..evaluate.certify import certify
+from ..evaluate.evaluator import MPMATH, Evaluator, Trace
 from ..limits import check, limit
 from ..model import input_digits
 from ..names import Name
-from ..problem import Problem, load_problem
+from ..problem.reader import Problem, load_problem
 from .linalg import block, matmul
 from .quantities import FlowCalculation
 from .result import FlowSolution

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, describe
-from ..problem import Problem, problem_from_dict, read_toml
+from ..problem.reader import Problem, problem_from_dict, read_toml
 
 #: The keys of the ``[flow]`` table.
 FLOW_KEYS = ("cells", "parameters")
@@ -76,7 +76,7 @@ def cell_problem(data: Mapping[str, Any], cell: str, *, source: str | None = Non
 
 def _sequences_for(raw: Any, cell: str, own: Any) -> Any:
     """The sequences without the initial states (and given final gradients) ``cell`` lacks."""
-    from ..cells import CELLS
+    from ..spec.cells import CELLS
 
     if not isinstance(own, str) or own not in CELLS or cell not in CELLS:
         return raw

@@ -21,12 +21,12 @@ from typing import Any
 import mpmath
 import sympy
 
-from ..adjoint import delta
+from ..derive.adjoint import delta
+from ..derive.template import StepTemplate
 from ..equations import Equation
-from ..functions import MPMATH_FUNCTIONS
+from ..evaluate.stable import saturating_names, stable_form
 from ..names import template_symbol
-from ..stable import saturating_names, stable_form
-from ..template import StepTemplate
+from ..spec.activations import MPMATH_FUNCTIONS
 from .linalg import Matrix, zeros
 
 Env = dict[str, Any]

@@ -31,11 +31,11 @@ from typing import Any
 
 import mpmath
 
-from ..adjoint import delta
-from ..cells import Cell
-from ..evaluate import Trace, problem_templates
+from ..derive.adjoint import delta
+from ..evaluate.evaluator import Trace, problem_templates
 from ..names import Name, template_symbol
-from ..problem import Problem
+from ..problem.reader import Problem
+from ..spec.cells import Cell
 from .linalg import Matrix, block, euclidean_norm, identity, matmul, spectral_norm, spectral_radius
 from .local import Env, Reader, StepDerivatives, step_derivatives
 

@@ -18,14 +18,14 @@ from typing import Any
 import mpmath
 import sympy
 
-from ..cells import Cell
 from ..errors import InputError
-from ..functions import sigma
+from ..evaluate.stable import saturating_names
+from ..frameworks.weights import decimal_text
 from ..limits import limit
 from ..numbers import parse_number, to_mpf
-from ..problem import Problem
-from ..stable import saturating_names
-from ..weights import decimal_text
+from ..problem.reader import Problem
+from ..spec.activations import sigma
+from ..spec.cells import Cell
 
 #: Activations a gate may be set through, with their inverse on the working precision.
 _INVERSES = {
@@ -80,7 +80,7 @@ def parse_steps(text: str, field: str = "--at") -> tuple[int, ...]:
 
 
 class WhatIf:
-    """The evaluation hook that applies overrides (see :class:`lstm_sym.evaluate.Hook`)."""
+    """The evaluation hook that applies overrides (see :class:`lstm_sym.evaluate.evaluator.Hook`)."""
 
     def __init__(self, problem: Problem, overrides: Sequence[Override]):
         self._by_target: dict[str, list[tuple[Override, Any]]] = {}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .layout import align_rows, width
+from .widths import align_rows, width
 
 #: What a blank to fill in looks like (problem-only sheets).
 BLANK = r"\underline{\hspace{2cm}}"

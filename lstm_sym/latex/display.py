@@ -13,7 +13,7 @@ from decimal import Context, Decimal
 import sympy
 
 from ..names import Name
-from ..problem import Problem
+from ..problem.reader import Problem
 from ..solution import Solution
 
 #: Decimal exponents outside this range print in scientific notation.

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
-from ..layouts import NATIVE, layouts_of
-from ..losses import LOSS_TERM
+from ..frameworks.layouts import NATIVE, layouts_of
 from ..names import Name
-from ..problem import Problem
+from ..problem.reader import Problem
+from ..spec.losses import LOSS_TERM
 from .blocks import BLANK
 from .escape import escape_text, math_identifier
-from .layout import ROW_BUDGET, fit, pack
 from .names import NameStyle
 from .printer import bmatrix
+from .widths import ROW_BUDGET, fit, pack
 
 PREAMBLE = r"""\documentclass[11pt]{article}
 \usepackage[a4paper,margin=2cm]{geometry}

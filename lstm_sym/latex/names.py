@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from ..cells import Cell
 from ..names import Name
+from ..spec.cells import Cell
 from .escape import math_identifier
 
 DELTA, GRADIENT = "delta_", "dL_d"

@@ -24,8 +24,8 @@ import sympy
 from sympy.matrices.expressions import MatAdd, MatMul, MatrixExpr, MatrixSymbol, ZeroMatrix
 from sympy.printing.latex import LatexPrinter
 
-from ..cells import Cell
 from ..names import Name, name_of
+from ..spec.cells import Cell
 from .display import Numbers
 from .names import NameStyle
 

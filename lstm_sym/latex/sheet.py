@@ -1,7 +1,7 @@
 r"""Solution sheets: the whole calculation of a problem as a LaTeX document.
 
 Every line reads *name = formula = substituted numbers = value*. The formula is the
-named-program expression (:class:`~lstm_sym.program.Program`, scalar or vector view);
+named-program expression (:class:`~lstm_sym.derive.program.Program`, scalar or vector view);
 the substituted numbers are the given data exactly and earlier results as displayed; the
 value is correctly rounded (certified by :meth:`~lstm_sym.model.Model.solve`). All
 arithmetic is exact: the displayed numbers are only what a reader sees.
@@ -22,21 +22,21 @@ from typing import Any
 from ..choices import MIN_DIGITS
 from ..choices import PARTS as PARTS  # the sheet options, re-exported
 from ..choices import VIEWS as VIEWS
+from ..derive.program import BACKWARD, FORWARD, GRADIENT, LOSS, Assignment, Program
 from ..errors import InputError
 from ..files import write_atomic
 from ..limits import check, limit
 from ..model import Model
 from ..names import Name
-from ..problem import Problem, load_problem
-from ..program import BACKWARD, FORWARD, GRADIENT, LOSS, Assignment, Program
+from ..problem.reader import Problem, load_problem
 from ..solution import Solution
 from .blocks import BLANK, Block, SheetLine, line
 from .display import Numbers
 from .document import PREAMBLE, given, shaped, summary, title_block
-from .equations import StepEquations
-from .layout import align_rows, width
 from .names import NameStyle
 from .printer import SheetPrinter, cell_printer
+from .step_equations import StepEquations
+from .widths import align_rows, width
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""The scalar emitter: straight-line Python (``math`` or ``mpmath``) per named quantity."""

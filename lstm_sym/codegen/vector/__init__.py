@@ -1,0 +1,2 @@
+"""The vector (NumPy) emitter: buffers, storage, in-place kernels, the forward and backward
+passes over stacked arrays."""

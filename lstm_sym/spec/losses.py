@@ -1,0 +1,181 @@
+"""Loss functions as data: the equations of one step's loss term ``ell_t``.
+
+The total loss is ``L = Σ_sequences (Σ_t ell_t + Σ_s ell_T_s)``: ``ell_t`` at every step
+that has a target, ``ell_T_s`` (terminal terms) once per sequence on final states ``s``. A loss
+is a registry entry; its gradient comes from the same symbolic differentiation as the
+cell's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sympy
+
+from ..equations import Equation, pointwise, reduce_sum
+from ..errors import InputError, did_you_mean
+from ..names import template_symbol as s
+
+#: The name of a step's loss term, and the prefix of the terminal terms.
+LOSS_TERM = "ell"
+TERMINAL_TERM = "ell_T"
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A loss: the per-step data it reads and how one step's term is computed.
+
+    ``step(output, scale)`` returns the equations defining ``ell`` from the cell's output
+    (a template name) and the step data; ``scale`` is the problem-level constant given by
+    ``scale_for(number_of_target_elements)`` (1/N for a mean).
+    """
+
+    name: str
+    description: str
+    data: str
+    #: the key of the per-step data in a problem file's sequences
+    data_key: str
+    step: Callable[[str, sympy.Rational], tuple[Equation, ...]]
+    scale_for: Callable[[int], sympy.Rational]
+    gradient_given: bool = False
+    #: "vector": per-step data is a vector like the output; "class": a class index
+    #: (0-based, as in PyTorch and Keras) read as a one-hot vector
+    target: str = "vector"
+    #: what ``scale_for`` counts: "elements" (target numbers) or "targets" (steps with one)
+    count: str = "elements"
+    #: the terms read the output only through its softmax, so shifting every component by
+    #: one number changes nothing (generated code subtracts the largest: no overflow)
+    softmax: bool = False
+    #: the description as LaTeX (text with ``$...$`` math), for sheets
+    latex_description: str = ""
+
+    def __repr__(self) -> str:
+        return f"<Loss {self.name}: {self.description}>"
+
+
+def _squared_error(output: str, scale: sympy.Rational) -> tuple[Equation, ...]:
+    return (reduce_sum(LOSS_TERM, scale * (s("y") - s(output)) ** 2),)
+
+
+def _cross_entropy(output: str, scale: sympy.Rational) -> tuple[Equation, ...]:
+    """Softmax of the output, then −Σ_k y_k log p_k: ``Z`` normalises, ``p`` are the probabilities."""
+    logits = s(output)
+    return (
+        reduce_sum("Z", sympy.exp(logits)),
+        pointwise("p", sympy.exp(logits) / s("Z")),
+        reduce_sum(LOSS_TERM, -scale * s("y") * sympy.log(s("p"))),
+    )
+
+
+def _upstream(output: str, scale: sympy.Rational) -> tuple[Equation, ...]:
+    return (reduce_sum(LOSS_TERM, s("g") * s(output)),)
+
+
+LOSSES: dict[str, Loss] = {}
+
+
+def register_loss(loss: Loss) -> Loss:
+    """Add ``loss`` to the registry (by its name)."""
+    LOSSES[loss.name] = loss
+    return loss
+
+
+register_loss(
+    Loss(
+        "half_sse",
+        "½ Σ_t ‖y_t − h_t‖², half the sum of squared errors",
+        "y",
+        "y",
+        _squared_error,
+        lambda count: sympy.Rational(1, 2),
+        latex_description=r"$\frac{1}{2} \sum_t \lVert y_t - h_t \rVert^2$, half the sum of "
+        "squared errors",
+    )
+)
+register_loss(
+    Loss(
+        "sse",
+        "Σ_t ‖y_t − h_t‖², the sum of squared errors",
+        "y",
+        "y",
+        _squared_error,
+        lambda count: sympy.Rational(1),
+        latex_description=r"$\sum_t \lVert y_t - h_t \rVert^2$, the sum of squared errors",
+    )
+)
+register_loss(
+    Loss(
+        "mse",
+        "mean of (y − h)² over every target element (PyTorch's MSELoss)",
+        "y",
+        "y",
+        _squared_error,
+        lambda count: sympy.Rational(1, count),
+        latex_description=r"mean of $(y - h)^2$ over every target element "
+        r"(PyTorch's \texttt{MSELoss})",
+    )
+)
+register_loss(
+    Loss(
+        "upstream",
+        "Σ_t ⟨g_t, h_t⟩ + ⟨g_c, c_T⟩: drives the backward pass with given ∂L/∂h_t, ∂L/∂c_T",
+        "g",
+        "dL_dh",
+        _upstream,
+        lambda count: sympy.Rational(1),
+        gradient_given=True,
+        latex_description=r"$\sum_t \langle g_t, h_t \rangle + \langle g_c, c_T \rangle$: drives "
+        r"the backward pass with given $\partial L / \partial h_t$, $\partial L / \partial c_T$",
+    )
+)
+
+
+register_loss(
+    Loss(
+        "cross_entropy",
+        "Σ_t −log softmax(output_t)[label_t]: softmax and cross-entropy against class labels",
+        "y",
+        "labels",
+        _cross_entropy,
+        lambda count: sympy.Rational(1),
+        target="class",
+        count="targets",
+        softmax=True,
+        latex_description=r"$\sum_t -\log \mathrm{softmax}(\text{output}_t)"
+        r"[\text{label}_t]$: softmax and cross-entropy against class labels",
+    )
+)
+register_loss(
+    Loss(
+        "cross_entropy_mean",
+        "cross_entropy divided by the number of labels (PyTorch's CrossEntropyLoss default)",
+        "y",
+        "labels",
+        _cross_entropy,
+        lambda count: sympy.Rational(1, count),
+        target="class",
+        count="targets",
+        softmax=True,
+        latex_description=r"\texttt{cross\_entropy} divided by the number of labels "
+        r"(PyTorch's \texttt{CrossEntropyLoss} default)",
+    )
+)
+
+
+def get_loss(name: str, *, field: str = "loss") -> Loss:
+    """The registered loss called ``name``, or an :class:`InputError` listing the known ones."""
+    try:
+        return LOSSES[name]
+    except KeyError:
+        known = ", ".join(sorted(LOSSES))
+        raise InputError(
+            field, f"one of: {known}", repr(name) + did_you_mean(name, LOSSES)
+        ) from None
+
+
+def terminal_equations(states: tuple[str, ...]) -> tuple[Equation, ...]:
+    """``ell_T_s := Σ_k g_s·s`` over the final value of each given state (upstream loss)."""
+    return tuple(
+        reduce_sum(f"{TERMINAL_TERM}_{state}", s(f"g_{state}") * s(state)) for state in states
+    )
