@@ -23,7 +23,7 @@ from flint import fmpq
 
 import lstm_sym
 from lstm_sym.check import CORRECT, WRONG
-from lstm_sym.equations import affine, pointwise
+from lstm_sym.equations import affine, pointwise, reduce_sum
 from lstm_sym.names import Name
 from lstm_sym.names import template_symbol as s
 from lstm_sym.problem.reader import read_toml
@@ -177,9 +177,7 @@ QUARTER = Loss(
     "¼ Σ_t ‖y_t − h_t‖²",
     "y",
     "y",
-    lambda output, scale: (
-        lstm_sym.spec.losses.reduce_sum("ell", scale * (s("y") - s(output)) ** 2),
-    ),
+    lambda output, scale: (reduce_sum("ell", scale * (s("y") - s(output)) ** 2),),
     lambda count: sympy.Rational(1, 4),
     squared_error=True,
     confusions=(("half_sse", "the loss halved instead of quartered"),),
