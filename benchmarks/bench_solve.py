@@ -40,7 +40,7 @@ import sympy  # noqa: E402
 from lstm_sym import Model, load_problem, problem_from_dict  # noqa: E402
 from lstm_sym.derive import template  # noqa: E402
 from lstm_sym.evaluate import evaluator as evaluate  # noqa: E402
-from lstm_sym.spec.activations import sigma  # noqa: E402
+from lstm_sym.spec.functions import sigma  # noqa: E402
 
 HW6 = ROOT / "examples" / "hw6.toml"
 

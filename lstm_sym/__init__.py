@@ -31,10 +31,11 @@ if TYPE_CHECKING:
     from .names import Name
     from .problem.reader import Problem, load_problem, loads_problem, problem_from_dict
     from .solution import Solution
-    from .spec.activations import sigma
+    from .spec.activations import ACTIVATIONS, Activation, register_activation
     from .spec.cells import CELLS, Cell, get_cell, register_cell, with_activations
     from .spec.custom.lower import parse_cell
-    from .spec.heads import with_head
+    from .spec.functions import sigma
+    from .spec.heads import HEADS, Head, register_head, with_head
     from .spec.losses import LOSSES, Loss, get_loss, register_loss
 
 #: Each public name and the module that defines it. Importing the package imports none of
@@ -59,7 +60,13 @@ _EXPORTS = {
     "TooLargeError": "errors",
     "FlowSolution": "flow",
     "GradientFlow": "flow",
-    "sigma": "spec.activations",
+    "sigma": "spec.functions",
+    "ACTIVATIONS": "spec.activations",
+    "Activation": "spec.activations",
+    "register_activation": "spec.activations",
+    "HEADS": "spec.heads",
+    "Head": "spec.heads",
+    "register_head": "spec.heads",
     "with_head": "spec.heads",
     "Sheet": "latex",
     "SheetOptions": "latex",
@@ -106,15 +113,19 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 __all__ = [
+    "ACTIVATIONS",
     "CELLS",
+    "HEADS",
     "LOSSES",
     "MISTAKES",
+    "Activation",
     "AnswerCheck",
     "Assignment",
     "Cell",
     "CheckReport",
     "FlowSolution",
     "GradientFlow",
+    "Head",
     "InputError",
     "Loss",
     "LstmSymError",
@@ -136,7 +147,9 @@ __all__ = [
     "loads_problem",
     "parse_cell",
     "problem_from_dict",
+    "register_activation",
     "register_cell",
+    "register_head",
     "register_loss",
     "register_mistake",
     "sigma",

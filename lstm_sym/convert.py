@@ -35,7 +35,7 @@ from .frameworks.weights import (
 )
 from .problem.reader import read_parameters, read_toml
 from .spec.cells import get_cell
-from .spec.heads import HEAD_BIAS, HEAD_WEIGHT
+from .spec.heads import head_params
 
 
 @dataclass
@@ -65,7 +65,7 @@ def load(path: str | Path, *, cell: str | None = None) -> Loaded:
         params = {name: _lists(value) for name, value in given.values.items()}
         return Loaded(given.cell.name, params, given.layout, dict(data))
     arrays = read_arrays(path, field=str(path))
-    extra = {k: v for k, v in arrays.items() if k in (HEAD_WEIGHT, HEAD_BIAS)}
+    extra = {k: v for k, v in arrays.items() if k in head_params()}
     arrays = {k: v for k, v in arrays.items() if k not in extra}
     native = (
         cell
@@ -103,7 +103,7 @@ def convert(
     if to not in FRAMEWORKS:
         raise InputError("--to", f"one of: {', '.join(FRAMEWORKS)}", repr(to))
     loaded = load(source, cell=cell)
-    extra = {k: v for k, v in loaded.params.items() if k in (HEAD_WEIGHT, HEAD_BIAS)}
+    extra = {k: v for k, v in loaded.params.items() if k in head_params()}
     cell_params = {k: v for k, v in loaded.params.items() if k not in extra}
     target, arrays = to_framework(cell_params, loaded.cell, to)
     arrays = {**arrays, **extra}

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from lstm_sym.codegen.printer import helper_source, print_expr
 from lstm_sym.codegen.vector.inplace import InPlace
-from lstm_sym.spec.activations import sigma
+from lstm_sym.spec.functions import sigma
 
 SYMBOLS = sympy.symbols("a b c", real=True)
 

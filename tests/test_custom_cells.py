@@ -302,7 +302,7 @@ def test_cli_solves_a_custom_cell(capsys: pytest.CaptureFixture[str], tmp_path: 
 # -- printing and parsing agree ------------------------------------------------------------
 
 _SYMBOLS = [template_symbol(name) for name in ("a", "b_c", "u")]
-_FUNCTIONS = [f for name, f in ACTIVATIONS.items() if name != "identity"]
+_FUNCTIONS = [a.function for name, a in ACTIVATIONS.items() if name != "identity"]
 
 
 def _expressions() -> st.SearchStrategy[sympy.Expr]:

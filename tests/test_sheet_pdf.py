@@ -159,12 +159,12 @@ def test_pdf_is_reproducible(tmp_path: Path) -> None:
 
 def test_every_builtin_description_builds(tmp_path: Path) -> None:
     """Every built-in cell's, loss's and head's LaTeX text compiles and prints no markup."""
-    from lstm_sym.spec.heads import HEADS_LATEX
+    from lstm_sym.spec.heads import HEADS
 
     texts = [cell.latex_description for cell in lstm_sym.CELLS.values()]
     texts += [text for cell in lstm_sym.CELLS.values() for text in cell.latex_conventions.values()]
     texts += [loss.latex_description for loss in lstm_sym.LOSSES.values()]
-    texts += list(HEADS_LATEX.values())
+    texts += [head.latex_description for head in HEADS.values()]
     tex = tmp_path / "descriptions.tex"
     body = "\n\n".join(texts)
     tex.write_text(PREAMBLE + "\\begin{document}\n" + body + "\n\\end{document}\n")

@@ -24,8 +24,7 @@ from ..evaluate.evaluator import LOSS, Evaluator, scalar_values
 from ..names import Name
 from ..problem.reader import Problem
 
-#: Losses whose step term is scale · ‖y − output‖² (they get the ``se_t`` quantities).
-SQUARED_ERROR_LOSSES = ("half_sse", "sse", "mse")
+#: The name of the squared error of losses whose step term is scale · ‖y − output‖².
 SQUARED_ERROR = "se"
 
 
@@ -49,7 +48,7 @@ def quantities(problem: Problem) -> list[Quantity]:
         listing = [
             (section, name) for section, name, _ in scalar_values(problem, trace, gradients=True)
         ]
-    squared = problem.loss.name in SQUARED_ERROR_LOSSES
+    squared = problem.loss.squared_error
     found: list[Quantity] = []
     for section, name in listing:
         found.append(Quantity(name, section, len(found), name))

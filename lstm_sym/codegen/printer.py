@@ -15,13 +15,8 @@ from collections.abc import Mapping
 import sympy
 from sympy.printing.str import StrPrinter
 
-from ..spec.activations import (
-    CLIPPED_LINEAR,
-    NUMPY_SOURCE,
-    ClippedLinear,
-    ClippedLinearPrime,
-    sigma,
-)
+from ..spec.activations import kernels
+from ..spec.kernels import CodeTarget
 
 #: Flavours of generated code.
 FLAVOURS = ("vector", "scalar", "mpmath")
@@ -93,10 +88,10 @@ class CodePrinter(StrPrinter):
         args = ", ".join(self._print(a) for a in expr.args)
         if name in _ELEMENTARY[self.flavour]:
             return f"{_ELEMENTARY[self.flavour][name]}({args})"
-        if isinstance(expr, sigma) and self.flavour == "scalar" and expr.args[0].is_Symbol:
-            # inline: no call; below -700, σ(a) = e^a/(1 + e^a) is e^a to double precision
-            return f"(1.0 / (1.0 + _exp(-{args})) if {args} > -700.0 else _exp({args}))"
-        if isinstance(expr, sigma | ClippedLinear | ClippedLinearPrime):
+        kernel = kernels().get(name)
+        if kernel is not None:
+            if kernel.python_inline and self.flavour == "scalar" and expr.args[0].is_Symbol:
+                return kernel.python_inline.format(a=args)
             self.helpers.add(name)
             return f"{name}({args})"
         raise ValueError(f"no {self.flavour} code for the function {name}")
@@ -126,66 +121,13 @@ def print_expr(expr: sympy.Expr, flavour: str, names: Mapping[str, str], helpers
 
 # -- helper functions the generated modules define ---------------------------------------
 
-_SCALAR_SIGMA = (
-    "def sigma(a):\n"
-    '    """The logistic sigmoid 1/(1 + exp(-a)), without overflow for any finite a."""\n'
-    "    if a >= 0.0:\n"
-    "        return 1.0 / (1.0 + _exp(-a))\n"
-    "    e = _exp(a)\n"
-    "    return e / (1.0 + e)\n"
-)
-
-_MPMATH_SIGMA = (
-    "def sigma(a):\n"
-    '    """The logistic sigmoid 1/(1 + exp(-a)) (mpmath: no overflow at any size)."""\n'
-    "    return 1 / (1 + _exp(-a))\n"
-)
-
-
-def _scalar_number(value: sympy.Expr, flavour: str) -> str:
-    if flavour == "mpmath":
-        rational = sympy.Rational(value)
-        return f"(_mpf({int(rational.p)}) / {int(rational.q)})"
-    return repr(float(value))
-
-
-def _scalar_clipped(function: type[ClippedLinear], flavour: str) -> str:
-    slope, offset = function.slope, function.offset
-    linear = "a" if slope == 1 else f"{_scalar_number(slope, flavour)} * a"
-    if offset != 0:
-        linear += f" + {_scalar_number(offset, flavour)}"
-    body = f"max({_scalar_number(function.low, flavour)}, {linear})"
-    if function.high.is_finite:
-        body = f"min({_scalar_number(function.high, flavour)}, {body})"
-    doc = (function.__doc__ or "").strip()
-    return f'def {function.__name__}(a):\n    """{doc}"""\n    return {body}\n'
-
-
-def _scalar_clipped_prime(function: type[ClippedLinear], flavour: str) -> str:
-    start, end = function.kinks()
-    conditions = []
-    if start.is_finite:
-        conditions.append(f"a > {_scalar_number(start, flavour)}")
-    if end.is_finite:
-        conditions.append(f"a < {_scalar_number(end, flavour)}")
-    slope = _scalar_number(function.slope, flavour)
-    zero = "_mpf(0)" if flavour == "mpmath" else "0.0"
-    doc = (function.prime.__doc__ or "").strip()
-    return (
-        f"def {function.prime.__name__}(a):\n"
-        f'    """{doc}"""\n'
-        f"    return {slope} if {' and '.join(conditions)} else {zero}\n"
-    )
+#: The kernel code each flavour carries.
+_TARGETS: dict[str, CodeTarget] = {"vector": "numpy", "scalar": "python", "mpmath": "mpmath"}
 
 
 def _helper_sources(flavour: str) -> dict[str, str]:
-    if flavour == "vector":
-        return dict(NUMPY_SOURCE)
-    sources = {"sigma": _MPMATH_SIGMA if flavour == "mpmath" else _SCALAR_SIGMA}
-    for function in CLIPPED_LINEAR:
-        sources[function.__name__] = _scalar_clipped(function, flavour)
-        sources[function.prime.__name__] = _scalar_clipped_prime(function, flavour)
-    return sources
+    found = {name: kernel.code(_TARGETS[flavour]) for name, kernel in kernels().items()}
+    return {name: code for name, code in found.items() if code}
 
 
 def helper_source(names: set[str], flavour: str) -> str:

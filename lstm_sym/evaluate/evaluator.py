@@ -23,7 +23,7 @@ from ..equations import Equation, Outer
 from ..names import Name
 from ..numbers import to_mpf
 from ..problem.reader import Problem
-from ..spec.activations import MPMATH_FUNCTIONS, lambdify_positional
+from ..spec.activations import lambdify_positional, mpmath_functions
 from .domain import has_roots, real_valued, undefined
 from .stable import Saturating, saturating_names, stable_form
 
@@ -53,7 +53,7 @@ class MpmathBackend:
         return stable_form(expr, names)
 
     def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
-        function = lambdify_positional(expr, args, [MPMATH_FUNCTIONS, "mpmath"])
+        function = lambdify_positional(expr, args, [mpmath_functions(), "mpmath"])
         return real_valued(function) if has_roots(expr) else function
 
     def dot(self, pairs: Iterable[tuple[Any, Any]]) -> Any:

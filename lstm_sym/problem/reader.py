@@ -26,7 +26,7 @@ from ..limits import LimitError, check, limit
 from ..numbers import parse_number
 from ..spec.cells import Cell, get_cell, with_activations
 from ..spec.custom.lower import parse_cell
-from ..spec.heads import HEAD_BIAS, HEAD_WEIGHT, with_head
+from ..spec.heads import HEADS, with_head
 from ..spec.losses import Loss, get_loss
 from .tomlhints import toml_error
 
@@ -93,7 +93,7 @@ class Problem:
     source: str | None = None
     #: the layout the parameters were given in ("lstm_sym", "pytorch", "keras", ...)
     layout: str = NATIVE
-    #: the output head ("none" or "linear")
+    #: the output head (a name in :data:`~lstm_sym.spec.heads.HEADS`: "none", "linear")
     head: str = "none"
     #: the file the parameters were read from, if any
     parameters_file: str | None = None
@@ -317,7 +317,7 @@ class _Reader:
         _check_keys(data, list(_TOP_KEYS), "")
         self.head = data.get("head", "none")
         if not isinstance(self.head, str):
-            raise InputError("head", "a head name (none, linear)", _describe(self.head))
+            raise InputError("head", f"a head name ({', '.join(HEADS)})", _describe(self.head))
         self.layout: str = NATIVE
         self.parameters_file: str | None = None
         self.params_raw = data.get("parameters")
@@ -339,7 +339,8 @@ class _Reader:
     # -- cell and parameters -------------------------------------------------------------
     def _cell(self, raw: Any, option: str | None, source: str | None) -> Cell:
         """The cell (built-in, inferred from framework arrays, or custom) before head and activations."""
-        head_params = frozenset({HEAD_WEIGHT, HEAD_BIAS}) if self.head != "none" else frozenset()
+        head = HEADS.get(self.head)
+        head_params = frozenset(head.param_names) if head is not None else frozenset()
         table = self.params_raw if isinstance(self.params_raw, Mapping) else None
         base = Path(source).parent if source else None
         if isinstance(raw, Mapping):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import sympy
 
 from ...equations import Equation
-from ..rewrite import SLOPES, slope
+from ..rewrite import activation_slope, slope
 from ..source import Lines, dim_var, local
 from .buffers import Column
 from .buffers import size_text as _size
@@ -96,7 +96,9 @@ class ForwardCode(HistoryCode):
                 self._emit_forward_step(out, groups, stack_in, grad)
                 for k, members in slopes.items():
                     function = self._group_function(list(members))
-                    self._assign(out, f"_slope{k}", SLOPES[function](sympy.Symbol(f"_act{k}")), {})
+                    derivative = activation_slope(function, sympy.Symbol(f"_act{k}"))
+                    assert derivative is not None  # a group is sloped only if it has one
+                    self._assign(out, f"_slope{k}", derivative, {})
                     for member in members:
                         _, own = self.activation_of[member]
                         out(f"{slope(member)} = _slope{k}[:, {_size(own.start)}:{_size(own.stop)}]")

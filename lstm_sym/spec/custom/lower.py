@@ -23,7 +23,7 @@ from ...equations import Equation, MatVec
 from ...errors import InputError, describe
 from ...limits import check
 from ...names import template_symbol
-from ..activations import ACTIVATIONS, MPMATH_FUNCTIONS, NUMPY_SOURCE
+from ..activations import ACTIVATIONS, reserved_names
 from ..cells import Cell, Param, State
 from .syntax import (
     IDENTIFIER,
@@ -46,13 +46,9 @@ _DIM_NAME = re.compile(r"[a-z][a-z0-9]{0,9}|1")
 _RESERVED_PREFIXES = ("delta_", "grad_", "dL_d", "ell_")
 #: Suffixes of the names generated code derives (``h_seq``: the history of h).
 _RESERVED_SUFFIXES = ("_seq",)
-_RESERVED = (
-    set(keyword.kwlist)
-    | set(ACTIVATIONS)
-    | set(MPMATH_FUNCTIONS)
-    | set(NUMPY_SOURCE)
-    | {"np", "math", "mpmath", "sympy", "exp", "log", "sqrt", "sum", "L", "ell", "T"}
-)
+#: Reserved besides the names the registered activations take (:func:`reserved_names`).
+_RESERVED = {*keyword.kwlist, "np", "math", "mpmath", "sympy", "exp", "log", "sqrt", "sum"}
+_RESERVED |= {"L", "ell", "T"}
 
 
 def check_identifier(name: str, field: str, what: str = "a name") -> None:
@@ -67,6 +63,7 @@ def check_identifier(name: str, field: str, what: str = "a name") -> None:
     check("identifier", len(name), field, what + " of at most {limit} characters")
     if (
         name in _RESERVED
+        or name in reserved_names()
         or name.startswith(_RESERVED_PREFIXES)
         or name.endswith(_RESERVED_SUFFIXES)
     ):
@@ -183,7 +180,7 @@ class _Lowering:
         if isinstance(node, Neg):
             return -self.pointwise(node.arg)
         if isinstance(node, Call):
-            return ACTIVATIONS[node.function](self.pointwise(node.arg))
+            return ACTIVATIONS[node.function].function(self.pointwise(node.arg))
         if isinstance(node, MatMul) or (
             isinstance(node, Bin) and node.op in "+-" and _has_product_term(node)
         ):
