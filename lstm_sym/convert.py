@@ -15,25 +15,21 @@ from typing import Any
 
 from .errors import InputError
 from .files import write_atomic
+from .frameworks.files import TORCH_SUFFIXES, read_arrays, write_arrays
 from .frameworks.layouts import (
     FRAMEWORKS,
     NATIVE,
     Values,
     convert_cell,
     identify,
+    infer_cell,
     layouts_of,
     normalize_keys,
     route,
-)
-from .frameworks.weights import (
-    TORCH_SUFFIXES,
-    infer_cell,
-    read_arrays,
     to_framework,
-    toml_text,
-    write_arrays,
 )
-from .problem.reader import read_parameters, read_toml
+from .problem import read_parameters, read_toml
+from .problem.toml import toml_text
 from .spec.cells import get_cell
 from .spec.heads import HEAD_BIAS, HEAD_WEIGHT
 

@@ -20,7 +20,7 @@ from .evaluate.zeros import structural_zeros
 from .expression import Expression
 from .limits import check, check_work, limit
 from .names import Name
-from .problem.reader import STEP_OVERHEAD, Problem, load_problem
+from .problem import STEP_OVERHEAD, Problem, load_problem
 from .progress import task
 from .solution import Solution
 

@@ -11,7 +11,7 @@ from .names import Name, NamedValues
 from .numbers import format_decimal
 
 if TYPE_CHECKING:
-    from .problem.reader import Problem
+    from .problem import Problem
 
 SECTION_TITLES = {
     "forward": "Forward pass",

@@ -22,7 +22,7 @@ from lstm_sym.latex import Sheet, build_pdf
 from lstm_sym.latex.build import LatexError
 from lstm_sym.latex.document import PREAMBLE, given
 from lstm_sym.latex.names import NameStyle
-from lstm_sym.problem.reader import load_problem
+from lstm_sym.problem import load_problem
 
 pytestmark = pytest.mark.latex
 

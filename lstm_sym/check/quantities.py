@@ -22,7 +22,7 @@ import mpmath
 from ..errors import InputError, describe
 from ..evaluate.evaluator import LOSS, Evaluator, scalar_values
 from ..names import Name
-from ..problem.reader import Problem
+from ..problem import Problem
 
 #: Losses whose step term is scale · ‖y − output‖² (they get the ``se_t`` quantities).
 SQUARED_ERROR_LOSSES = ("half_sse", "sse", "mse")

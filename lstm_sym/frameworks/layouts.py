@@ -21,7 +21,7 @@ import sympy
 from ..choices import FRAMEWORKS as FRAMEWORKS  # the layouts by name, re-exported
 from ..choices import NATIVE as NATIVE
 from ..errors import InputError, did_you_mean
-from ..spec.cells import Cell, get_cell
+from ..spec.cells import CELLS, Cell, get_cell
 
 Values = list[Any]  # a vector (list of numbers) or a matrix (list of rows)
 
@@ -315,6 +315,24 @@ def route(cell: str, framework: str) -> tuple[str, Layout | None]:
         f"a cell {framework} can store ({', '.join(have)}, or an equivalent cell)",
         repr(cell),
     )
+
+
+def to_framework(
+    params: Mapping[str, Values], cell: str, framework: str
+) -> tuple[str, dict[str, Values]]:
+    """``params`` of ``cell`` as ``framework`` arrays (converting to an equivalent cell if needed)."""
+    check_framework(framework, "to")
+    target, layout = route(cell, framework)
+    converted = convert_cell(params, cell, target)
+    if layout is None:
+        return target, {p.name: converted[p.name] for p in get_cell(target).params}
+    return target, assemble(layout, converted)
+
+
+def infer_cell(names: set[str]) -> str | None:
+    """The built-in cell whose parameters are exactly ``names`` (None if none or several)."""
+    matches = [cell.name for cell in CELLS.values() if {p.name for p in cell.params} == names]
+    return matches[0] if len(matches) == 1 else None
 
 
 def normalize_keys(arrays: Mapping[str, Any]) -> dict[str, Any]:

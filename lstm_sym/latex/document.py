@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ..frameworks.layouts import NATIVE, layouts_of
 from ..names import Name
-from ..problem.reader import Problem
+from ..problem import Problem
 from ..spec.losses import LOSS_TERM
 from .blocks import BLANK
 from .escape import escape_text, math_identifier

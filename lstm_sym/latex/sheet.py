@@ -28,7 +28,7 @@ from ..files import write_atomic
 from ..limits import check, limit
 from ..model import Model
 from ..names import Name
-from ..problem.reader import Problem, load_problem
+from ..problem import Problem, load_problem
 from ..solution import Solution
 from .blocks import BLANK, Block, SheetLine, line
 from .display import Numbers
