@@ -71,7 +71,7 @@ def add_flow_parser(commands: Any) -> None:
 
 def run_flow(args: argparse.Namespace) -> int:
     """Run ``lstm-sym flow``; returns the exit code."""
-    from ..cli import EXIT_OK, UsageError
+    from ..commands.common import EXIT_OK, UsageError
     from ..files import write_atomic
     from .plot import plot_bytes, plot_format
     from .whatif import Override, parse_assignment, parse_steps
