@@ -32,7 +32,7 @@ from ..problem import Problem, load_problem
 from ..solution import Solution
 from .blocks import BLANK, Block, SheetLine, line
 from .display import Numbers
-from .document import PREAMBLE, given, shaped, summary, title_block
+from .document import given, latex_document, shaped, summary, title_block
 from .names import NameStyle
 from .printer import SheetPrinter, cell_printer
 from .step_equations import StepEquations
@@ -334,13 +334,13 @@ class Sheet:
             body.append(self.backward_block().latex())
         if "summary" in options.parts:
             body.append(self.summary())
-        preamble = PREAMBLE
+        packages = ""
         if options.flow and not options.problem_only:
             from .flow import FLOW_PACKAGES, flow_section
 
             body.append(flow_section(problem, options.digits))
-            preamble += FLOW_PACKAGES
-        return preamble + "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n"
+            packages = FLOW_PACKAGES
+        return latex_document("\n\n".join(body), packages=packages)
 
     def write(self, path: str | Path, *, pdf: bool = False, keep_log: bool = False) -> Path:
         """Write the document to ``path`` (atomically); with ``pdf``, build the PDF beside it.
