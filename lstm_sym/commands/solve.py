@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..choices import DOCS_URL
+from ..choices import DOCS_URL, ENGINES
 from . import common
 
 
@@ -41,7 +41,7 @@ def add_parser(commands: common.Subcommands) -> None:
     common.add_format(parser)
     parser.add_argument(
         "--engine",
-        choices=("arb", "mpmath"),
+        choices=ENGINES,
         default="arb",
         help="arb: ball arithmetic, every digit proven (default); mpmath: digits certified by "
         "agreement at rising precision",

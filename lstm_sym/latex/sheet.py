@@ -19,7 +19,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..choices import MIN_DIGITS
+from ..choices import MIN_DIGITS, Part, View
 from ..choices import PARTS as PARTS  # the sheet options, re-exported
 from ..choices import VIEWS as VIEWS
 from ..derive.program import BACKWARD, FORWARD, GRADIENT, LOSS, Assignment, Program
@@ -43,10 +43,10 @@ from .widths import align_rows, width
 class SheetOptions:
     """What a sheet contains and how it prints (every option has a default)."""
 
-    parts: tuple[str, ...] = PARTS
+    parts: tuple[Part, ...] = PARTS
     #: decimal places of displayed values (correctly rounded)
     digits: int = 5
-    view: str = "scalar"
+    view: View = "scalar"
     #: the given data and the equations with blanks instead of numbers
     problem_only: bool = False
     #: override the problem file's title / course / author

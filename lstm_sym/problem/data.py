@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 
 import sympy
 
+from ..choices import Framework
 from ..frameworks.layouts import FRAMEWORKS, NATIVE, describe_layout
 from ..spec.cells import Cell
 from ..spec.losses import Loss
@@ -32,7 +33,7 @@ class Parameters(Generic[V]):
     cell: Cell
     values: Mapping[str, V]
     sizes: Mapping[str, int] = field(default_factory=dict)
-    layout: str = NATIVE
+    layout: Framework = NATIVE
     file: str | None = None
 
 
@@ -68,7 +69,7 @@ class Problem:
     description: str = ""
     source: str | None = None
     #: the layout the parameters were given in ("lstm_sym", "pytorch", "keras", ...)
-    layout: str = NATIVE
+    layout: Framework = NATIVE
     #: the output head ("none" or "linear")
     head: str = "none"
     #: the file the parameters were read from, if any

@@ -9,6 +9,7 @@ from typing import Any
 
 import sympy
 
+from ..choices import Framework
 from ..errors import InputError
 from ..frameworks.files import read_arrays
 from ..frameworks.layouts import (
@@ -29,7 +30,7 @@ LAYOUT_KEY, FILE_KEY = "layout", "file"
 
 
 def table_values(
-    table: Mapping[str, Any], framework: str, *, base: Path | None, field: str = "parameters"
+    table: Mapping[str, Any], framework: Framework, *, base: Path | None, field: str = "parameters"
 ) -> tuple[dict[str, Any], str | None]:
     """The table's values by key, inline and from its file (each given once), and the file.
 

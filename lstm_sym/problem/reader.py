@@ -15,6 +15,7 @@ from typing import Any
 
 import sympy
 
+from ..choices import Framework
 from ..errors import InputError, did_you_mean
 from ..frameworks.layouts import NATIVE
 from ..limits import check
@@ -126,7 +127,7 @@ class _Reader:
         self.head = data.get("head", "none")
         if not isinstance(self.head, str):
             raise InputError("head", "a head name (none, linear)", describe_raw(self.head))
-        self.layout: str = NATIVE
+        self.layout: Framework = NATIVE
         self.parameters_file: str | None = None
         self.params_raw = data.get("parameters")
         base = self._cell(data.get("cell"), cell, source)
