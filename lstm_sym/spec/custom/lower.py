@@ -4,8 +4,9 @@
 into a :class:`~lstm_sym.spec.cells.Cell`: the text is parsed by :mod:`lstm_sym.spec.custom.syntax`, split
 into affine equations (the matrix products plus whatever is added to them, named
 ``z_<target>`` when they sit inside a function) and pointwise ones, ordered by their
-dependencies, and given sizes by unification (``x`` has size d, the output size n).
-Every mistake is an :class:`~lstm_sym.errors.InputError` naming the equation.
+dependencies, and given sizes by unification (:mod:`~lstm_sym.spec.custom.sizes`: the
+input has size d, the output size n); constants are folded exactly
+(:mod:`~lstm_sym.spec.custom.constants`). Every mistake is an :class:`~lstm_sym.errors.InputError` naming the equation.
 """
 
 from __future__ import annotations
