@@ -364,6 +364,8 @@ def test_terminal_payloads_never_reach_the_terminal_raw(
             ["sheet", str(problem), "--problem-only"],
             ["convert", str(problem), "--to", "keras"],
             ["codegen", str(problem)],
+            ["flow", str(problem)],
+            ["flow", str(problem), "--format", "json"],
             ["sheet", str(HW6), "--problem-only", "--title", payload, "--author", payload],
             ["solve", str(HW6), "--cell", payload],
             ["solve", payload],
