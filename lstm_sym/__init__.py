@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .latex import Sheet, SheetOptions
     from .model import Model, solve
     from .names import Name
-    from .problem.reader import Problem, load_problem, loads_problem, problem_from_dict
+    from .problem import Problem, load_problem, loads_problem, problem_from_dict
     from .solution import Solution
     from .spec.activations import ACTIVATIONS, Activation, register_activation
     from .spec.cells import CELLS, Cell, get_cell, register_cell, with_activations

@@ -13,27 +13,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .choices import Framework
 from .errors import InputError
 from .files import write_atomic
+from .frameworks.files import TORCH_SUFFIXES, read_arrays, write_arrays
 from .frameworks.layouts import (
     FRAMEWORKS,
     NATIVE,
     Values,
     convert_cell,
     identify,
+    infer_cell,
     layouts_of,
     normalize_keys,
     route,
-)
-from .frameworks.weights import (
-    TORCH_SUFFIXES,
-    infer_cell,
-    read_arrays,
     to_framework,
-    toml_text,
-    write_arrays,
 )
-from .problem.reader import read_parameters, read_toml
+from .problem import read_parameters, read_toml
+from .problem.toml import toml_text
 from .spec.cells import get_cell
 from .spec.heads import head_params
 
@@ -44,7 +41,7 @@ class Loaded:
 
     cell: str
     params: dict[str, Values]
-    layout: str
+    layout: Framework
     problem: dict[str, Any] | None = None
 
 
@@ -97,7 +94,7 @@ def load(path: str | Path, *, cell: str | None = None) -> Loaded:
 
 
 def convert(
-    source: str | Path, output: str | Path | None, *, to: str, cell: str | None = None
+    source: str | Path, output: str | Path | None, *, to: Framework, cell: str | None = None
 ) -> str | None:
     """Convert ``source`` to layout ``to``; writes ``output`` (by suffix) or returns TOML text."""
     if to not in FRAMEWORKS:

@@ -11,6 +11,7 @@ from typing import Any
 import mpmath
 import sympy
 
+from .choices import ENGINES, Engine, View
 from .derive.program import Program
 from .errors import InputError
 from .evaluate.certify import certify
@@ -20,7 +21,7 @@ from .evaluate.zeros import structural_zeros
 from .expression import Expression
 from .limits import check, check_work, limit
 from .names import Name
-from .problem.reader import STEP_OVERHEAD, Problem, load_problem
+from .problem import STEP_OVERHEAD, Problem, load_problem
 from .progress import task
 from .solution import Solution
 
@@ -28,8 +29,6 @@ from .solution import Solution
 #: are refused beyond the ``exact_nodes`` limit (the homework's largest gradient has about
 #: 15,000 nodes and takes about 2 s).
 MIN_DIGITS = 1
-#: The evaluation engines: ball arithmetic (proven digits, the default) and mpmath.
-ENGINES = ("arb", "mpmath")
 
 
 class Model:
@@ -58,7 +57,7 @@ class Model:
         return cls(load_problem(path))
 
     # -- symbolic ------------------------------------------------------------------------
-    def program(self, *, view: str = "scalar", gradients: bool = True) -> Program:
+    def program(self, *, view: View = "scalar", gradients: bool = True) -> Program:
         """The named straight-line program (forward, loss and, with ``gradients``, backward)."""
         if view == "scalar":
             return self._scalar_program if gradients else Program(self.problem, gradients=False)
@@ -124,7 +123,7 @@ class Model:
         gradients: bool = False,
         decimals: bool = False,
         flow: bool = False,
-        engine: str = "arb",
+        engine: Engine = "arb",
     ) -> Solution:
         """Every quantity correctly rounded to ``digits`` significant digits (or decimal places).
 
@@ -248,7 +247,7 @@ def solve(
     gradients: bool = False,
     decimals: bool = False,
     flow: bool = False,
-    engine: str = "arb",
+    engine: Engine = "arb",
 ) -> Solution:
     """Proven values of every quantity of a problem (or problem file)."""
     model = Model(problem) if isinstance(problem, Problem) else Model.load(problem)

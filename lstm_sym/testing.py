@@ -28,7 +28,7 @@ import sympy
 
 from .evaluate.evaluator import Evaluator, scalar_values
 from .names import Name
-from .problem.reader import Problem
+from .problem import Problem
 
 
 @dataclass(frozen=True)

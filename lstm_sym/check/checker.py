@@ -30,7 +30,7 @@ from ..latex.names import NameStyle
 from ..model import Model
 from ..names import Name, name_of
 from ..numbers import format_decimal
-from ..problem.reader import Problem, load_problem
+from ..problem import Problem, load_problem
 from .answers import Answer, answers_from_dict, read_answers, split_answer
 from .flow import check_flow, is_flow_answer
 from .mistakes import MISTAKES, Variant, variants

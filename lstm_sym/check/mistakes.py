@@ -23,7 +23,7 @@ from ..derive.template import StepTemplate
 from ..equations import Equation, Outer
 from ..evaluate.evaluator import TemplateTransform, problem_templates
 from ..names import template_symbol
-from ..problem.reader import Problem
+from ..problem import Problem
 from ..spec.activations import ACTIVATIONS, Activation
 from ..spec.losses import LOSSES
 

@@ -22,7 +22,7 @@ import mpmath
 from ..errors import InputError, describe
 from ..evaluate.evaluator import LOSS, Evaluator, scalar_values
 from ..names import Name
-from ..problem.reader import Problem
+from ..problem import Problem
 
 #: The name of the squared error of losses whose step term is scale · ‖y − output‖².
 SQUARED_ERROR = "se"

@@ -21,7 +21,7 @@ from ..errors import TooLargeError
 from ..evaluate.evaluator import Env, Evaluator, Hook, scalar_values
 from ..names import Name
 from ..numbers import round_decimals, round_significant, to_decimal, to_mpf
-from ..problem.reader import Problem
+from ..problem import Problem
 from .quantities import Quantity
 
 Values = dict[Name, Any]

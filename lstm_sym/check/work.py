@@ -28,7 +28,7 @@ from ..latex.widths import align_rows, width
 from ..limits import limit
 from ..names import Name, name_of, symbol
 from ..numbers import format_decimal
-from ..problem.reader import Problem
+from ..problem import Problem
 from .quantities import SQUARED_ERROR, Quantity
 from .report import WorkLine
 from .verdicts import decimals

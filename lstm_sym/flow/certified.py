@@ -21,7 +21,7 @@ from ..evaluate.evaluator import MPMATH, Evaluator, Trace
 from ..limits import check, limit
 from ..model import input_digits
 from ..names import Name
-from ..problem.reader import Problem, load_problem
+from ..problem import Problem, load_problem
 from .linalg import block, matmul
 from .quantities import FlowCalculation
 from .result import FlowSolution

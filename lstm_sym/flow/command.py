@@ -7,7 +7,6 @@ on each run, and the heavy modules are imported when the command runs.
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING, Any
 
 from ..choices import DOCS_URL
@@ -71,7 +70,7 @@ def add_flow_parser(commands: Any) -> None:
 
 def run_flow(args: argparse.Namespace) -> int:
     """Run ``lstm-sym flow``; returns the exit code."""
-    from ..cli import EXIT_OK, UsageError
+    from ..commands.common import EXIT_OK, UsageError, emit
     from ..files import write_atomic
     from .plot import plot_bytes, plot_format
     from .whatif import Override, parse_assignment, parse_steps
@@ -96,10 +95,7 @@ def run_flow(args: argparse.Namespace) -> int:
         if args.plot
         else None
     )
-    if args.output and args.output != "-":
-        write_atomic(args.output, text)
-    else:
-        sys.stdout.write(text)
+    emit(text, args.output)  # on a terminal, control characters in a title are escaped
     if image is not None:
         write_atomic(args.plot, image)
     return EXIT_OK

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError, describe
-from ..problem.reader import Problem, problem_from_dict, read_toml
+from ..problem import Problem, problem_from_dict, read_toml
 
 #: The keys of the ``[flow]`` table.
 FLOW_KEYS = ("cells", "parameters")

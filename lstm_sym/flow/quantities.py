@@ -34,7 +34,7 @@ import mpmath
 from ..derive.adjoint import delta
 from ..evaluate.evaluator import Trace, problem_templates
 from ..names import Name, template_symbol
-from ..problem.reader import Problem
+from ..problem import Problem
 from ..spec.cells import Cell
 from .linalg import Matrix, block, euclidean_norm, identity, matmul, spectral_norm, spectral_radius
 from .local import Env, Reader, StepDerivatives, step_derivatives

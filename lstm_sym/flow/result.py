@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from ..names import Name, NamedValues
 
 if TYPE_CHECKING:
-    from ..problem.reader import Problem
+    from ..problem import Problem
     from .whatif import Override
 
 

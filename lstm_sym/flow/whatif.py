@@ -19,10 +19,9 @@ import sympy
 
 from ..errors import InputError
 from ..evaluate.stable import saturating_names
-from ..frameworks.weights import decimal_text
 from ..limits import limit
-from ..numbers import parse_number, to_mpf
-from ..problem.reader import Problem
+from ..numbers import parse_number, terminating_decimal, to_mpf
+from ..problem import Problem
 from ..spec.activations import activation_of
 from ..spec.cells import Cell
 
@@ -38,7 +37,8 @@ class Override:
 
     def describe(self) -> str:
         """``f = 0.001 at step 2``, ``z_f shifted by -5 at every step``."""
-        value = decimal_text(self.value) or str(self.value)
+        decimal = terminating_decimal(self.value)
+        value = format(decimal, "f") if decimal is not None else str(self.value)
         what = f"{self.name} shifted by {value}" if self.shift else f"{self.name} = {value}"
         if not self.steps:
             return f"{what} at every step"

@@ -1,4 +1,5 @@
-"""The fixed parts of a sheet: preamble, title block, the given problem and the summary tables."""
+"""The fixed parts of a sheet: the document shell (also a check report's), the title block,
+the given problem and the summary tables."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from ..frameworks.layouts import NATIVE, layouts_of
 from ..names import Name
-from ..problem.reader import Problem
+from ..problem import Problem
 from ..spec.losses import LOSS_TERM
 from .blocks import BLANK
 from .escape import escape_text, math_identifier
@@ -27,6 +28,13 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\parskip}{0.5\baselineskip}
 \renewcommand{\arraystretch}{1.15}
 """
+
+
+def latex_document(body: str, *, packages: str = "") -> str:
+    """A standalone pdfLaTeX document (standard packages only): the preamble, any more
+    ``packages`` (``\\usepackage`` lines), and ``body``."""
+    return PREAMBLE + packages + "\\begin{document}\n" + body + "\n\\end{document}\n"
+
 
 #: A displayed number of a name, or ``None`` when there is none.
 Lookup = Callable[[Name], str | None]

@@ -17,7 +17,7 @@ from ..flow.quantities import has_direct_path
 from ..model import Model
 from ..names import Name
 from ..numbers import format_decimal
-from ..problem.reader import Problem
+from ..problem import Problem
 from .blocks import Block, SheetLine, line
 from .document import table
 from .names import NameStyle

@@ -18,6 +18,7 @@ import sympy
 from ..derive.adjoint import delta, grad, incoming
 from ..derive.template import StepTemplate
 from ..equations import Equation, MatVec, Outer
+from ..spec.dims import SCALAR, matrix_dims
 from .names import NameStyle
 from .printer import SheetPrinter
 
@@ -75,7 +76,7 @@ class StepEquations:
         vectors = {
             sympy.Symbol(name, real=True)
             for name, dim in self.template.dims.items()
-            if dim != "1" and "," not in dim
+            if dim != SCALAR and matrix_dims(dim) is None
         }
         rank = {name: i for i, name in enumerate(self.params)}
         self.printer = TemplatePrinter(self.names, vectors, rank=lambda b: rank.get(b, -1))

@@ -35,6 +35,9 @@ from ..activations import grammar_names
 #: with a letter (so ``W_2`` cannot be mistaken for ``W`` at step 2).
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z][A-Za-z0-9]*)*")
 
+#: ``q_prev`` reads the previous step's value of quantity ``q``.
+PREV = "_prev"
+
 _TOKEN = re.compile(
     r"\s*(?:(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
     r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
@@ -85,11 +88,16 @@ Node = Num | Var | Call | Neg | Bin | MatMul
 
 @dataclass(frozen=True)
 class ParsedEquation:
-    """One equation as written: its target, its expression tree and its text."""
+    """One equation as written: its target, its expression tree, its text and its field."""
 
     target: str
     expr: Node
     text: str
+    field: str
+
+    def error(self, expected: str, found: str) -> InputError:
+        """A mistake in this equation: its field, and its text after what was found."""
+        return InputError(self.field, expected, f"{found} in {self.text!r}")
 
 
 # -- tokens ------------------------------------------------------------------------------
@@ -174,7 +182,7 @@ class _Parser:
         expr = self.sum()
         if self.peek().kind != "end":
             raise self.fail("an operator or the end of the equation")
-        return ParsedEquation(target.text, expr, self.text)
+        return ParsedEquation(target.text, expr, self.text, self.field)
 
     def deeper(self) -> None:
         """One more level of nesting; refused beyond the ``equation_depth`` limit."""
