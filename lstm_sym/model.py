@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import mpmath
 import sympy
@@ -21,7 +20,7 @@ from .evaluate.zeros import structural_zeros
 from .expression import Expression
 from .limits import check, check_work, limit
 from .names import Name
-from .problem import STEP_OVERHEAD, Problem, load_problem
+from .problem import STEP_OVERHEAD, Problem, input_digits, load_problem
 from .progress import task
 from .solution import Solution
 
@@ -219,25 +218,6 @@ def _work(problem: Problem) -> tuple[int, int]:
         for value in problem.params.values()
     )
     return steps, numbers + STEP_OVERHEAD
-
-
-def input_digits(problem: Problem) -> int:
-    """Decimal digits that hold every number of ``problem`` exactly (numerator and denominator)."""
-    numbers: list[sympy.Rational] = []
-
-    def collect(value: Any) -> None:
-        if isinstance(value, (tuple, list)):
-            for item in value:
-                collect(item)
-        elif isinstance(value, sympy.Rational):
-            numbers.append(value)
-
-    collect(list(problem.params.values()))
-    for seq in problem.sequences:
-        collect([seq.x, [t for t in seq.targets if t is not None]])
-        collect([list(seq.initial.values()), list(seq.terminal.values())])
-    bits = max((abs(int(v.p)).bit_length() + int(v.q).bit_length() for v in numbers), default=1)
-    return int(bits * 0.30103) + 2
 
 
 def solve(

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..flow.command import add_flow_parser
-from . import cells, check, codegen, convert, sheet, solve
+from . import cells, check, codegen, convert, flow, sheet, solve
 from .common import Subcommands
 
 #: Each subcommand's registration, in the order ``--help`` lists them.
@@ -21,5 +20,5 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     convert.add_parser,
     check.add_parser,
     codegen.add_parser,
-    add_flow_parser,
+    flow.add_parser,
 )

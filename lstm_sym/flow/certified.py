@@ -19,9 +19,8 @@ from ..errors import InputError
 from ..evaluate.certify import certify
 from ..evaluate.evaluator import MPMATH, Evaluator, Trace
 from ..limits import check, limit
-from ..model import input_digits
 from ..names import Name
-from ..problem import Problem, load_problem
+from ..problem import Problem, input_digits, load_problem
 from .linalg import block, matmul
 from .quantities import FlowCalculation
 from .result import FlowSolution

@@ -7,7 +7,7 @@ with ``sizes`` inferred, ``arrays`` of exact numbers and the ``parameters`` tabl
 layout.
 """
 
-from .data import Matrix, Parameters, Problem, Sequence, Vector
+from .data import Matrix, Parameters, Problem, Sequence, Vector, input_digits
 from .reader import (
     NO_TARGET,
     STEP_OVERHEAD,
@@ -26,6 +26,7 @@ __all__ = [
     "Problem",
     "Sequence",
     "Vector",
+    "input_digits",
     "load_problem",
     "loads_problem",
     "parse_toml",

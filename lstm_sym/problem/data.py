@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import sympy
 
@@ -130,3 +130,22 @@ class Problem:
     def seq_label(self, b: int) -> int | None:
         """The sequence number used in names (``None`` when there is only one sequence)."""
         return b + 1 if self.batch > 1 else None
+
+
+def input_digits(problem: Problem) -> int:
+    """Decimal digits that hold every number of ``problem`` exactly (numerator and denominator)."""
+    numbers: list[sympy.Rational] = []
+
+    def collect(value: Any) -> None:
+        if isinstance(value, (tuple, list)):
+            for item in value:
+                collect(item)
+        elif isinstance(value, sympy.Rational):
+            numbers.append(value)
+
+    collect(list(problem.params.values()))
+    for seq in problem.sequences:
+        collect([seq.x, [t for t in seq.targets if t is not None]])
+        collect([list(seq.initial.values()), list(seq.terminal.values())])
+    bits = max((abs(int(v.p)).bit_length() + int(v.q).bit_length() for v in numbers), default=1)
+    return int(bits * 0.30103) + 2
