@@ -17,10 +17,10 @@ from dataclasses import dataclass
 
 import sympy
 
-from ..derive.adjoint import incoming
-from ..derive.template import StepTemplate
+from ..derive.naming import incoming
+from ..derive.template import StepTemplate, problem_templates
 from ..equations import Equation, Outer
-from ..evaluate.evaluator import TemplateTransform, problem_templates
+from ..evaluate.evaluator import TemplateTransform
 from ..names import template_symbol
 from ..problem.reader import Problem
 from ..spec.activations import ACTIVATIONS, sigma

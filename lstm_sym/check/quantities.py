@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import mpmath
 
+from ..derive.naming import LOSS
 from ..errors import InputError, describe
-from ..evaluate.evaluator import LOSS, Evaluator, scalar_values
+from ..evaluate.evaluator import Evaluator, scalar_values
 from ..names import Name
 from ..problem.reader import Problem
 

@@ -18,7 +18,8 @@ import gmpy2
 import mpmath
 
 from ..errors import TooLargeError
-from ..evaluate.evaluator import Env, Evaluator, Hook, scalar_values
+from ..evaluate.compile import Env
+from ..evaluate.evaluator import Evaluator, Hook, scalar_values
 from ..names import Name
 from ..numbers import round_decimals, round_significant, to_decimal, to_mpf
 from ..problem.reader import Problem

@@ -16,8 +16,9 @@ from typing import Any
 import mpmath
 
 from ..errors import InputError
+from ..evaluate.backends import MPMATH
 from ..evaluate.certify import certify
-from ..evaluate.evaluator import MPMATH, Evaluator, Trace
+from ..evaluate.evaluator import Evaluator, Trace
 from ..limits import check, limit
 from ..model import input_digits
 from ..names import Name

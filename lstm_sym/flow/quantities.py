@@ -31,8 +31,9 @@ from typing import Any
 
 import mpmath
 
-from ..derive.adjoint import delta
-from ..evaluate.evaluator import Trace, problem_templates
+from ..derive.naming import delta
+from ..derive.template import problem_templates
+from ..evaluate.evaluator import Trace
 from ..names import Name, template_symbol
 from ..problem.reader import Problem
 from ..spec.cells import Cell

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import sympy
 
-from ...derive.adjoint import delta, grad
+from ...derive.naming import delta, grad
 from ...equations import Equation, Outer
 from ...errors import TooLargeError
 from ..plan import Plan

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ...derive.adjoint import delta
+from ...derive.naming import delta
 from ..module import _data_doc, _shapes_doc, _signature
 from ..plan import Plan
 from ..source import Lines, initial_argument

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sympy
 
-from ...derive.adjoint import delta, grad
+from ...derive.naming import delta, grad
 from ...equations import Outer
 from ..softmax import SHIFT
 from ..source import Lines, dim_var, local

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import sympy
 
-from ...derive.adjoint import delta
+from ...derive.naming import delta
 from ...equations import Equation, MatVec, Outer
 from ..plan import Backward, Plan
 from ..printer import print_expr
