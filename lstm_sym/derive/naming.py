@@ -106,6 +106,11 @@ def initial_gradient(state: str, seq: int | None = None) -> Name:
     return Name(total(state), 0, (), seq)
 
 
+def given_gradient(state: str) -> str:
+    """The problem file's key of a given ∂L/∂(final state): ``dL_dh_T`` (the upstream loss)."""
+    return total(state) + "_T"
+
+
 GradientKind = Literal["parameter", "initial", "input"]
 
 
@@ -227,6 +232,7 @@ __all__ = [
     "Section",
     "delta",
     "delta_of",
+    "given_gradient",
     "grad",
     "grad_of",
     "helper",
