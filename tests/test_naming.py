@@ -9,6 +9,7 @@ from pathlib import Path
 
 import mpmath
 import pytest
+from test_program import SCALAR_PARAMETER  # a size-1 parameter read by a vector
 
 from lstm_sym import Name, load_problem, loads_problem
 from lstm_sym.check.replay import Carry, evaluate
@@ -43,19 +44,6 @@ from lstm_sym.spec.custom import lower
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "lstm_sym"
 HW6 = (ROOT / "examples" / "hw6.toml").read_text()
-
-#: A size-1 parameter read by a vector: its gradient is summed from per-step helpers.
-SCALAR_PARAMETER = """
-[cell]
-equations = ["h = tanh(W @ x + alpha + alpha * h_prev)"]
-dims = { alpha = "1" }
-[parameters]
-W = [[1, 2]]
-alpha = 0.5
-[sequence]
-x = [[1, 0], [0.5, -1]]
-y = [0.5, 0.8]
-"""
 
 
 def test_template_names_and_their_inverses() -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import mpmath
 
-from ..derive.naming import DELTA, GRAD, LOSS, TOTAL, delta, total
+from ..derive.naming import DELTA, GRAD, LOSS, TOTAL, Section, delta, total
 from ..errors import InputError, describe
 from ..evaluate.evaluator import Evaluator, scalar_values
 from ..names import Name
@@ -38,7 +38,7 @@ class Quantity:
     """
 
     name: Name
-    section: str
+    section: Section
     position: int
     source: Name
 

@@ -16,23 +16,13 @@ from typing import Any, Protocol
 
 import sympy
 
-from ..derive.naming import (
-    BACKWARD,
-    FORWARD,
-    GRADIENT,
-    LOSS,
-    Naming,
-    Section,
-    delta,
-    delta_of,
-    grad,
-    incoming,
-    is_helper,
-)
+from ..derive import naming
+from ..derive.naming import Naming, Section, delta, delta_of, grad, incoming, is_helper
 from ..derive.template import StepTemplate, problem_templates, terminal_template
 from ..equations import Equation, Outer
 from ..names import Name
 from ..problem.reader import Problem
+from ..spec.losses import TERMINAL_TERM
 from .backends import MPMATH, Backend
 from .compile import CompiledTemplate, Env, compiled
 from .domain import undefined
@@ -331,28 +321,32 @@ def _scalars(
         for t, env in enumerate(envs, start=1):
             for eq in cell.equations:
                 yield from (
-                    (FORWARD, n, v) for n, v in _components(eq.target, t, seq, env[eq.target])
+                    (naming.FORWARD, n, v)
+                    for n, v in _components(eq.target, t, seq, env[eq.target])
                 )
             for term in (name for name in loss_order if name in env):
-                yield from ((LOSS, n, v) for n, v in _components(term, t, seq, env[term]))
-        for term in sorted(k for k in trace.terminal[pos] if k.startswith("ell_T")):
+                yield from ((naming.LOSS, n, v) for n, v in _components(term, t, seq, env[term]))
+        for term in sorted(k for k in trace.terminal[pos] if k.startswith(TERMINAL_TERM)):
             yield from (
-                (LOSS, n, v) for n, v in _components(term, None, seq, trace.terminal[pos][term])
+                (naming.LOSS, n, v)
+                for n, v in _components(term, None, seq, trace.terminal[pos][term])
             )
     if trace.complete:
-        yield LOSS, Name("L"), trace.loss
+        yield naming.LOSS, Name("L"), trace.loss
     if not gradients:
         return
-    naming = Naming.of(cell)
+    names = Naming.of(cell)
     # the adjoints named in the program as in the template (not those of the previous
-    # states or the input, which are gradients, nor reduction helpers)
+    # states or the input, which are gradients, nor those of reduction helpers and loss terms)
     backward_names: list[str] = []
     for backward_eq in with_loss.backward + without_loss.backward:
         target = backward_eq.target
+        quantity = delta_of(target)
         if (
-            delta_of(target) is not None
+            quantity is not None
+            and quantity not in loss_terms
             and not is_helper(target)
-            and naming.locate(target) == (target, 0)
+            and names.locate(target) == (target, 0)
             and target not in backward_names
         ):
             backward_names.append(target)
@@ -361,16 +355,18 @@ def _scalars(
         for t in range(len(envs), 0, -1):
             env = envs[t - 1]
             for name in backward_names:
-                if name in env and delta_of(name) not in loss_terms:
-                    yield from ((BACKWARD, n, v) for n, v in _components(name, t, seq, env[name]))
+                if name in env:
+                    yield from (
+                        (naming.BACKWARD, n, v) for n, v in _components(name, t, seq, env[name])
+                    )
     positions = {b: pos for pos, b in enumerate(trace.batch)}
-    for gradient in naming.gradients(problem, sequences=trace.batch, parameters=trace.complete):
+    for gradient in names.gradients(problem, sequences=trace.batch, parameters=trace.complete):
         whole = gradient.name
         if gradient.kind == "parameter":
             value = trace.grads[gradient.of]
         else:  # the adjoint of the initial state or of an input, computed at a step
             pos = positions[gradient.seq]
-            found = naming.template(whole)
+            found = names.template(whole)
             assert found is not None
             target, t = found
             env = trace.steps[pos][t - 1]
@@ -383,4 +379,4 @@ def _scalars(
                 )
                 value = [0 * v for v in read]
         parts = _components(whole.base, whole.step, whole.seq, value)
-        yield from ((GRADIENT, n, v) for n, v in parts)
+        yield from ((naming.GRADIENT, n, v) for n, v in parts)
