@@ -6,15 +6,18 @@ from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
+from typing import TypedDict, Unpack
 
 import mpmath
 import sympy
 
 from .choices import ENGINES, Engine, View
+from .derive import closed_form
 from .derive.program import Program
 from .errors import InputError
+from .evaluate.backends import EXACT, MPMATH
 from .evaluate.certify import certify
-from .evaluate.evaluator import EXACT, MPMATH, Evaluator, Trace, scalar_values
+from .evaluate.evaluator import Evaluator, Trace, scalar_values
 from .evaluate.prove import prove
 from .evaluate.zeros import structural_zeros
 from .expression import Expression
@@ -76,7 +79,7 @@ class Model:
 
     def closed_form(self, name: str | Name, *, max_nodes: int | None = None) -> Expression:
         """``name`` in parameters and data only; refused at once when it would be too large."""
-        closed = self._scalar_program.closed_form(name, max_nodes=max_nodes)
+        closed = closed_form.closed_form(self._scalar_program, name, max_nodes=max_nodes)
         return Expression(closed, self.problem.cell)
 
     # -- values --------------------------------------------------------------------------
@@ -101,7 +104,7 @@ class Model:
     def exact(self, *, gradients: bool = False) -> dict[Name, sympy.Expr]:
         """Every scalar exactly (rationals and closed forms such as ``σ(6/5)``); small problems only."""
         program = self._scalar_program if gradients else self.program(gradients=False)
-        size = max(program.closed_form_sizes().values())
+        size = max(closed_form.sizes(program).values())
         check(
             "exact_nodes",
             size,
@@ -220,15 +223,18 @@ def _work(problem: Problem) -> tuple[int, int]:
     return steps, numbers + STEP_OVERHEAD
 
 
+class SolveOptions(TypedDict, total=False):
+    """The keyword options of :meth:`Model.solve`."""
+
+    gradients: bool
+    decimals: bool
+    flow: bool
+    engine: Engine
+
+
 def solve(
-    problem: Problem | str | Path,
-    digits: int = 15,
-    *,
-    gradients: bool = False,
-    decimals: bool = False,
-    flow: bool = False,
-    engine: Engine = "arb",
+    problem: Problem | str | Path, digits: int = 15, **options: Unpack[SolveOptions]
 ) -> Solution:
-    """Proven values of every quantity of a problem (or problem file)."""
+    """Proven values of every quantity of a problem (or problem file): :meth:`Model.solve`."""
     model = Model(problem) if isinstance(problem, Problem) else Model.load(problem)
-    return model.solve(digits, gradients=gradients, decimals=decimals, flow=flow, engine=engine)
+    return model.solve(digits, **options)

@@ -26,7 +26,7 @@ from lstm_sym.check import CORRECT, WRONG
 from lstm_sym.equations import affine, pointwise, reduce_sum
 from lstm_sym.names import Name
 from lstm_sym.names import template_symbol as s
-from lstm_sym.problem.reader import read_toml
+from lstm_sym.problem import read_toml
 from lstm_sym.spec.activations import ACTIVATIONS, Activation
 from lstm_sym.spec.cells import Param
 from lstm_sym.spec.custom.lower import check_identifier

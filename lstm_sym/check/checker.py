@@ -24,8 +24,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..derive.naming import BACKWARD, GRADIENT
 from ..errors import InputError, LstmSymError
-from ..evaluate.evaluator import BACKWARD, GRADIENT, Evaluator, Hook
+from ..evaluate.evaluator import Evaluator, Hook
 from ..latex.names import NameStyle
 from ..model import Model
 from ..names import Name, name_of

@@ -18,10 +18,10 @@ from typing import Any
 
 import sympy
 
-from ..derive.adjoint import incoming
-from ..derive.template import StepTemplate
+from ..derive.naming import incoming
+from ..derive.template import StepTemplate, problem_templates
 from ..equations import Equation, Outer
-from ..evaluate.evaluator import TemplateTransform, problem_templates
+from ..evaluate.evaluator import TemplateTransform
 from ..names import template_symbol
 from ..problem import Problem
 from ..spec.activations import ACTIVATIONS, Activation

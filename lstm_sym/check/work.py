@@ -18,9 +18,9 @@ import sympy
 from sympy.printing.str import StrPrinter
 
 from ..choices import MIN_DIGITS
+from ..derive.naming import BACKWARD, FORWARD, GRADIENT, LOSS
 from ..derive.program import Assignment
 from ..errors import LstmSymError
-from ..evaluate.evaluator import BACKWARD, FORWARD, GRADIENT, LOSS
 from ..latex.blocks import line as make_line
 from ..latex.names import NameStyle
 from ..latex.sheet import Sheet

@@ -16,8 +16,9 @@ from typing import Any
 import mpmath
 
 from ..errors import InputError
+from ..evaluate.backends import MPMATH
 from ..evaluate.certify import certify
-from ..evaluate.evaluator import MPMATH, Evaluator, Trace
+from ..evaluate.evaluator import Evaluator, Trace
 from ..limits import check, limit
 from ..names import Name
 from ..problem import Problem, input_digits, load_problem

@@ -20,6 +20,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..derive.naming import given_gradient
 from ..errors import InputError, describe
 from ..problem import Problem, problem_from_dict, read_toml
 
@@ -85,7 +86,7 @@ def _sequences_for(raw: Any, cell: str, own: Any) -> Any:
         return raw
     kept = {s.name for s in CELLS[cell].states}
     dropped = {s.name for s in CELLS[own].states} - kept
-    keys = {k for s in dropped for k in (f"{s}_0", f"{s}0", f"dL_d{s}_T")}
+    keys = {k for s in dropped for k in (f"{s}_0", f"{s}0", given_gradient(s))}
 
     def strip(seq: Any) -> Any:
         return {k: v for k, v in seq.items() if k not in keys} if isinstance(seq, Mapping) else seq

@@ -21,7 +21,7 @@ from typing import Any
 import mpmath
 import sympy
 
-from ..derive.adjoint import delta
+from ..derive.naming import delta
 from ..derive.template import StepTemplate
 from ..equations import Equation
 from ..evaluate.stable import saturating_names, stable_form

@@ -22,7 +22,8 @@ from typing import Any
 from ..choices import MIN_DIGITS, Part, View
 from ..choices import PARTS as PARTS  # the sheet options, re-exported
 from ..choices import VIEWS as VIEWS
-from ..derive.program import BACKWARD, FORWARD, GRADIENT, LOSS, Assignment, Program
+from ..derive.naming import BACKWARD, FORWARD, GRADIENT, LOSS
+from ..derive.program import Assignment, Program
 from ..errors import InputError
 from ..files import write_atomic
 from ..limits import check, limit

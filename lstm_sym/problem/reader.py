@@ -58,7 +58,6 @@ _TOP_KEYS = (
 __all__ = [
     "NO_TARGET",
     "STEP_OVERHEAD",
-    "Problem",
     "load_problem",
     "loads_problem",
     "problem_from_dict",
