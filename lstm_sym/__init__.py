@@ -1,9 +1,21 @@
 """lstm_sym: the exact mathematics of LSTM networks, symbolically.
 
 SymPy builds a named straight-line program for every gate and state of a cell unrolled
-over time; numbers are substituted exactly and evaluated with mpmath at any precision,
-every printed digit certified; gradients come from symbolic reverse accumulation
+over time; numbers are substituted exactly and evaluated in ball arithmetic at any
+precision, every printed digit proven; gradients come from symbolic reverse accumulation
 (backpropagation through time) over the same program.
+
+The package reads in pipeline order; each stage imports only the stages above it::
+
+    spec/        1 DEFINE    activations, cells, heads, losses; the custom-cell language
+    frameworks/    PyTorch and Keras layouts and parameter files
+    problem/     2 READ      a problem file into exact numbers, validated
+    derive/      3 DERIVE    step templates, symbolic BPTT, the named program, names
+    evaluate/    4 EVALUATE  backends, compiler, evaluator, proven and certified digits
+    flow/          gradient flow through time (norms, Jacobians, what-ifs)
+    model.py, solution.py    the facade: Model, solve, Solution
+    latex/ codegen/ check/   5 PRODUCTS  sheets, generated code, checked hand calculations
+    cli.py, commands/        the command line
 
 >>> import lstm_sym
 >>> solution = lstm_sym.solve("examples/hw6.toml", digits=5)
