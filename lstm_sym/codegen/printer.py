@@ -1,16 +1,18 @@
-"""Print the templates' scalar pointwise formulas as Python source for each backend.
+"""Print the templates' scalar pointwise formulas as Python source for each target.
 
-Three flavours share one printer: ``vector`` (NumPy arrays, ``np.tanh``), ``scalar``
-(Python floats, ``math``-based helpers, for tiny sizes) and ``mpmath`` (mpmath numbers at
-any precision). Symbols print through a name map (template name → source expression), so
-the same formula reads locals inside the time loop and whole histories outside it.
-Activations print as calls of helper functions the generated module defines
-(:func:`helper_source`), each numerically stable for every finite argument.
+One printer serves every :class:`~lstm_sym.codegen.targets.Target`: NumPy arrays
+(``np.tanh``), Python floats (``math``-based helpers, for tiny sizes) and mpmath numbers at
+any precision; it asks the target how to write numbers, elementary functions and roots.
+Symbols print through a name map (template name → source expression), so the same formula
+reads locals inside the time loop and whole histories outside it. Activations print as
+calls of helper functions the generated module defines (:meth:`Target.helper_source`), each
+numerically stable for every finite argument.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import sympy
 from sympy.printing.str import StrPrinter
@@ -23,31 +25,16 @@ from ..spec.activations import (
     sigma,
 )
 
-#: Flavours of generated code.
-FLAVOURS = ("vector", "scalar", "mpmath")
-
-#: How each flavour calls the elementary functions SymPy formulas use.
-_ELEMENTARY: dict[str, dict[str, str]] = {
-    "vector": {"tanh": "np.tanh", "exp": "np.exp", "log": "np.log"},
-    "scalar": {"tanh": "_tanh", "exp": "_exp", "log": "_log"},
-    "mpmath": {"tanh": "_tanh", "exp": "_exp", "log": "_log"},
-}
-
-
-#: How each flavour writes square roots and other rational powers.
-_ROOTS: dict[str, tuple[str, str]] = {
-    "vector": ("np.sqrt", "np.power"),
-    "scalar": ("_sqrt", "_pow"),
-    "mpmath": ("_sqrt", "_pow"),
-}
+if TYPE_CHECKING:
+    from .targets import Target
 
 
 class CodePrinter(StrPrinter):
-    """SymPy → Python source for one flavour, with symbols renamed through ``names``."""
+    """SymPy → Python source for one target, with symbols renamed through ``names``."""
 
-    def __init__(self, flavour: str, names: Mapping[str, str]):
+    def __init__(self, target: Target, names: Mapping[str, str]):
         super().__init__({"order": "none"})
-        self.flavour = flavour
+        self.target = target
         self.names = names
         #: helper functions (by SymPy name) the printed code calls
         self.helpers: set[str] = set()
@@ -56,14 +43,10 @@ class CodePrinter(StrPrinter):
         return self.names.get(expr.name, expr.name)
 
     def _print_Integer(self, expr: sympy.Integer) -> str:
-        if self.flavour == "mpmath":
-            return f"_mpf({int(expr)})"
-        return f"{int(expr)}.0"
+        return self.target.integer(int(expr))
 
     def _print_Rational(self, expr: sympy.Rational) -> str:
-        if self.flavour == "mpmath":
-            return f"(_mpf({int(expr.p)}) / {int(expr.q)})"
-        return repr(float(expr))
+        return self.target.number(expr)
 
     def _print_Half(self, expr: sympy.Rational) -> str:
         return self._print_Rational(expr)
@@ -75,36 +58,35 @@ class CodePrinter(StrPrinter):
         base, exponent = expr.args
         if exponent == -1:
             return f"(1 / {self.parenthesize(base, 100)})"
-        if exponent == 2 and base.is_Symbol and self.flavour != "vector":
+        if exponent == 2 and base.is_Symbol and self.target.squares_as_products:
             name = self._print(base)
             return f"({name}*{name})"  # a product is faster than ** on Python numbers
         if exponent.is_Integer:
             return f"{self.parenthesize(base, 100)}**{int(exponent)}"
         if exponent.is_Rational:  # roots: real only (NaN or an error for a negative base)
-            sqrt, power = _ROOTS[self.flavour]
+            sqrt, power = self.target.sqrt, self.target.power
             if abs(exponent) == sympy.S.Half:
                 root = f"{sqrt}({self._print(base)})"
                 return root if exponent > 0 else f"(1 / {root})"
             return f"{power}({self._print(base)}, {self._print(exponent)})"
-        raise ValueError(f"no {self.flavour} code for the power {expr}")
+        raise ValueError(f"no {self.target.name} code for the power {expr}")
 
     def _print_Function(self, expr: sympy.Function) -> str:
         name = type(expr).__name__
         args = ", ".join(self._print(a) for a in expr.args)
-        if name in _ELEMENTARY[self.flavour]:
-            return f"{_ELEMENTARY[self.flavour][name]}({args})"
-        if isinstance(expr, sigma) and self.flavour == "scalar" and expr.args[0].is_Symbol:
-            # inline: no call; below -700, σ(a) = e^a/(1 + e^a) is e^a to double precision
-            return f"(1.0 / (1.0 + _exp(-{args})) if {args} > -700.0 else _exp({args}))"
+        if name in self.target.functions:
+            return f"{self.target.functions[name]}({args})"
+        if name in self.target.inline and expr.args[0].is_Symbol:  # no call
+            return self.target.inline[name].format(a=args)
         if isinstance(expr, sigma | ClippedLinear | ClippedLinearPrime):
             self.helpers.add(name)
             return f"{name}({args})"
-        raise ValueError(f"no {self.flavour} code for the function {name}")
+        raise ValueError(f"no {self.target.name} code for the function {name}")
 
     def _print_Max(self, expr: sympy.Max) -> str:
-        if self.flavour == "vector":
-            raise ValueError("no vector code for Max")
-        return f"max({', '.join(self._print(a) for a in expr.args)})"
+        if not self.target.max:
+            raise ValueError(f"no {self.target.name} code for Max")
+        return f"{self.target.max}({', '.join(self._print(a) for a in expr.args)})"
 
     def _print_tanh(self, expr: sympy.Function) -> str:
         return self._print_Function(expr)
@@ -116,9 +98,11 @@ class CodePrinter(StrPrinter):
         return self._print_Function(expr)
 
 
-def print_expr(expr: sympy.Expr, flavour: str, names: Mapping[str, str], helpers: set[str]) -> str:
+def print_expr(
+    expr: sympy.Expr, target: Target, names: Mapping[str, str], helpers: set[str]
+) -> str:
     """``expr`` as source text; records the helper functions it calls in ``helpers``."""
-    printer = CodePrinter(flavour, names)
+    printer = CodePrinter(target, names)
     text: str = printer.doprint(expr)
     helpers.update(printer.helpers)
     return text
@@ -126,7 +110,7 @@ def print_expr(expr: sympy.Expr, flavour: str, names: Mapping[str, str], helpers
 
 # -- helper functions the generated modules define ---------------------------------------
 
-_SCALAR_SIGMA = (
+SCALAR_SIGMA = (
     "def sigma(a):\n"
     '    """The logistic sigmoid 1/(1 + exp(-a)), without overflow for any finite a."""\n'
     "    if a >= 0.0:\n"
@@ -135,63 +119,54 @@ _SCALAR_SIGMA = (
     "    return e / (1.0 + e)\n"
 )
 
-_MPMATH_SIGMA = (
+MPMATH_SIGMA = (
     "def sigma(a):\n"
     '    """The logistic sigmoid 1/(1 + exp(-a)) (mpmath: no overflow at any size)."""\n'
     "    return 1 / (1 + _exp(-a))\n"
 )
 
 
-def _scalar_number(value: sympy.Expr, flavour: str) -> str:
-    if flavour == "mpmath":
-        rational = sympy.Rational(value)
-        return f"(_mpf({int(rational.p)}) / {int(rational.q)})"
-    return repr(float(value))
-
-
-def _scalar_clipped(function: type[ClippedLinear], flavour: str) -> str:
+def _scalar_clipped(function: type[ClippedLinear], target: Target) -> str:
     slope, offset = function.slope, function.offset
-    linear = "a" if slope == 1 else f"{_scalar_number(slope, flavour)} * a"
+    linear = "a" if slope == 1 else f"{target.number(slope)} * a"
     if offset != 0:
-        linear += f" + {_scalar_number(offset, flavour)}"
-    body = f"max({_scalar_number(function.low, flavour)}, {linear})"
+        linear += f" + {target.number(offset)}"
+    body = f"max({target.number(function.low)}, {linear})"
     if function.high.is_finite:
-        body = f"min({_scalar_number(function.high, flavour)}, {body})"
+        body = f"min({target.number(function.high)}, {body})"
     doc = (function.__doc__ or "").strip()
     return f'def {function.__name__}(a):\n    """{doc}"""\n    return {body}\n'
 
 
-def _scalar_clipped_prime(function: type[ClippedLinear], flavour: str) -> str:
+def _scalar_clipped_prime(function: type[ClippedLinear], target: Target) -> str:
     start, end = function.kinks()
     conditions = []
     if start.is_finite:
-        conditions.append(f"a > {_scalar_number(start, flavour)}")
+        conditions.append(f"a > {target.number(start)}")
     if end.is_finite:
-        conditions.append(f"a < {_scalar_number(end, flavour)}")
-    slope = _scalar_number(function.slope, flavour)
-    zero = "_mpf(0)" if flavour == "mpmath" else "0.0"
+        conditions.append(f"a < {target.number(end)}")
+    slope = target.number(function.slope)
     doc = (function.prime.__doc__ or "").strip()
     return (
         f"def {function.prime.__name__}(a):\n"
         f'    """{doc}"""\n'
-        f"    return {slope} if {' and '.join(conditions)} else {zero}\n"
+        f"    return {slope} if {' and '.join(conditions)} else {target.zero}\n"
     )
 
 
-def _helper_sources(flavour: str) -> dict[str, str]:
-    if flavour == "vector":
-        return dict(NUMPY_SOURCE)
-    sources = {"sigma": _MPMATH_SIGMA if flavour == "mpmath" else _SCALAR_SIGMA}
-    for function in CLIPPED_LINEAR:
-        sources[function.__name__] = _scalar_clipped(function, flavour)
-        sources[function.prime.__name__] = _scalar_clipped_prime(function, flavour)
+def numpy_helpers(target: Target) -> dict[str, str]:
+    """The helper functions of NumPy code (vector style)."""
+    return dict(NUMPY_SOURCE)
+
+
+def scalar_helpers(sigma_source: str) -> Callable[[Target], dict[str, str]]:
+    """The helper functions of scalar code, with ``sigma_source`` for σ."""
+
+    def sources(target: Target) -> dict[str, str]:
+        sources = {"sigma": sigma_source}
+        for function in CLIPPED_LINEAR:
+            sources[function.__name__] = _scalar_clipped(function, target)
+            sources[function.prime.__name__] = _scalar_clipped_prime(function, target)
+        return sources
+
     return sources
-
-
-def helper_source(names: set[str], flavour: str) -> str:
-    """The source of the helper functions called ``names``, in sorted order."""
-    sources = _helper_sources(flavour)
-    missing = sorted(names - set(sources))
-    if missing:
-        raise ValueError(f"no {flavour} implementation of {', '.join(missing)}")
-    return "\n\n".join(sources[name] for name in sorted(names))

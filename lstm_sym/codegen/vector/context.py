@@ -19,6 +19,7 @@ from ..printer import print_expr
 from ..rewrite import Rewrite
 from ..softmax import SHIFT
 from ..source import Lines, dim_var, local
+from ..targets import NUMPY_VECTOR
 from .buffers import Column, Layout
 from .buffers import size_text as _size
 from .inplace import InPlace
@@ -101,7 +102,7 @@ class HistoryCode:
 
     def _print(self, expr: sympy.Expr, names: dict[str, str] | None = None) -> str:
         expr = expr.xreplace(self.plan.constants)
-        return print_expr(expr, "vector", names or {}, self.helpers)
+        return print_expr(expr, NUMPY_VECTOR, names or {}, self.helpers)
 
     def _local_names(self, expr: sympy.Expr) -> dict[str, str]:
         return {s.name: local(s.name) for s in expr.free_symbols}
