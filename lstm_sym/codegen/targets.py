@@ -15,6 +15,7 @@ Adding one is described in ``lstm_sym/codegen/README.md``.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
@@ -113,19 +114,17 @@ NUMPY_VECTOR = Target(
     functions={"tanh": "np.tanh", "exp": "np.exp", "log": "np.log"},
     sqrt="np.sqrt",
     power="np.power",
+    helpers=numpy_helpers,
 )
-
-_SCALAR_FUNCTIONS = {"tanh": "_tanh", "exp": "_exp", "log": "_log"}
-_SCALAR_DESCRIPTION = "straight-line code per component, common subexpressions as _tmp names"
 
 PYTHON_SCALAR = Target(
     name="python",
     style="scalar",
     backend="numpy",
-    description=_SCALAR_DESCRIPTION,
+    description="straight-line code per component, common subexpressions as _tmp names",
     imports="import math\n\nimport numpy as np\n",
     preamble=copied_source(python_scalar),
-    functions=_SCALAR_FUNCTIONS,
+    functions={"tanh": "_tanh", "exp": "_exp", "log": "_log"},
     sqrt="_sqrt",
     power="_pow",
     max="max",
@@ -135,19 +134,15 @@ PYTHON_SCALAR = Target(
     helpers=scalar_helpers(SCALAR_SIGMA),
 )
 
-MPMATH_SCALAR = Target(
+#: The same straight-line code over mpmath numbers at the working precision.
+MPMATH_SCALAR = dataclasses.replace(
+    PYTHON_SCALAR,
     name="mpmath",
-    style="scalar",
     backend="mpmath",
-    description=_SCALAR_DESCRIPTION,
     imports="import mpmath\nimport numpy as np\n",
     preamble=copied_source(mpmath_scalar),
-    functions=_SCALAR_FUNCTIONS,
-    sqrt="_sqrt",
-    power="_pow",
     number_type="_mpf",
-    max="max",
-    squares_as_products=True,
+    inline={},
     helpers=scalar_helpers(MPMATH_SIGMA),
 )
 
