@@ -30,7 +30,7 @@ from .runtime import copied_source, mpmath_scalar, python_scalar
 Style = Literal["vector", "scalar"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Target:
     """One kind of generated module: its style, its number type and how it writes code."""
 
@@ -64,7 +64,8 @@ class Target:
 
     @property
     def floats(self) -> bool:
-        """Whether the numbers are IEEE doubles (else objects NumPy keeps in object arrays)."""
+        """Whether the numbers are floats (Python floats, NumPy float arrays), not objects
+        NumPy keeps in object arrays (mpmath numbers)."""
         return self.number_type == "float"
 
     @property

@@ -188,9 +188,9 @@ class ScalarInputs:
             f'    raise ValueError(f"y: expected shape {{(batch, steps, {size})}}, got {{y.shape}}")'
         )
         out(
-            f"ys = [{self.rows('seq')} for seq in y.tolist()]"
-            if not self.target.floats
-            else "ys = y.tolist()"
+            "ys = y.tolist()"
+            if self.target.floats
+            else f"ys = [{self.rows('seq')} for seq in y.tolist()]"
         )
 
     def step_data(self, out: Lines) -> None:
