@@ -39,8 +39,9 @@ import sympy  # noqa: E402
 
 from lstm_sym import Model, load_problem, problem_from_dict  # noqa: E402
 from lstm_sym.derive import template  # noqa: E402
-from lstm_sym.evaluate import evaluator as evaluate  # noqa: E402
-from lstm_sym.spec.activations import sigma  # noqa: E402
+from lstm_sym.evaluate import backends  # noqa: E402
+from lstm_sym.evaluate import compile as compiler  # noqa: E402
+from lstm_sym.spec.functions import sigma  # noqa: E402
 
 HW6 = ROOT / "examples" / "hw6.toml"
 
@@ -49,7 +50,7 @@ def clear_caches() -> None:
     """Forget derived and compiled templates, so each measurement pays for its own."""
     template.step_template.cache_clear()
     template.terminal_template.cache_clear()
-    evaluate._COMPILED.clear()
+    compiler._COMPILED.clear()
 
 
 def problem(steps: int, d: int, n: int, seed: int = 7) -> Any:
@@ -79,9 +80,9 @@ def timed(function: Any, *args: Any, **kwargs: Any) -> tuple[float, Any]:
 def derive_and_compile(p: Any) -> tuple[float, float]:
     """Seconds to derive the step templates, and to compile them for mpmath."""
     clear_caches()
-    derive, templates = timed(evaluate.problem_templates, p)
+    derive, templates = timed(template.problem_templates, p)
     compile_time, _ = timed(
-        lambda: [evaluate.compiled(t, dict(p.sizes), evaluate.MPMATH) for t in templates]
+        lambda: [compiler.compiled(t, dict(p.sizes), backends.MPMATH) for t in templates]
     )
     return derive, compile_time
 

@@ -27,7 +27,7 @@ import sympy
 
 import lstm_sym
 from lstm_sym.derive import template
-from lstm_sym.evaluate import evaluator as evaluate
+from lstm_sym.evaluate import compile as compiler
 from lstm_sym.spec.cells import CELLS
 
 
@@ -60,7 +60,7 @@ def _clear() -> None:
     sympy.core.cache.clear_cache()  # a real derivation, not SymPy's memo of the last one
     template.step_template.cache_clear()
     template.terminal_template.cache_clear()
-    evaluate._COMPILED.clear()
+    compiler._COMPILED.clear()
 
 
 def _best(run: Callable[[], Any], repeat: int) -> float:
@@ -74,7 +74,7 @@ def _best(run: Callable[[], Any], repeat: int) -> float:
 
 def _derive(problem: lstm_sym.Problem) -> None:
     _clear()
-    evaluate.problem_templates(problem)
+    template.problem_templates(problem)
 
 
 def _parse_and_derive(data: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from lstm_sym.flow.command import flow_entries  # noqa: E402
+from lstm_sym.flow.compare import flow_entries  # noqa: E402
 from lstm_sym.flow.plot import save_plot  # noqa: E402
 from lstm_sym.flow.whatif import Override  # noqa: E402
 from lstm_sym.numbers import parse_number  # noqa: E402

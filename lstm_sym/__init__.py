@@ -1,9 +1,21 @@
 """lstm_sym: the exact mathematics of LSTM networks, symbolically.
 
 SymPy builds a named straight-line program for every gate and state of a cell unrolled
-over time; numbers are substituted exactly and evaluated with mpmath at any precision,
-every printed digit certified; gradients come from symbolic reverse accumulation
+over time; numbers are substituted exactly and evaluated in ball arithmetic at any
+precision, every printed digit proven; gradients come from symbolic reverse accumulation
 (backpropagation through time) over the same program.
+
+The package reads in pipeline order; each stage imports only the stages above it::
+
+    spec/        1 DEFINE    activations, cells, heads, losses; the custom-cell language
+    frameworks/    PyTorch and Keras layouts and parameter files
+    problem/     2 READ      a problem file into exact numbers, validated
+    derive/      3 DERIVE    step templates, symbolic BPTT, the named program, names
+    evaluate/    4 EVALUATE  backends, compiler, evaluator, proven and certified digits
+    flow/          gradient flow through time (norms, Jacobians, what-ifs)
+    model.py, solution.py    the facade: Model, solve, Solution
+    latex/ codegen/ check/   5 PRODUCTS  sheets, generated code, checked hand calculations
+    cli.py, commands/        the command line
 
 >>> import lstm_sym
 >>> solution = lstm_sym.solve("examples/hw6.toml", digits=5)
@@ -29,12 +41,13 @@ if TYPE_CHECKING:
     from .latex import Sheet, SheetOptions
     from .model import Model, solve
     from .names import Name
-    from .problem.reader import Problem, load_problem, loads_problem, problem_from_dict
+    from .problem import Problem, load_problem, loads_problem, problem_from_dict
     from .solution import Solution
-    from .spec.activations import sigma
+    from .spec.activations import ACTIVATIONS, Activation, register_activation
     from .spec.cells import CELLS, Cell, get_cell, register_cell, with_activations
     from .spec.custom.lower import parse_cell
-    from .spec.heads import with_head
+    from .spec.functions import sigma
+    from .spec.heads import HEADS, Head, register_head, with_head
     from .spec.losses import LOSSES, Loss, get_loss, register_loss
 
 #: Each public name and the module that defines it. Importing the package imports none of
@@ -59,7 +72,13 @@ _EXPORTS = {
     "TooLargeError": "errors",
     "FlowSolution": "flow",
     "GradientFlow": "flow",
-    "sigma": "spec.activations",
+    "sigma": "spec.functions",
+    "ACTIVATIONS": "spec.activations",
+    "Activation": "spec.activations",
+    "register_activation": "spec.activations",
+    "HEADS": "spec.heads",
+    "Head": "spec.heads",
+    "register_head": "spec.heads",
     "with_head": "spec.heads",
     "Sheet": "latex",
     "SheetOptions": "latex",
@@ -106,15 +125,19 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 __all__ = [
+    "ACTIVATIONS",
     "CELLS",
+    "HEADS",
     "LOSSES",
     "MISTAKES",
+    "Activation",
     "AnswerCheck",
     "Assignment",
     "Cell",
     "CheckReport",
     "FlowSolution",
     "GradientFlow",
+    "Head",
     "InputError",
     "Loss",
     "LstmSymError",
@@ -136,7 +159,9 @@ __all__ = [
     "loads_problem",
     "parse_cell",
     "problem_from_dict",
+    "register_activation",
     "register_cell",
+    "register_head",
     "register_loss",
     "register_mistake",
     "sigma",

@@ -1,23 +1,42 @@
-"""The fixed choices of sheets and parameter layouts, in a module that imports nothing heavy.
+"""The fixed choices of sheets, engines and parameter layouts, in a module that imports
+nothing heavy.
 
-The command line builds its ``--help`` from these names without loading SymPy; the modules
-that use them (:mod:`lstm_sym.latex.sheet`, :mod:`lstm_sym.frameworks.layouts`) import them from here.
+Each closed set of names is a ``Literal`` type (so that mypy checks what the runtime
+validation checks) and a tuple of its names in order. The command line builds its
+``--help`` from these names without loading SymPy; the modules that use them
+(:mod:`lstm_sym.latex.sheet`, :mod:`lstm_sym.model`, :mod:`lstm_sym.frameworks.layouts`)
+import them from here.
 """
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
+#: A part of a sheet.
+Part = Literal["forward", "loss", "backward", "summary"]
 #: The parts of a sheet, in reading order.
-PARTS = ("forward", "loss", "backward", "summary")
-#: A sheet's views: one line per component or one per vector.
-VIEWS = ("scalar", "vector")
+PARTS: tuple[Part, ...] = get_args(Part)
+
+#: A sheet's view: one line per component, or one per vector.
+View = Literal["scalar", "vector"]
+VIEWS: tuple[View, ...] = get_args(View)
+
 #: Fewest decimal places a sheet may display (the most is the ``sheet_digits`` limit).
 MIN_DIGITS = 1
 
+#: An evaluation engine: ball arithmetic (proven digits, the default) or mpmath
+#: (digits certified by agreement at rising precision).
+Engine = Literal["arb", "mpmath"]
+ENGINES: tuple[Engine, ...] = get_args(Engine)
+
+#: A parameter layout.
+Framework = Literal["lstm_sym", "pytorch", "pytorch_cell", "keras"]
+
 #: The native layout: one entry per parameter, named as in the cell.
-NATIVE = "lstm_sym"
+NATIVE: Framework = "lstm_sym"
 
 #: Layouts by name, with what they are.
-FRAMEWORKS: dict[str, str] = {
+FRAMEWORKS: dict[Framework, str] = {
     NATIVE: "one entry per parameter, named as in the cell (W_f, U_f, b_f, ...)",
     "pytorch": "torch.nn.LSTM / GRU / RNN state dict (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0)",
     "pytorch_cell": "torch.nn.LSTMCell / GRUCell / RNNCell state dict (weight_ih, weight_hh, bias_ih, bias_hh)",

@@ -13,29 +13,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .choices import Framework
 from .errors import InputError
 from .files import write_atomic
+from .frameworks.files import TORCH_SUFFIXES, read_arrays, write_arrays
 from .frameworks.layouts import (
     FRAMEWORKS,
     NATIVE,
     Values,
     convert_cell,
     identify,
+    infer_cell,
     layouts_of,
     normalize_keys,
     route,
-)
-from .frameworks.weights import (
-    TORCH_SUFFIXES,
-    infer_cell,
-    read_arrays,
     to_framework,
-    toml_text,
-    write_arrays,
 )
-from .problem.reader import read_parameters, read_toml
+from .problem import read_parameters, read_toml
+from .problem.toml import toml_text
 from .spec.cells import get_cell
-from .spec.heads import HEAD_BIAS, HEAD_WEIGHT
+from .spec.heads import head_params
 
 
 @dataclass
@@ -44,7 +41,7 @@ class Loaded:
 
     cell: str
     params: dict[str, Values]
-    layout: str
+    layout: Framework
     problem: dict[str, Any] | None = None
 
 
@@ -65,7 +62,7 @@ def load(path: str | Path, *, cell: str | None = None) -> Loaded:
         params = {name: _lists(value) for name, value in given.values.items()}
         return Loaded(given.cell.name, params, given.layout, dict(data))
     arrays = read_arrays(path, field=str(path))
-    extra = {k: v for k, v in arrays.items() if k in (HEAD_WEIGHT, HEAD_BIAS)}
+    extra = {k: v for k, v in arrays.items() if k in head_params()}
     arrays = {k: v for k, v in arrays.items() if k not in extra}
     native = (
         cell
@@ -97,13 +94,13 @@ def load(path: str | Path, *, cell: str | None = None) -> Loaded:
 
 
 def convert(
-    source: str | Path, output: str | Path | None, *, to: str, cell: str | None = None
+    source: str | Path, output: str | Path | None, *, to: Framework, cell: str | None = None
 ) -> str | None:
     """Convert ``source`` to layout ``to``; writes ``output`` (by suffix) or returns TOML text."""
     if to not in FRAMEWORKS:
         raise InputError("--to", f"one of: {', '.join(FRAMEWORKS)}", repr(to))
     loaded = load(source, cell=cell)
-    extra = {k: v for k, v in loaded.params.items() if k in (HEAD_WEIGHT, HEAD_BIAS)}
+    extra = {k: v for k, v in loaded.params.items() if k in head_params()}
     cell_params = {k: v for k, v in loaded.params.items() if k not in extra}
     target, arrays = to_framework(cell_params, loaded.cell, to)
     arrays = {**arrays, **extra}

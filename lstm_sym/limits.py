@@ -43,12 +43,7 @@ LIMITS: dict[str, Limit] = {
         Limit("size", 1024, "each dimension (d, n, output size) of a problem"),
         Limit("steps", 100_000, "time steps T of one sequence"),
         Limit("sequences", 10_000, "sequences (batch size) of one problem"),
-        Limit(
-            "work",
-            10_000_000,
-            "multiply-adds of one pass: all steps of all sequences × (parameter numbers + 32), "
-            "each weighted by its cost at the digits asked for (1 up to about 50 digits)",
-        ),
+        Limit("work", 10_000_000, "multiply-adds of one pass, weighted by the digits asked for"),
         Limit("sheet_lines", 5_000, "scalar lines of a sheet (quantities × steps × batch)"),
         Limit("closed_form_nodes", 200_000, "nodes of one closed form (Model.closed_form)"),
         Limit("exact_nodes", 20_000, "nodes of the largest exact value (Model.exact)"),
@@ -60,16 +55,8 @@ LIMITS: dict[str, Limit] = {
         Limit("equations", 200, "equations of one custom cell"),
         Limit("equation_length", 2000, "characters of one custom-cell equation"),
         Limit("equation_depth", 40, "nesting of parentheses, calls, powers and @ in one equation"),
-        Limit(
-            "equation_nodes",
-            100,
-            "names, numbers and operations of one custom-cell equation (what is differentiated)",
-        ),
-        Limit(
-            "derivative_nodes",
-            5000,
-            "names an equation reads × its nodes, summed over a custom cell (bounds the backward pass)",
-        ),
+        Limit("equation_nodes", 100, "names, numbers and operations of one custom-cell equation"),
+        Limit("derivative_nodes", 5000, "names read × nodes of each equation, summed over a cell"),
         Limit("identifier", 40, "characters of one name in a custom cell"),
         Limit("description", 300, "characters of a custom cell's description"),
     )

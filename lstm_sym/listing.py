@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .frameworks.layouts import FRAMEWORKS, LAYOUTS
-from .spec.activations import ACTIVATION_DESCRIPTIONS
+from .spec.activations import descriptions
 from .spec.cells import CELLS, Cell, get_cell
 from .spec.heads import HEADS
 
@@ -42,8 +42,8 @@ def cells_json(names: Sequence[str] = ()) -> str:
     """The cells, activations, heads and layouts as deterministic JSON."""
     data = {
         "cells": [describe(cell) for cell in _selected(names)],
-        "activations": ACTIVATION_DESCRIPTIONS,
-        "heads": HEADS,
+        "activations": descriptions(),
+        "heads": {head.name: head.description for head in HEADS.values()},
         "layouts": FRAMEWORKS,
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

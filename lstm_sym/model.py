@@ -6,21 +6,24 @@ from collections.abc import Mapping
 from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, Unpack
 
 import mpmath
 import sympy
 
+from .choices import ENGINES, Engine, View
+from .derive import closed_form
 from .derive.program import Program
 from .errors import InputError
+from .evaluate.backends import EXACT, MPMATH
 from .evaluate.certify import certify
-from .evaluate.evaluator import EXACT, MPMATH, Evaluator, Trace, scalar_values
+from .evaluate.evaluator import Evaluator, Trace, scalar_values
 from .evaluate.prove import prove
 from .evaluate.zeros import structural_zeros
 from .expression import Expression
 from .limits import check, check_work, limit
 from .names import Name
-from .problem.reader import STEP_OVERHEAD, Problem, load_problem
+from .problem import STEP_OVERHEAD, Problem, input_digits, load_problem
 from .progress import task
 from .solution import Solution
 
@@ -28,8 +31,6 @@ from .solution import Solution
 #: are refused beyond the ``exact_nodes`` limit (the homework's largest gradient has about
 #: 15,000 nodes and takes about 2 s).
 MIN_DIGITS = 1
-#: The evaluation engines: ball arithmetic (proven digits, the default) and mpmath.
-ENGINES = ("arb", "mpmath")
 
 
 class Model:
@@ -58,7 +59,7 @@ class Model:
         return cls(load_problem(path))
 
     # -- symbolic ------------------------------------------------------------------------
-    def program(self, *, view: str = "scalar", gradients: bool = True) -> Program:
+    def program(self, *, view: View = "scalar", gradients: bool = True) -> Program:
         """The named straight-line program (forward, loss and, with ``gradients``, backward)."""
         if view == "scalar":
             return self._scalar_program if gradients else Program(self.problem, gradients=False)
@@ -78,7 +79,7 @@ class Model:
 
     def closed_form(self, name: str | Name, *, max_nodes: int | None = None) -> Expression:
         """``name`` in parameters and data only; refused at once when it would be too large."""
-        closed = self._scalar_program.closed_form(name, max_nodes=max_nodes)
+        closed = closed_form.closed_form(self._scalar_program, name, max_nodes=max_nodes)
         return Expression(closed, self.problem.cell)
 
     # -- values --------------------------------------------------------------------------
@@ -103,7 +104,7 @@ class Model:
     def exact(self, *, gradients: bool = False) -> dict[Name, sympy.Expr]:
         """Every scalar exactly (rationals and closed forms such as ``σ(6/5)``); small problems only."""
         program = self._scalar_program if gradients else self.program(gradients=False)
-        size = max(program.closed_form_sizes().values())
+        size = max(closed_form.sizes(program).values())
         check(
             "exact_nodes",
             size,
@@ -124,7 +125,7 @@ class Model:
         gradients: bool = False,
         decimals: bool = False,
         flow: bool = False,
-        engine: str = "arb",
+        engine: Engine = "arb",
     ) -> Solution:
         """Every quantity correctly rounded to ``digits`` significant digits (or decimal places).
 
@@ -222,34 +223,18 @@ def _work(problem: Problem) -> tuple[int, int]:
     return steps, numbers + STEP_OVERHEAD
 
 
-def input_digits(problem: Problem) -> int:
-    """Decimal digits that hold every number of ``problem`` exactly (numerator and denominator)."""
-    numbers: list[sympy.Rational] = []
+class SolveOptions(TypedDict, total=False):
+    """The keyword options of :meth:`Model.solve`."""
 
-    def collect(value: Any) -> None:
-        if isinstance(value, (tuple, list)):
-            for item in value:
-                collect(item)
-        elif isinstance(value, sympy.Rational):
-            numbers.append(value)
-
-    collect(list(problem.params.values()))
-    for seq in problem.sequences:
-        collect([seq.x, [t for t in seq.targets if t is not None]])
-        collect([list(seq.initial.values()), list(seq.terminal.values())])
-    bits = max((abs(int(v.p)).bit_length() + int(v.q).bit_length() for v in numbers), default=1)
-    return int(bits * 0.30103) + 2
+    gradients: bool
+    decimals: bool
+    flow: bool
+    engine: Engine
 
 
 def solve(
-    problem: Problem | str | Path,
-    digits: int = 15,
-    *,
-    gradients: bool = False,
-    decimals: bool = False,
-    flow: bool = False,
-    engine: str = "arb",
+    problem: Problem | str | Path, digits: int = 15, **options: Unpack[SolveOptions]
 ) -> Solution:
-    """Proven values of every quantity of a problem (or problem file)."""
+    """Proven values of every quantity of a problem (or problem file): :meth:`Model.solve`."""
     model = Model(problem) if isinstance(problem, Problem) else Model.load(problem)
-    return model.solve(digits, gradients=gradients, decimals=decimals, flow=flow, engine=engine)
+    return model.solve(digits, **options)

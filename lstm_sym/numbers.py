@@ -156,6 +156,30 @@ def to_mpf(value: sympy.Rational) -> mpmath.mpf:
     return mpmath.mpf(int(value.p)) / int(value.q)
 
 
+def terminating_decimal(value: sympy.Rational) -> Decimal | None:
+    """``value`` as an exact Decimal without trailing zeros, or None when it has none (1/3).
+
+    >>> terminating_decimal(sympy.Rational(1, 8)), terminating_decimal(sympy.Integer(300))
+    (Decimal('0.125'), Decimal('3E+2'))
+    >>> terminating_decimal(sympy.Rational(1, 3)) is None
+    True
+    """
+    p, q = int(value.p), int(value.q)
+    twos = (q & -q).bit_length() - 1  # q = 2^twos · 5^fives when the expansion terminates
+    rest, fives = q >> twos, 0
+    while rest % 5 == 0:
+        rest //= 5
+        fives += 1
+    if rest != 1:
+        return None
+    places = max(twos, fives)
+    digits = abs(p) * 10**places // q
+    while digits and digits % 10 == 0:
+        digits //= 10
+        places -= 1
+    return Decimal(f"{'-' if p < 0 else ''}{_digits(digits)}E{-places}")
+
+
 #: Binary exponents up to this size are converted exactly (the digits stay cheap).
 EXACT_EXPONENT = 200_000
 

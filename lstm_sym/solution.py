@@ -7,11 +7,12 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from .choices import Engine
 from .names import Name, NamedValues
 from .numbers import format_decimal
 
 if TYPE_CHECKING:
-    from .problem.reader import Problem
+    from .problem import Problem
 
 SECTION_TITLES = {
     "forward": "Forward pass",
@@ -37,7 +38,7 @@ class Solution(NamedValues):
         digits: int,
         decimals: bool,
         gradients: bool,
-        engine: str = "arb",
+        engine: Engine = "arb",
         unsettled: Mapping[Name, int] | None = None,
         enclosures: Mapping[Name, Any] | None = None,
     ):

@@ -26,9 +26,10 @@ from typing import Any
 import mpmath
 import sympy
 
+from .derive.naming import GRADIENT, Gradient, Naming
 from .evaluate.evaluator import Evaluator, scalar_values
 from .names import Name
-from .problem.reader import Problem
+from .problem import Problem
 
 
 @dataclass(frozen=True)
@@ -51,53 +52,33 @@ class GradientCheck:
 
 @dataclass(frozen=True)
 class _Input:
-    """Where one scalar input lives: a parameter entry, an initial state or an input entry."""
+    """One scalar input: a component of a parameter, an initial state or one step's input."""
 
-    kind: str  # "param" | "initial" | "input"
-    key: str  # parameter or state name ("" for inputs)
-    seq: int  # 0-based sequence (unused for parameters)
-    step: int  # 0-based step (inputs only)
+    gradient: Gradient  # ∂L/∂(the whole parameter, state or input)
     path: tuple[int, ...]  # 0-based position inside the vector or matrix
 
 
 def _perturbations(problem: Problem) -> Iterator[tuple[Name, _Input]]:
     """Every scalar input with the name of its gradient."""
-    cell = problem.cell
-    for param in cell.params:
-        value = problem.params[param.name]
-        if param.is_matrix:
+    for gradient in Naming.of(problem.cell).gradients(problem):
+        seq = problem.sequences[gradient.seq]
+        value = (
+            problem.params[gradient.of]
+            if gradient.kind == "parameter"
+            else seq.initial[gradient.of]
+            if gradient.kind == "initial"
+            else seq.x[gradient.step - 1]
+        )
+        if gradient.kind == "parameter" and problem.cell.param(gradient.of).is_matrix:
             rows, cols = len(value), len(value[0])
             for r in range(rows):
                 for c in range(cols):
                     index: tuple[int, ...] = (r + 1, c + 1) if rows * cols > 1 else ()
-                    yield (
-                        Name(f"dL_d{param.name}", None, index),
-                        _Input("param", param.name, 0, 0, (r, c)),
-                    )
+                    yield gradient.name.component(*index), _Input(gradient, (r, c))
         else:
             for k in range(len(value)):
                 index = (k + 1,) if len(value) > 1 else ()
-                yield (
-                    Name(f"dL_d{param.name}", None, index),
-                    _Input("param", param.name, 0, 0, (k,)),
-                )
-    for b, seq in enumerate(problem.sequences):
-        label = problem.seq_label(b)
-        for state in cell.states:
-            size = len(seq.initial[state.name])
-            for k in range(size):
-                index = (k + 1,) if size > 1 else ()
-                yield (
-                    Name(f"dL_d{state.name}", 0, index, label),
-                    _Input("initial", state.name, b, 0, (k,)),
-                )
-        for t, x in enumerate(seq.x):
-            for k in range(len(x)):
-                index = (k + 1,) if len(x) > 1 else ()
-                yield (
-                    Name(f"dL_d{cell.input}", t + 1, index, label),
-                    _Input("input", "", b, t, (k,)),
-                )
+                yield gradient.name.component(*index), _Input(gradient, (k,))
 
 
 def _bump(value: Any, path: tuple[int, ...], eps: sympy.Rational) -> Any:
@@ -110,19 +91,20 @@ def _bump(value: Any, path: tuple[int, ...], eps: sympy.Rational) -> Any:
 
 
 def _shifted(problem: Problem, where: _Input, eps: sympy.Rational) -> Problem:
-    if where.kind == "param":
+    gradient = where.gradient
+    if gradient.kind == "parameter":
         params = dict(problem.params)
-        params[where.key] = _bump(params[where.key], where.path, eps)
+        params[gradient.of] = _bump(params[gradient.of], where.path, eps)
         return dataclasses.replace(problem, params=params)
     sequences = list(problem.sequences)
-    seq = sequences[where.seq]
-    if where.kind == "initial":
+    seq = sequences[gradient.seq]
+    if gradient.kind == "initial":
         initial = dict(seq.initial)
-        initial[where.key] = _bump(initial[where.key], where.path, eps)
-        sequences[where.seq] = dataclasses.replace(seq, initial=initial)
+        initial[gradient.of] = _bump(initial[gradient.of], where.path, eps)
+        sequences[gradient.seq] = dataclasses.replace(seq, initial=initial)
     else:
-        sequences[where.seq] = dataclasses.replace(
-            seq, x=_bump(seq.x, (where.step, *where.path), eps)
+        sequences[gradient.seq] = dataclasses.replace(
+            seq, x=_bump(seq.x, (gradient.step - 1, *where.path), eps)
         )
     return dataclasses.replace(problem, sequences=tuple(sequences))
 
@@ -137,7 +119,7 @@ def check_gradients(
         symbolic = {
             name: value
             for section, name, value in scalar_values(problem, trace, gradients=True)
-            if section == "gradient"
+            if section == GRADIENT
         }
         values: dict[Name, tuple[mpmath.mpf, mpmath.mpf]] = {}
         worst: Name | None = None

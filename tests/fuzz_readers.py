@@ -45,7 +45,7 @@ from lstm_sym.convert import load
 from lstm_sym.errors import LstmSymError
 from lstm_sym.latex import Sheet
 from lstm_sym.numbers import parse_number
-from lstm_sym.problem.reader import load_problem, loads_problem, problem_from_dict, read_toml
+from lstm_sym.problem import load_problem, loads_problem, problem_from_dict, read_toml
 from lstm_sym.spec.activations import ACTIVATIONS
 from lstm_sym.spec.cells import CELLS
 from lstm_sym.spec.custom.lower import parse_cell

@@ -119,7 +119,7 @@ def mp_value(expr: Any, cache: dict[Any, Any] | None = None) -> Any:
     import mpmath
     import sympy
 
-    from lstm_sym.spec.activations import sigma
+    from lstm_sym.spec.functions import sigma
 
     cache = {} if cache is None else cache
     if expr in cache:

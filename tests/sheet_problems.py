@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import lstm_sym
-from lstm_sym.problem.reader import problem_from_dict
+from lstm_sym.problem import problem_from_dict
 from lstm_sym.spec.cells import Cell
 
 

@@ -1,4 +1,5 @@
-"""The piecewise-linear activations: exact values, derivatives, mpmath and NumPy backends."""
+"""The activations' records and the piecewise-linear activations: exact values, derivatives,
+mpmath and NumPy backends."""
 
 from __future__ import annotations
 
@@ -11,16 +12,19 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstm_sym.spec.activations import (
-    CLIPPED_LINEAR,
-    MPMATH_FUNCTIONS,
-    NUMPY_SOURCE,
+from lstm_sym.spec.activations import ACTIVATIONS, kernels, mpmath_functions
+from lstm_sym.spec.functions import (
     hard_sigmoid,
     hard_sigmoid_keras2,
     hard_sigmoid_prime,
     relu,
     relu_prime,
+    sigma,
 )
+
+CLIPPED_LINEAR = (relu, hard_sigmoid, hard_sigmoid_keras2)
+MPMATH_FUNCTIONS = mpmath_functions()
+NUMPY_SOURCE = {name: kernel.numpy for name, kernel in kernels().items() if kernel.numpy}
 
 R = sympy.Rational
 a = sympy.Symbol("a", real=True)
@@ -83,3 +87,22 @@ def test_numpy_sources_are_stable_and_agree(name: str) -> None:
             for p in points
         ]
     assert values.tolist() == pytest.approx(expected, rel=1e-15, abs=1e-300)
+
+
+def test_slopes_are_derived_from_the_functions() -> None:
+    """f' over f's own value comes from differentiation: σ → v(1 − v), tanh → 1 − v²."""
+    v = sympy.Symbol("v")
+    assert ACTIVATIONS["sigmoid"].slope(v) == v * (1 - v)
+    assert ACTIVATIONS["tanh"].slope(v) == 1 - v**2
+    assert ACTIVATIONS["relu"].slope(v) is None  # relu' needs the argument, not relu(a)
+    assert ACTIVATIONS["identity"].slope(v) is None
+
+
+def test_records_name_what_they_take() -> None:
+    """Each record lists its grammar name, SymPy function and kernels; names stay unique."""
+    sigmoid = ACTIVATIONS["sigmoid"]
+    assert sigmoid.function is sigma and sigmoid.written == "σ"
+    assert sigmoid.reserved == {"sigmoid", "sigma", "sigma_complement"}
+    assert ACTIVATIONS["relu"].reserved == {"relu", "relu_prime"}
+    names = [kernel.name for a in ACTIVATIONS.values() for kernel in a.kernels]
+    assert len(names) == len(set(names))

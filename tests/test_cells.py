@@ -18,8 +18,8 @@ import lstm_sym
 from lstm_sym.cli import main
 from lstm_sym.names import Name, symbol
 from lstm_sym.names import template_symbol as s
-from lstm_sym.spec.activations import sigma
 from lstm_sym.spec.cells import CELLS, get_cell, with_activations
+from lstm_sym.spec.functions import sigma
 from lstm_sym.testing import check_gradients
 
 BUILT_IN = sorted(CELLS)

@@ -17,6 +17,7 @@ from lstm_sym.check.mistakes import variants
 from lstm_sym.check.render import to_latex, to_markdown, typeset
 from lstm_sym.cli import main
 from lstm_sym.latex import build_pdf
+from lstm_sym.latex.document import PREAMBLE
 
 HOSTILE = r"\input{/etc/passwd} & $x$ % #1 _ ^ ~ | `md` \write18{ls}"
 HW6 = "examples/hw6.toml"
@@ -49,8 +50,10 @@ def wrong() -> CheckReport:
 def test_latex_escapes_user_text(report) -> None:  # type: ignore[no-untyped-def]
     """No user text reaches TeX as markup: the title's commands and specials are escaped."""
     latex = to_latex(report)
-    assert "\\input{" not in latex and "\\write18" not in latex
-    assert "\\textbackslash{}input" in latex and "dL/dW\\texttt{\\char95}f" in latex
+    assert latex.startswith(PREAMBLE)  # the solution sheet's shell
+    body = latex.split("\\begin{document}", 1)[1]
+    assert "\\input{" not in body and "\\write18" not in body
+    assert "\\textbackslash{}input" in body and "dL/dW\\texttt{\\char95}f" in body
 
 
 def test_markdown_escapes_table_cells(report) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ import pytest
 from conftest import HW6
 
 import lstm_sym
-from lstm_sym.problem.reader import problem_from_dict, read_toml
+from lstm_sym.problem import problem_from_dict, read_toml
 
 X = np.array([[[1.0, 0.0], [0.5, -1.0]]])
 Y = np.array([[[0.5], [0.8]]])

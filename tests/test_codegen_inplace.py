@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from lstm_sym.codegen.printer import print_expr
 from lstm_sym.codegen.targets import NUMPY_VECTOR
 from lstm_sym.codegen.vector.inplace import InPlace
-from lstm_sym.spec.activations import sigma
+from lstm_sym.spec.functions import sigma
 
 SYMBOLS = sympy.symbols("a b c", real=True)
 

@@ -43,6 +43,7 @@ def test_targets_by_style_and_backend() -> None:
     assert STYLES == ("vector", "scalar")
     assert BACKENDS == ("numpy", "mpmath")
     assert set(TARGETS) == {"numpy", "python", "mpmath"}
+    assert all(t.kernel_code == t.name for t in TARGETS.values())  # each carries its own
     assert target_for("vector", "numpy") is NUMPY_VECTOR
     assert target_for("scalar", "numpy") is PYTHON_SCALAR
     assert target_for("vector", "mpmath") is MPMATH_SCALAR
@@ -73,7 +74,8 @@ def test_printer_asks_the_target(target: Target, expr: sympy.Expr, text: str) ->
 
 def test_inline_and_helper_activations() -> None:
     """σ of a name is inline in Python-float code, a helper call elsewhere."""
-    from lstm_sym.spec.activations import sigma
+    from lstm_sym.spec.functions import sigma
+    from lstm_sym.spec.kernels import SIGMA
 
     helpers: set[str] = set()
     assert print_expr(sigma(A), PYTHON_SCALAR, {}, helpers).startswith("(1.0 / (1.0 + _exp(-a))")
@@ -82,6 +84,7 @@ def test_inline_and_helper_activations() -> None:
     assert helpers == {"sigma"}
     with pytest.raises(ValueError, match="no numpy code for Max"):
         print_expr(sympy.Max(A, 0), NUMPY_VECTOR, {}, set())
+    assert MPMATH_SCALAR.helper_source(helpers) == SIGMA.mpmath_code  # the kernel's code
     with pytest.raises(ValueError, match="no python implementation of nothing"):
         PYTHON_SCALAR.helper_source({"nothing"})
 
@@ -130,13 +133,14 @@ def test_mpmath_runtime_roots_are_real() -> None:
         python_scalar._pow(-8.0, 1 / 3)
 
 
-#: A new target in one object: scalar code over exact rationals (fractions.Fraction).
+#: A new target in one object: scalar code over exact rationals (fractions.Fraction). It
+#: carries the kernels' mpmath code, which writes exact constants as ``_mpf(p) / q``.
 FRACTIONS = dataclasses.replace(
     MPMATH_SCALAR,
     name="fractions",
     backend="fractions",
     imports="from fractions import Fraction\n\nimport numpy as np\n",
-    preamble="",
+    preamble="_mpf = Fraction\n",
     number_type="Fraction",
 )
 
@@ -157,7 +161,8 @@ def test_a_new_target_is_one_object() -> None:
     plan = Plan.build(cell, loss)
     source = WRITERS[FRACTIONS.style](plan, FRACTIONS, sizes_of(plan, case.sizes), None)
     assert "Backend: fractions; style: scalar" in source
-    assert "(Fraction(1) / 6)" in source  # hard_sigmoid's slope, exactly
+    assert "(_mpf(1) / 6)" in source  # hard_sigmoid's slope, exactly
+    assert "/Fraction(2)" in source  # half_sse's ½, written by the target
     module = load_module(source, "lstm_fractions")
     total, grads = module.loss_and_grad(
         case.params, case.x, case.y, case.initial["h"], case.initial["c"]

@@ -109,6 +109,23 @@ def test_scalar_parameter_declared_in_dims() -> None:
     assert "dL_dalpha" in solution
 
 
+@pytest.mark.parametrize("name", ["x", "u"])
+def test_input_size_comes_from_the_input_under_its_own_name(name: str) -> None:
+    """The input's size is read from the sequence's entry of the cell's input, whatever its
+    name: here only the inputs tell d (W is a flat list, one column of n = 2 rows)."""
+    data = {
+        "cell": {"equations": [f"h = tanh(W @ {name} + U @ h_prev + b)"], "input": name},
+        "parameters": {"W": ["0.1", "0.2"], "U": [[1, 0], [0, 1]], "b": [0, 1]},
+        "sequence": {name: ["0.5", "-0.3"], "y": [[1, 0], [0, 1]]},
+    }
+    problem = lstm_sym.problem_from_dict(data)
+    assert problem.sizes == {"d": 1, "n": 2}
+    assert problem.params["W"] == ((sympy.Rational(1, 10),), (sympy.Rational(1, 5),))
+    data["parameters"]["W"] = [[1, 2, 3], [4, 5, 6]]
+    with pytest.raises(lstm_sym.InputError, match=rf"d=1 \(from sequence\[1\]\.{name}\)"):
+        lstm_sym.problem_from_dict(data)
+
+
 def test_custom_cell_with_head_and_cross_entropy() -> None:
     """Custom cells work with an output head and class labels."""
     data = {
@@ -302,7 +319,7 @@ def test_cli_solves_a_custom_cell(capsys: pytest.CaptureFixture[str], tmp_path: 
 # -- printing and parsing agree ------------------------------------------------------------
 
 _SYMBOLS = [template_symbol(name) for name in ("a", "b_c", "u")]
-_FUNCTIONS = [f for name, f in ACTIVATIONS.items() if name != "identity"]
+_FUNCTIONS = [a.function for name, a in ACTIVATIONS.items() if name != "identity"]
 
 
 def _expressions() -> st.SearchStrategy[sympy.Expr]:

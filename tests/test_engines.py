@@ -19,7 +19,7 @@ from lstm_sym.evaluate.balls import ARB, round_ball, round_interval, workprec
 from lstm_sym.evaluate.evaluator import MPMATH, Evaluator, scalar_values
 from lstm_sym.evaluate.prove import prove, round_rational
 from lstm_sym.numbers import round_decimals, round_significant
-from lstm_sym.problem.reader import Problem
+from lstm_sym.problem import Problem
 from reference import Case
 from strategies import cases
 
@@ -191,7 +191,7 @@ def test_rationals_round_exactly(p: int, q: int, digits: int, expected: str) -> 
 def test_a_tie_is_decided_exactly() -> None:
     """z = −591/320 on a tie at 6 digits: the exact value settles it (half to even)."""
     zero = "0"
-    data = lstm_sym.problem.reader.read_toml("examples/hw6.toml")
+    data = lstm_sym.problem.read_toml("examples/hw6.toml")
     data["parameters"].update(W_f=[zero, zero], U_f=zero, b_f="-591/320")
     proven = prove(lstm_sym.problem_from_dict(data), 6)
     assert str(proven.values[lstm_sym.Name("z_f", 1)]) == "-1.84688"
@@ -214,7 +214,7 @@ def test_balls_round_only_when_proven() -> None:
 
 def test_a_value_that_cannot_be_settled_is_marked() -> None:
     """σ(a) + σ(−a) − 1 is exactly 0 but neither rational nor structural: never printed as 0."""
-    data = lstm_sym.problem.reader.read_toml("examples/custom_cell.toml")
+    data = lstm_sym.problem.read_toml("examples/custom_cell.toml")
     data["cell"]["equations"] = [
         "f = sigmoid(W_f @ x + U_f @ h_prev + b_f)",
         "h = f + sigmoid(-(W_f @ x + U_f @ h_prev + b_f)) - 1",
@@ -229,7 +229,7 @@ def test_a_value_that_cannot_be_settled_is_marked() -> None:
 
 def test_an_exact_zero_in_one_sequence_costs_no_extra_pass() -> None:
     """z_f_1 = 0 exactly in one sequence of a batch: settled exactly, in one ball pass."""
-    data = lstm_sym.problem.reader.read_toml("examples/hw6.toml")
+    data = lstm_sym.problem.read_toml("examples/hw6.toml")
     zero_input = dict(data["sequence"], x=[["-0.2", "0"], ["0.5", "-1"]])
     data["sequence"] = [data["sequence"], zero_input]
     proven = prove(lstm_sym.problem_from_dict(data), 30, gradients=True)

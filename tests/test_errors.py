@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from lstm_sym import InputError, loads_problem, problem_from_dict
 from lstm_sym.cli import main
 from lstm_sym.limits import LimitError, raised
-from lstm_sym.problem.reader import parse_toml
+from lstm_sym.problem import parse_toml
 
 ROOT = Path(__file__).resolve().parent.parent
 HW6 = (ROOT / "examples" / "hw6.toml").read_text()

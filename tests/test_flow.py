@@ -18,7 +18,7 @@ from lstm_sym.cli import main
 from lstm_sym.flow import GradientFlow, Override
 from lstm_sym.flow.compare import load_cells
 from lstm_sym.numbers import round_significant, to_decimal
-from lstm_sym.problem.reader import load_problem
+from lstm_sym.problem import load_problem
 
 HW6 = "examples/hw6.toml"
 GRU = "examples/gru.toml"

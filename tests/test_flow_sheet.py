@@ -12,7 +12,7 @@ from optional import need_latex
 from lstm_sym.cli import main
 from lstm_sym.latex import Sheet
 from lstm_sym.latex.flow import flow_section, number
-from lstm_sym.problem.reader import load_problem
+from lstm_sym.problem import load_problem
 
 HW6 = "examples/hw6.toml"
 

@@ -32,9 +32,9 @@ import lstm_sym.model
 from lstm_sym.cli import EXIT_INTERNAL, main
 from lstm_sym.convert import load
 from lstm_sym.errors import InputError
-from lstm_sym.frameworks.weights import toml_string, toml_text
 from lstm_sym.limits import LimitError, limits_table
-from lstm_sym.problem.reader import load_problem
+from lstm_sym.problem import load_problem
+from lstm_sym.problem.toml import toml_string, toml_text
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "guarantees.md"

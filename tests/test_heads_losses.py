@@ -59,7 +59,7 @@ def test_classifier_gradients_match_finite_differences() -> None:
 
 
 def _data(**changes: Any) -> dict[str, Any]:
-    data: dict[str, Any] = lstm_sym.problem.reader.read_toml(CLASSIFIER)
+    data: dict[str, Any] = lstm_sym.problem.read_toml(CLASSIFIER)
     data = {**data, **changes}
     return data
 

@@ -27,11 +27,11 @@ from optional import need_latex
 from lstm_sym import LstmSymError, problem_from_dict
 from lstm_sym.cli import main
 from lstm_sym.convert import load
-from lstm_sym.frameworks.weights import toml_string, toml_text
 from lstm_sym.latex import Sheet
 from lstm_sym.latex.escape import escape_text
 from lstm_sym.numbers import parse_number
-from lstm_sym.problem.reader import loads_problem, read_toml
+from lstm_sym.problem import loads_problem, read_toml
+from lstm_sym.problem.toml import toml_string, toml_text
 from lstm_sym.spec.custom.lower import parse_cell
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -364,6 +364,8 @@ def test_terminal_payloads_never_reach_the_terminal_raw(
             ["sheet", str(problem), "--problem-only"],
             ["convert", str(problem), "--to", "keras"],
             ["codegen", str(problem)],
+            ["flow", str(problem)],
+            ["flow", str(problem), "--format", "json"],
             ["sheet", str(HW6), "--problem-only", "--title", payload, "--author", payload],
             ["solve", str(HW6), "--cell", payload],
             ["solve", payload],

@@ -30,7 +30,7 @@ from lstm_sym.limits import (
     set_limit,
 )
 from lstm_sym.numbers import parse_number
-from lstm_sym.problem.reader import load_problem, read_toml
+from lstm_sym.problem import load_problem, read_toml
 from lstm_sym.spec.custom.lower import parse_cell
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -276,7 +276,7 @@ def test_numbers_beyond_pythons_digit_limit_are_described_not_printed() -> None:
     from fractions import Fraction
 
     from lstm_sym.check.answers import written_decimal
-    from lstm_sym.problem.reader import problem_from_dict, read_toml
+    from lstm_sym.problem import problem_from_dict, read_toml
 
     data = read_toml("examples/hw6.toml")
     data["sizes"] = {"n": 10**5000}

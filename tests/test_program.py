@@ -24,7 +24,7 @@ from lstm_sym import (
 from lstm_sym.derive.program import Program
 from lstm_sym.derive.template import loss_template
 from lstm_sym.names import symbol
-from lstm_sym.spec.activations import MPMATH_FUNCTIONS
+from lstm_sym.spec.activations import mpmath_functions
 from reference import mp_value
 
 ONE_STEP = """
@@ -240,6 +240,6 @@ def test_named_values_equal_their_expressions() -> None:
         env |= {symbol(Name("h", 0)): mpmath.mpf(0), symbol(Name("c", 0)): mpmath.mpf(0)}
         for assignment in model.program():
             args = sorted(assignment.expr.free_symbols, key=str)
-            function = sympy.lambdify(args, assignment.expr, modules=[MPMATH_FUNCTIONS, "mpmath"])
+            function = sympy.lambdify(args, assignment.expr, modules=[mpmath_functions(), "mpmath"])
             value = function(*(env[a] for a in args))
             assert abs(value - values[assignment.name]) < mpmath.mpf("1e-35"), assignment.name

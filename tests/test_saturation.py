@@ -23,7 +23,8 @@ import lstm_sym
 from lstm_sym.derive.template import plain_template
 from lstm_sym.evaluate.stable import saturating_names, stable_form
 from lstm_sym.model import Model
-from lstm_sym.spec.activations import MPMATH_FUNCTIONS, sigma, sigma_complement, tanh_complement
+from lstm_sym.spec.activations import mpmath_functions
+from lstm_sym.spec.functions import sigma, sigma_complement, tanh_complement
 
 DIGITS = 20
 
@@ -135,9 +136,10 @@ def test_complement_implementations_are_exact_in_relative_terms(a: str) -> None:
     """σ(−a) and sech²(a) from the complement functions, to full relative precision."""
     with mpmath.workdps(30):
         x = mpmath.mpf(a)
-        s, t = MPMATH_FUNCTIONS["sigma"](x), mpmath.tanh(x)
-        one_minus_s = MPMATH_FUNCTIONS["sigma_complement"](s, x)
-        one_minus_t2 = MPMATH_FUNCTIONS["tanh_complement"](t, x)
+        functions = mpmath_functions()
+        s, t = functions["sigma"](x), mpmath.tanh(x)
+        one_minus_s = functions["sigma_complement"](s, x)
+        one_minus_t2 = functions["tanh_complement"](t, x)
         with mpmath.workdps(60):
             assert one_minus_s == pytest.approx(1 / (1 + mpmath.exp(x)), rel=1e-28)
             assert one_minus_t2 == pytest.approx(mpmath.sech(x) ** 2, rel=1e-28)

@@ -169,6 +169,9 @@ def test_unsafe_cell_latex_is_ignored() -> None:
         (sympy.Rational(-2, 3), r"-\frac{2}{3}"),
         (sympy.Rational(3, 2 * 10**20), r"1.5 \times 10^{-20}"),
         (sympy.Integer(12 * 10**12), r"1.2 \times 10^{13}"),
+        # more digits than a default Decimal context holds (28): none is lost
+        (sympy.Rational(10**40 + 1, 1000), r"1." + "0" * 39 + r"1 \times 10^{37}"),
+        (sympy.Rational(-(10**29 + 1), 10**30), "-0.1" + "0" * 28 + "1"),
     ],
 )
 def test_exact_numbers(value: sympy.Rational, tex: str) -> None:

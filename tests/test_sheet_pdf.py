@@ -20,9 +20,9 @@ import lstm_sym
 from lstm_sym.cli import main
 from lstm_sym.latex import Sheet, build_pdf
 from lstm_sym.latex.build import LatexError
-from lstm_sym.latex.document import PREAMBLE, given
+from lstm_sym.latex.document import given, latex_document
 from lstm_sym.latex.names import NameStyle
-from lstm_sym.problem.reader import load_problem
+from lstm_sym.problem import load_problem
 
 pytestmark = pytest.mark.latex
 
@@ -159,15 +159,15 @@ def test_pdf_is_reproducible(tmp_path: Path) -> None:
 
 def test_every_builtin_description_builds(tmp_path: Path) -> None:
     """Every built-in cell's, loss's and head's LaTeX text compiles and prints no markup."""
-    from lstm_sym.spec.heads import HEADS_LATEX
+    from lstm_sym.spec.heads import HEADS
 
     texts = [cell.latex_description for cell in lstm_sym.CELLS.values()]
     texts += [text for cell in lstm_sym.CELLS.values() for text in cell.latex_conventions.values()]
     texts += [loss.latex_description for loss in lstm_sym.LOSSES.values()]
-    texts += list(HEADS_LATEX.values())
+    texts += [head.latex_description for head in HEADS.values()]
     tex = tmp_path / "descriptions.tex"
     body = "\n\n".join(texts)
-    tex.write_text(PREAMBLE + "\\begin{document}\n" + body + "\n\\end{document}\n")
+    tex.write_text(latex_document(body))
     pdf = build_pdf(tex)
     text = subprocess.run(
         ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
@@ -187,6 +187,6 @@ def test_every_problem_section_stays_in_the_margins(tmp_path: Path) -> None:
     sections = [given(p, NameStyle(p.cell), lambda name: None) for p in problems]
     tex = tmp_path / "problems.tex"
     body = "\n\\clearpage\n".join(sections)
-    tex.write_text(PREAMBLE + "\\begin{document}\n" + body + "\n\\end{document}\n")
+    tex.write_text(latex_document(body))
     build_pdf(tex, keep_log=True)
     assert not _overfull(tex.with_suffix(".log").read_text(errors="replace"))

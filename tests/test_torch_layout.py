@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sympy
 from optional import need_torch
 
 import lstm_sym
@@ -160,9 +161,7 @@ def test_float32_weights_are_read_exactly(tmp_path: Path) -> None:
     with torch.no_grad():
         module.weight_ih_l0[0, 0] = 0.1
     problem = _problem(tmp_path, module.state_dict(), x=X, y=Y)
-    assert problem.params["W_ih"][0][0] == lstm_sym.problem.reader.sympy.Rational(
-        13421773, 134217728
-    )
+    assert problem.params["W_ih"][0][0] == sympy.Rational(13421773, 134217728)
 
 
 def test_lstm_with_linear_head_and_cross_entropy(tmp_path: Path) -> None:
@@ -202,4 +201,4 @@ def test_unpicklable_file_is_refused(tmp_path: Path) -> None:
 
     torch.save({"weight_ih_l0": Fraction(1, 3)}, tmp_path / "bad.pt")
     with pytest.raises(lstm_sym.InputError, match="weights_only"):
-        lstm_sym.frameworks.weights.read_arrays(tmp_path / "bad.pt")
+        lstm_sym.frameworks.files.read_arrays(tmp_path / "bad.pt")

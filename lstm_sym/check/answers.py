@@ -22,7 +22,7 @@ from typing import Any
 from ..errors import InputError, describe
 from ..limits import LimitError, check, limit
 from ..names import Name
-from ..problem.reader import parse_toml, read_toml
+from ..problem import parse_toml, read_toml
 
 #: An answer's value: one number, or nested lists of numbers (a vector or a matrix).
 Value = Decimal | list["Value"]

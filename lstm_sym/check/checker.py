@@ -24,13 +24,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from ..derive.naming import BACKWARD, GRADIENT
 from ..errors import InputError, LstmSymError
-from ..evaluate.evaluator import BACKWARD, GRADIENT, Evaluator, Hook
+from ..evaluate.evaluator import Evaluator, Hook
 from ..latex.names import NameStyle
 from ..model import Model
 from ..names import Name, name_of
 from ..numbers import format_decimal
-from ..problem.reader import Problem, load_problem
+from ..problem import Problem, load_problem
 from .answers import Answer, answers_from_dict, read_answers, split_answer
 from .flow import check_flow, is_flow_answer
 from .mistakes import MISTAKES, Variant, variants

@@ -22,7 +22,7 @@ from ..flow.naming import describe as latex_name
 from ..flow.naming import end_of, parse_value, value_name, with_end
 from ..names import Name
 from ..numbers import format_decimal
-from ..problem.reader import Problem
+from ..problem import Problem
 from .answers import Answer, split_answer
 from .report import AnswerCheck
 from .verdicts import CORRECT, TRUNCATED, WRONG, Reference, decimals, references

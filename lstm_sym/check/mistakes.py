@@ -14,16 +14,17 @@ import dataclasses
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
-from ..derive.adjoint import incoming
-from ..derive.template import StepTemplate
+from ..derive.naming import incoming
+from ..derive.template import StepTemplate, problem_templates
 from ..equations import Equation, Outer
-from ..evaluate.evaluator import TemplateTransform, problem_templates
+from ..evaluate.evaluator import TemplateTransform
 from ..names import template_symbol
-from ..problem.reader import Problem
-from ..spec.activations import ACTIVATIONS, sigma
+from ..problem import Problem
+from ..spec.activations import ACTIVATIONS, Activation
 from ..spec.losses import LOSSES
 
 
@@ -129,17 +130,31 @@ def _changes_backward(problem: Problem, transform: TemplateTransform) -> bool:
 _SWAP = sympy.Function("swapped")
 
 
+def _confused() -> Iterator[tuple[Activation, Activation]]:
+    """The pairs of activation functions the records say are mistaken for each other."""
+    seen: set[frozenset[str]] = set()
+    for first in ACTIVATIONS.values():
+        for name in first.confusions:
+            second = ACTIVATIONS.get(name)
+            pair = frozenset((first.name, name))
+            if second is not None and first.is_function and second.is_function and pair not in seen:
+                seen.add(pair)
+                yield first, second
+
+
 @mistake("sigma_tanh_swapped", "σ and tanh swapped (σ where tanh belongs and tanh where σ belongs)")
 def _sigma_tanh(problem: Problem) -> Iterator[tuple[str, Problem, TemplateTransform | None]]:
-    def swap(eq: Equation) -> sympy.Expr:
-        expr = eq.pointwise.replace(sigma, _SWAP).replace(sympy.tanh, sigma)
-        return expr.replace(_SWAP, sympy.tanh)
-
     uses = [eq.pointwise for eq in problem.cell.equations]
-    if any(e.has(sigma) for e in uses) and any(e.has(sympy.tanh) for e in uses):
-        changed = _with_cell_equations(problem, swap)
-        if changed is not None:
-            yield "σ and tanh swapped", changed, None
+    for first, second in _confused():
+        a, b = first.function, second.function
+
+        def swap(eq: Equation, a: Any = a, b: Any = b) -> sympy.Expr:
+            return eq.pointwise.replace(a, _SWAP).replace(b, a).replace(_SWAP, b)
+
+        if any(e.has(a) for e in uses) and any(e.has(b) for e in uses):
+            changed = _with_cell_equations(problem, swap)
+            if changed is not None:
+                yield f"{first.written} and {second.written} swapped", changed, None
 
 
 def _biases(problem: Problem) -> list[str]:
@@ -209,9 +224,6 @@ def _state_not_carried(
             yield f"{state.name}_{{t−1}} not carried", changed, None
 
 
-_ACTIVATION_CLASSES = tuple(f for f in ACTIVATIONS.values() if isinstance(f, sympy.FunctionClass))
-
-
 @mistake(
     "activation_of_state_dropped", "tanh(c_t) replaced by c_t (an activation of a state left out)"
 )
@@ -220,7 +232,7 @@ def _activation_dropped(
 ) -> Iterator[tuple[str, Problem, TemplateTransform | None]]:
     states = {template_symbol(s.name) for s in problem.cell.states}
     for state in sorted(states, key=str):
-        for function in _ACTIVATION_CLASSES:
+        for function in (a.function for a in ACTIVATIONS.values() if a.is_function):
             applied = function(state)
 
             def drop(
@@ -234,23 +246,10 @@ def _activation_dropped(
                 yield f"{name}({state}_t) replaced by {state}_t", changed, None
 
 
-#: (loss used, loss the student computed) -> what the student did
-LOSS_MIXUPS = {
-    ("half_sse", "sse"): "the ½ of the loss forgotten",
-    ("half_sse", "mse"): "the loss averaged instead of halved",
-    ("sse", "half_sse"): "a ½ put in front of the loss",
-    ("sse", "mse"): "the loss averaged instead of summed",
-    ("mse", "sse"): "the loss summed instead of averaged",
-    ("mse", "half_sse"): "½·sum taken instead of the mean",
-    ("cross_entropy", "cross_entropy_mean"): "the loss averaged instead of summed",
-    ("cross_entropy_mean", "cross_entropy"): "the loss summed instead of averaged",
-}
-
-
 @mistake("loss_scale", "the ½ of the loss forgotten, or the loss averaged (a wrong loss scale)")
 def _loss_scale(problem: Problem) -> Iterator[tuple[str, Problem, TemplateTransform | None]]:
-    for (used, other), label in LOSS_MIXUPS.items():
-        if problem.loss.name == used and other in LOSSES:
+    for other, label in problem.loss.confusions:
+        if other in LOSSES:
             changed = dataclasses.replace(problem, loss=LOSSES[other])
             if changed.loss_scale != problem.loss_scale:  # a mean of two is a half
                 yield label, changed, None
@@ -302,7 +301,7 @@ def _adjoint_not_carried(
 
 @mistake("residual_sign_flipped", "the sign of (y − h) flipped in the loss gradient")
 def _residual_sign(problem: Problem) -> Iterator[tuple[str, Problem, TemplateTransform | None]]:
-    if problem.loss.name not in ("half_sse", "sse", "mse"):
+    if not problem.loss.squared_error:
         return
     y = template_symbol(problem.loss.data)
     out = template_symbol(problem.cell.output)

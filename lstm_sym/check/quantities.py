@@ -19,13 +19,13 @@ from dataclasses import dataclass
 
 import mpmath
 
+from ..derive.naming import DELTA, GRAD, LOSS, TOTAL, Section, delta, total
 from ..errors import InputError, describe
-from ..evaluate.evaluator import LOSS, Evaluator, scalar_values
+from ..evaluate.evaluator import Evaluator, scalar_values
 from ..names import Name
-from ..problem.reader import Problem
+from ..problem import Problem
 
-#: Losses whose step term is scale · ‖y − output‖² (they get the ``se_t`` quantities).
-SQUARED_ERROR_LOSSES = ("half_sse", "sse", "mse")
+#: The name of the squared error of losses whose step term is scale · ‖y − output‖².
 SQUARED_ERROR = "se"
 
 
@@ -37,7 +37,7 @@ class Quantity:
     """
 
     name: Name
-    section: str
+    section: Section
     position: int
     source: Name
 
@@ -49,7 +49,7 @@ def quantities(problem: Problem) -> list[Quantity]:
         listing = [
             (section, name) for section, name, _ in scalar_values(problem, trace, gradients=True)
         ]
-    squared = problem.loss.name in SQUARED_ERROR_LOSSES
+    squared = problem.loss.squared_error
     found: list[Quantity] = []
     for section, name in listing:
         found.append(Quantity(name, section, len(found), name))
@@ -62,8 +62,8 @@ def quantities(problem: Problem) -> list[Quantity]:
 # -- spellings ---------------------------------------------------------------------------
 
 _REPLACE = {
-    "δ": "delta_",
-    "Δ": "delta_",
+    "δ": DELTA,
+    "Δ": DELTA,
     "∂": "d",
     "ℓ": "ell",
     "\u0303": "~",  # combining tilde (c̃)
@@ -94,8 +94,8 @@ def _clean(key: str) -> str:
     for old, new in _REPLACE.items():
         text = text.replace(old, new)
     text = unicodedata.normalize("NFC", text)
-    text = re.sub(r"^dL/d", "dL_d", text, flags=re.I)
-    text = re.sub(r"^delta_*", "delta_", text)
+    text = re.sub(r"^dL/d", TOTAL, text, flags=re.I)
+    text = re.sub(r"^delta_*", DELTA, text)
     return text
 
 
@@ -112,22 +112,22 @@ def _bases(base: str, stepped: bool) -> Iterator[str]:
     tilde = _TILDE.fullmatch(base)
     if tilde:
         yield f"{tilde['q']}_tilde"
-    for prefix in ("dL_d", "dl_d", "d"):
+    for prefix in (TOTAL, TOTAL.lower(), "d"):
         if base.startswith(prefix) and len(base) > len(prefix):
             rest = base[len(prefix) :]
-            yield f"delta_{rest}"
-            yield f"dL_d{rest}"
+            yield delta(rest)
+            yield total(rest)
             tilde = _TILDE.fullmatch(rest)
             if tilde:
-                yield f"delta_{tilde['q']}_tilde"
-    if base.startswith("delta") and not base.startswith("delta_"):
-        yield "delta_" + base[5:]
-    if base.startswith("delta_"):
-        tilde = _TILDE.fullmatch(base[6:])
+                yield delta(f"{tilde['q']}_tilde")
+    if base.startswith("delta") and not base.startswith(DELTA):
+        yield delta(base.removeprefix("delta"))
+    if base.startswith(DELTA):
+        tilde = _TILDE.fullmatch(base.removeprefix(DELTA))
         if tilde:
-            yield f"delta_{tilde['q']}_tilde"
-    if base.startswith("grad_"):
-        yield "dL_d" + base[5:]
+            yield delta(f"{tilde['q']}_tilde")
+    if base.startswith(GRAD):
+        yield total(base.removeprefix(GRAD))
 
 
 def spellings(key: str) -> Iterator[Name]:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from ..errors import InputError
+from ..latex.document import latex_document
 from ..latex.escape import escape_text
 from .report import AnswerCheck, CheckReport
 
@@ -152,15 +153,10 @@ def _answer_name(answer: AnswerCheck) -> str:
 
 
 def to_latex(report: CheckReport) -> str:
-    """The report as a standalone LaTeX document (pdfLaTeX, standard packages only)."""
+    """The report as a standalone LaTeX document (the solution sheet's shell)."""
     names = {a.name: a.latex for a in report.answers if a.latex}
     title = escape_text(report.title) if report.title else "Check of hand calculations"
     lines = [
-        r"\documentclass[11pt]{article}",
-        r"\usepackage[margin=2cm]{geometry}",
-        r"\usepackage{array}",
-        r"\usepackage{amsmath,amssymb}",
-        r"\begin{document}",
         rf"\section*{{{title}}}",
         typeset(report.summary(), names) + ".",
         "",
@@ -208,8 +204,7 @@ def to_latex(report: CheckReport) -> str:
             for m in report.mistakes
         ]
         lines.append(r"\end{itemize}")
-    lines.append(r"\end{document}")
-    return "\n".join(lines) + "\n"
+    return latex_document("\n".join(lines))
 
 
 #: Report formats by file suffix.
@@ -225,8 +220,3 @@ def report_writer(path: str | Path) -> Callable[[CheckReport], str]:
     if suffix not in REPORT_FORMATS:
         raise InputError("--report", "a file name ending in .md or .tex", repr(str(path)))
     return REPORT_FORMATS[suffix]
-
-
-def render_report(report: CheckReport, path: str | Path) -> str:
-    """The report in the format ``path``'s suffix names (``.md`` or ``.tex``)."""
-    return report_writer(path)(report)

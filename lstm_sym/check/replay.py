@@ -17,11 +17,13 @@ from typing import Any
 import gmpy2
 import mpmath
 
+from ..derive.naming import Naming
 from ..errors import TooLargeError
-from ..evaluate.evaluator import Env, Evaluator, Hook, scalar_values
+from ..evaluate.compile import Env
+from ..evaluate.evaluator import Evaluator, Hook, scalar_values
 from ..names import Name
 from ..numbers import round_decimals, round_significant, to_decimal, to_mpf
-from ..problem.reader import Problem
+from ..problem import Problem
 from .quantities import Quantity
 
 Values = dict[Name, Any]
@@ -42,17 +44,23 @@ def decimal_mpf(value: Decimal) -> mpmath.mpf:
 
 
 class Carry:
-    """Replace given scalars (by name) as soon as the evaluation computes them."""
+    """Replace given scalars (by program name) as soon as the evaluation computes them.
+
+    A name is carried where its template quantity is computed (``dL_dh_0`` is ``delta_h_prev``
+    at step 1: :meth:`~lstm_sym.derive.naming.Naming.template`).
+    """
 
     def __init__(self, problem: Problem, values: Mapping[Name, Decimal], after: Hook | None = None):
         self.after_hook = after
         self.values: dict[tuple[str, int, int], list[tuple[int, Decimal]]] = {}
+        naming = Naming.of(problem.cell)
         for name, value in values.items():
-            if name.step is None or name.step < 1 or len(name.index) > 1:
+            found = naming.template(name)
+            if found is None or len(name.index) > 1:
                 continue  # parameters' gradients and totals: nothing downstream reads them
             b = name.seq - 1 if name.seq is not None else 0
             k = name.index[0] - 1 if name.index else 0
-            self.values.setdefault((name.base, name.step, b), []).append((k, value))
+            self.values.setdefault((*found, b), []).append((k, value))
 
     def after(self, target: str, step: int, seq: int, env: Env) -> None:
         if self.after_hook is not None:

@@ -18,9 +18,9 @@ import sympy
 from sympy.printing.str import StrPrinter
 
 from ..choices import MIN_DIGITS
+from ..derive.naming import BACKWARD, FORWARD, GRADIENT, LOSS
 from ..derive.program import Assignment
 from ..errors import LstmSymError
-from ..evaluate.evaluator import BACKWARD, FORWARD, GRADIENT, LOSS
 from ..latex.blocks import line as make_line
 from ..latex.names import NameStyle
 from ..latex.sheet import Sheet
@@ -28,7 +28,7 @@ from ..latex.widths import align_rows, width
 from ..limits import limit
 from ..names import Name, name_of, symbol
 from ..numbers import format_decimal
-from ..problem.reader import Problem
+from ..problem import Problem
 from .quantities import SQUARED_ERROR, Quantity
 from .report import WorkLine
 from .verdicts import decimals

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..files import write_atomic
-from ..problem.reader import Problem, load_problem
+from ..problem import Problem, load_problem
 from ..spec.cells import Cell, get_cell, with_activations
 from ..spec.heads import HEAD_SIZE, with_head
 from ..spec.losses import Loss, get_loss

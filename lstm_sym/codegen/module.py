@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from ..derive.naming import total
 from .plan import Plan
 from .source import Lines, initial_argument
 from .targets import Target
@@ -255,7 +256,8 @@ def vector_wrappers(plan: Plan) -> str:
                 )
             out("grads = _backward(P, dims, fw, _y_seq, seeds, ws)")
             out("_keep_buffers(key, ws)")
-            out(f"grads['dL_d{cell.input}'] = np.swapaxes(grads['dL_d{cell.input}'], 0, 1)")
+            dx = total(cell.input)
+            out(f"grads[{dx!r}] = np.swapaxes(grads[{dx!r}], 0, 1)")
             out("if scale != 1:")
             out("    grads = {key: value * scale for key, value in grads.items()}")
             out("return x.dtype.type(total), grads")

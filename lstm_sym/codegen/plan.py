@@ -17,7 +17,7 @@ from functools import cached_property
 
 import sympy
 
-from ..derive.adjoint import delta, incoming
+from ..derive.naming import delta, incoming
 from ..derive.template import StepTemplate, step_template
 from ..equations import Equation, Outer
 from ..errors import InputError

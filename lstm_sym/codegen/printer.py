@@ -5,25 +5,20 @@ One printer serves every :class:`~lstm_sym.codegen.targets.Target`: NumPy arrays
 any precision; it asks the target how to write numbers, elementary functions and roots.
 Symbols print through a name map (template name → source expression), so the same formula
 reads locals inside the time loop and whole histories outside it. Activations print as
-calls of helper functions the generated module defines (:meth:`Target.helper_source`), each
-numerically stable for every finite argument.
+calls of helper functions the generated module defines: their kernels' code for the target
+(:mod:`lstm_sym.spec.kernels`, :meth:`Target.helper_source`), each numerically stable for
+every finite argument.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import sympy
 from sympy.printing.str import StrPrinter
 
-from ..spec.activations import (
-    CLIPPED_LINEAR,
-    NUMPY_SOURCE,
-    ClippedLinear,
-    ClippedLinearPrime,
-    sigma,
-)
+from ..spec.activations import kernels
 
 if TYPE_CHECKING:
     from .targets import Target
@@ -76,9 +71,10 @@ class CodePrinter(StrPrinter):
         args = ", ".join(self._print(a) for a in expr.args)
         if name in self.target.functions:
             return f"{self.target.functions[name]}({args})"
-        if name in self.target.inline and expr.args[0].is_Symbol:  # no call
-            return self.target.inline[name].format(a=args)
-        if isinstance(expr, sigma | ClippedLinear | ClippedLinearPrime):
+        kernel = kernels().get(name)
+        if kernel is not None:
+            if kernel.python_inline and self.target.inline and expr.args[0].is_Symbol:
+                return kernel.python_inline.format(a=args)  # no call
             self.helpers.add(name)
             return f"{name}({args})"
         raise ValueError(f"no {self.target.name} code for the function {name}")
@@ -106,67 +102,3 @@ def print_expr(
     text: str = printer.doprint(expr)
     helpers.update(printer.helpers)
     return text
-
-
-# -- helper functions the generated modules define ---------------------------------------
-
-SCALAR_SIGMA = (
-    "def sigma(a):\n"
-    '    """The logistic sigmoid 1/(1 + exp(-a)), without overflow for any finite a."""\n'
-    "    if a >= 0.0:\n"
-    "        return 1.0 / (1.0 + _exp(-a))\n"
-    "    e = _exp(a)\n"
-    "    return e / (1.0 + e)\n"
-)
-
-MPMATH_SIGMA = (
-    "def sigma(a):\n"
-    '    """The logistic sigmoid 1/(1 + exp(-a)) (mpmath: no overflow at any size)."""\n'
-    "    return 1 / (1 + _exp(-a))\n"
-)
-
-
-def _scalar_clipped(function: type[ClippedLinear], target: Target) -> str:
-    slope, offset = function.slope, function.offset
-    linear = "a" if slope == 1 else f"{target.number(slope)} * a"
-    if offset != 0:
-        linear += f" + {target.number(offset)}"
-    body = f"max({target.number(function.low)}, {linear})"
-    if function.high.is_finite:
-        body = f"min({target.number(function.high)}, {body})"
-    doc = (function.__doc__ or "").strip()
-    return f'def {function.__name__}(a):\n    """{doc}"""\n    return {body}\n'
-
-
-def _scalar_clipped_prime(function: type[ClippedLinear], target: Target) -> str:
-    start, end = function.kinks()
-    conditions = []
-    if start.is_finite:
-        conditions.append(f"a > {target.number(start)}")
-    if end.is_finite:
-        conditions.append(f"a < {target.number(end)}")
-    slope = target.number(function.slope)
-    doc = (function.prime.__doc__ or "").strip()
-    return (
-        f"def {function.prime.__name__}(a):\n"
-        f'    """{doc}"""\n'
-        f"    return {slope} if {' and '.join(conditions)} else {target.zero}\n"
-    )
-
-
-def numpy_helpers(target: Target) -> dict[str, str]:
-    """The helper functions of NumPy code (vector style)."""
-    return dict(NUMPY_SOURCE)
-
-
-def scalar_helpers(sigma_source: str) -> Callable[[Target], dict[str, str]]:
-    """The helper functions of scalar code, with ``sigma_source`` for σ."""
-
-    def sources(target: Target) -> dict[str, str]:
-        sources = {"sigma": sigma_source}
-        for function in CLIPPED_LINEAR:
-            sources[function.__name__] = _scalar_clipped(function, target)
-            sources[function.prime.__name__] = _scalar_clipped_prime(function, target)
-        return sources
-
-    return sources

@@ -17,30 +17,21 @@ Three rewrites of the plan's backward phases, each a pure function of the plan:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
 import sympy
 
 from ..equations import Equation, Outer
-from ..spec.activations import sigma
+from ..spec.activations import activation_of
 from .plan import Backward, Plan
 
 
-def _sigma_slope(value: sympy.Expr) -> sympy.Expr:
-    return value * (1 - value)
-
-
-def _tanh_slope(value: sympy.Expr) -> sympy.Expr:
-    return 1 - value**2
-
-
-#: An activation's derivative written over its value: how a fused group's slope is computed.
-SLOPES: dict[type, Callable[[sympy.Expr], sympy.Expr]] = {
-    sigma: _sigma_slope,
-    sympy.tanh: _tanh_slope,
-}
+def activation_slope(function: type, value: sympy.Expr) -> sympy.Expr | None:
+    """An activation's derivative written over its value (``v·(1 − v)`` for σ): how a fused
+    group's slope is computed; None where the activation has none (relu)."""
+    activation = activation_of(function)
+    return None if activation is None else activation.slope(value)
 
 
 @dataclass(frozen=True)
@@ -222,9 +213,10 @@ class Rewrite:
         hoists = list(self._hoisting[1])
         sloped: dict[int, tuple[str, ...]] = {}
         for k, (members, function) in enumerate(self.groups):
-            if function not in SLOPES:
+            derived = {m: activation_slope(function, sympy.Symbol(m, real=True)) for m in members}
+            patterns = {m: p for m, p in derived.items() if p is not None}
+            if len(patterns) < len(members):
                 continue
-            patterns = {m: SLOPES[function](sympy.Symbol(m, real=True)) for m in members}
             used = [
                 m
                 for m in members

@@ -16,7 +16,7 @@ import dataclasses
 
 import sympy
 
-from ..derive.adjoint import delta
+from ..derive.naming import delta
 from ..derive.template import StepTemplate
 from ..equations import Equation, Outer
 

@@ -16,14 +16,15 @@ Adding one is described in ``lstm_sym/codegen/README.md``.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Literal
 
 import sympy
 
 from ..errors import InputError
-from .printer import MPMATH_SIGMA, SCALAR_SIGMA, numpy_helpers, scalar_helpers
+from ..spec.activations import kernels
+from ..spec.kernels import CodeTarget
 from .runtime import copied_source, mpmath_scalar, python_scalar
 
 #: Code styles: batched matrix code, or straight-line scalar code for fixed tiny sizes.
@@ -57,10 +58,11 @@ class Target:
     max: str = ""
     #: ``x**2`` of a name written ``(x*x)`` (a product is faster than ** on Python numbers)
     squares_as_products: bool = False
-    #: activations written inline when their argument is a name: SymPy name -> template of ``a``
-    inline: Mapping[str, str] = field(default_factory=dict)
-    #: the sources of the helper functions (activations) the code may call, by SymPy name
-    helpers: Callable[[Target], Mapping[str, str]] = numpy_helpers
+    #: which code of the activations' kernels the module carries (:meth:`Kernel.code`)
+    kernel_code: CodeTarget = "numpy"
+    #: activations with inline code (``Kernel.python_inline``) are written so, without a
+    #: call, where their argument is a name
+    inline: bool = False
 
     @property
     def floats(self) -> bool:
@@ -97,8 +99,10 @@ class Target:
         return self.integer(1)
 
     def helper_source(self, names: set[str]) -> str:
-        """The source of the helper functions called ``names``, in sorted order."""
-        sources = self.helpers(self)
+        """The source of the helper functions called ``names``, in sorted order: the code
+        of their kernels."""
+        found = {name: kernel.code(self.kernel_code) for name, kernel in kernels().items()}
+        sources = {name: code for name, code in found.items() if code}
         missing = sorted(names - set(sources))
         if missing:
             raise ValueError(f"no {self.name} implementation of {', '.join(missing)}")
@@ -115,7 +119,7 @@ NUMPY_VECTOR = Target(
     functions={"tanh": "np.tanh", "exp": "np.exp", "log": "np.log"},
     sqrt="np.sqrt",
     power="np.power",
-    helpers=numpy_helpers,
+    kernel_code="numpy",
 )
 
 PYTHON_SCALAR = Target(
@@ -130,9 +134,8 @@ PYTHON_SCALAR = Target(
     power="_pow",
     max="max",
     squares_as_products=True,
-    # below -700, σ(a) = e^a/(1 + e^a) is e^a to double precision
-    inline={"sigma": "(1.0 / (1.0 + _exp(-{a})) if {a} > -700.0 else _exp({a}))"},
-    helpers=scalar_helpers(SCALAR_SIGMA),
+    kernel_code="python",
+    inline=True,
 )
 
 #: The same straight-line code over mpmath numbers at the working precision.
@@ -143,8 +146,8 @@ MPMATH_SCALAR = dataclasses.replace(
     imports="import mpmath\nimport numpy as np\n",
     preamble=copied_source(mpmath_scalar),
     number_type="_mpf",
-    inline={},
-    helpers=scalar_helpers(MPMATH_SIGMA),
+    kernel_code="mpmath",
+    inline=False,
 )
 
 #: Every target by name, in the order styles and backends are listed.

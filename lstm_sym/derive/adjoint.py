@@ -21,21 +21,7 @@ import sympy
 
 from ..equations import Equation, MatVec, Outer
 from ..names import template_symbol
-
-
-def delta(name: str) -> str:
-    """The template name of the adjoint ∂L/∂name."""
-    return f"delta_{name}"
-
-
-def grad(name: str) -> str:
-    """The template name of one step's contribution to ∂L/∂(parameter)."""
-    return f"grad_{name}"
-
-
-def incoming(state: str) -> str:
-    """The template name of the adjoint that flows into ``state`` from the next step."""
-    return f"delta_{state}_next"
+from .naming import delta, grad, helper
 
 
 @dataclass(frozen=True)
@@ -86,9 +72,9 @@ def derive(
             contribution = template_symbol(dv) * local.xreplace(named)
             receiver = grad(u.name) if u.name in params else delta(u.name)
             if dims[u.name] == "1" and component_dim[eq.target] != "1":
-                helper = f"{receiver}__{eq.target}"
-                reductions[u.name].append(Equation(helper, (), contribution, reduce=True))
-                contribution = template_symbol(helper)
+                reducer = helper(receiver, eq.target)
+                reductions[u.name].append(Equation(reducer, (), contribution, reduce=True))
+                contribution = template_symbol(reducer)
             pointwise_terms[u.name].append(contribution)
 
     equations: list[Equation | Outer] = []
@@ -96,7 +82,7 @@ def derive(
     known: dict[sympy.Symbol, sympy.Expr] = {}
 
     def emit(name: str, target: str, extra: sympy.Expr = sympy.S.Zero) -> None:
-        equations.extend(_substitute(helper, known) for helper in reductions[name])
+        equations.extend(_substitute(reducer, known) for reducer in reductions[name])
         linear = tuple(t for t in linear_terms[name] if known.get(template_symbol(t.vector)) != 0)
         total = sympy.Add(*pointwise_terms[name], extra).xreplace(known)
         if not linear and total.is_Number:

@@ -7,9 +7,9 @@ symbols (``f``, ``h_prev``, ``delta_c_next``) become the step's names (``f_2``, 
 * the **scalar** view, one assignment per component (what a hand calculation shows),
 * the **vector** view, one assignment per vector, with SymPy matrix expressions.
 
-Assignments are built on demand — a single name is instantiated without building the
-rest — and closed forms (everything substituted back) are refused up front when their
-size would exceed a limit.
+Assignments are built on demand: a single name is instantiated without building the
+rest. Names come from :mod:`lstm_sym.derive.naming`; closed forms (everything substituted
+back) from :mod:`lstm_sym.derive.closed_form`.
 """
 
 from __future__ import annotations
@@ -20,19 +20,33 @@ from functools import cached_property
 from typing import Any
 
 import sympy
-from sympy.matrices.expressions import HadamardPower, HadamardProduct, MatrixExpr, OneMatrix
-from sympy.matrices.expressions.applyfunc import ElementwiseApplyFunction
+from sympy.matrices.expressions import MatrixExpr, OneMatrix
 
 from ..equations import Equation, Outer
-from ..errors import InputError, TooLargeError
-from ..evaluate.evaluator import problem_templates
-from ..limits import check
+from ..errors import InputError
 from ..names import Name, name_of, symbol
-from ..problem.reader import Problem
-from .adjoint import delta, grad
-from .template import StepTemplate, terminal_template
+from ..problem import Problem
+from .matrices import matrix_dims, to_matrix
+from .naming import (
+    BACKWARD,
+    FORWARD,
+    GRADIENT,
+    LOSS,
+    Naming,
+    Section,
+    delta,
+    delta_of,
+    grad,
+    incoming_of,
+    prev,
+    prev_of,
+    total,
+    total_of,
+)
+from .template import StepTemplate, problem_templates, terminal_template
 
-FORWARD, LOSS, BACKWARD, GRADIENT = "forward", "loss", "backward", "gradient"
+#: Longest expression text an :class:`Assignment`'s repr shows.
+_REPR_WIDTH = 72
 
 
 @dataclass(frozen=True)
@@ -42,14 +56,16 @@ class Assignment:
     name: Name
     symbol: Any
     expr: Any
-    section: str
+    section: Section
 
     def __str__(self) -> str:
         return f"{self.name} := {self.expr}"
 
-
-def _dims(shape: tuple[int, ...]) -> tuple[int, int]:
-    return (shape[0], shape[1]) if len(shape) == 2 else (shape[0], 1)
+    def __repr__(self) -> str:
+        text = str(self)
+        if len(text) > _REPR_WIDTH:
+            text = text[: _REPR_WIDTH - 3] + "..."
+        return f"<Assignment {self.section}: {text}>"
 
 
 class Program:
@@ -62,10 +78,15 @@ class Program:
         self.view = view
         self.gradients = gradients
         self.cell = problem.cell
+        self.naming = Naming.of(problem.cell)
         self.sizes = dict(problem.sizes)
         self.with_loss, self.without_loss = problem_templates(problem)
         states = tuple(sorted({s for seq in problem.sequences for s in seq.terminal}))
         self.terminal = terminal_template(self.cell, states) if states else None
+
+    def __repr__(self) -> str:
+        gradients = "with" if self.gradients else "without"
+        return f"<Program {self.problem.synopsis}: {self.view} view {gradients} gradients>"
 
     # -- naming --------------------------------------------------------------------------
     def template_at(self, b: int, t: int) -> StepTemplate:
@@ -78,30 +99,8 @@ class Program:
 
     def rename(self, template: StepTemplate, name: str, b: int, t: int | None) -> Name:
         """The program name of template name ``name`` at step ``t`` of sequence ``b``."""
-        seq = self.problem.seq_label(b)
-        cell = self.cell
-        if name in self.problem.params:
-            return Name(name)
-        if name.startswith("grad_"):
-            base = f"dL_d{name.removeprefix('grad_')}"
-            # one step's share of a size-1 parameter's gradient (grad_alpha__z_h) has a step
-            return Name(base, t, (), seq) if "__" in name else Name(base)
-        for state in cell.states:
-            if name == state.prev:
-                return Name(state.name, (t or 1) - 1, (), seq)
-            if name == delta(state.prev):
-                return (
-                    Name(f"dL_d{state.name}", 0, (), seq)
-                    if t == 1
-                    else Name(delta(state.name), (t or 1) - 1, (), seq)
-                )
-        if name == delta(cell.input):
-            return Name(f"dL_d{cell.input}", t, (), seq)
-        if t is None:  # terminal template: final states (at step T) and given gradients
-            if any(name == state.name for state in cell.states):
-                return Name(name, self.problem.sequences[b].steps, (), seq)
-            return Name(name, None, (), seq)
-        return Name(name, t, (), seq)
+        sequence = self.problem.sequences[b]
+        return self.naming.name(name, t, self.problem.seq_label(b), last=sequence.steps)
 
     def _scalar(
         self, template: StepTemplate, name: str, b: int, t: int | None, index: tuple[int, ...]
@@ -118,7 +117,7 @@ class Program:
         """A matrix symbol, or a plain symbol for scalars (dimension "1", which broadcast)."""
         if template.dims[name] == "1":
             return symbol(self.rename(template, name, b, t))
-        rows, cols = _dims(self._shape(template, name))
+        rows, cols = matrix_dims(self._shape(template, name))
         return sympy.MatrixSymbol(str(self.rename(template, name, b, t)), rows, cols)
 
     # -- instantiation -------------------------------------------------------------------
@@ -127,7 +126,7 @@ class Program:
         steps = self.problem.sequences[b].steps
         if t < steps:
             nxt = self.template_at(b, t + 1)
-            eq = _find(nxt, delta(f"{state}_prev"))
+            eq = nxt.equation(delta(prev(state)))
             if eq is None:
                 return sympy.S.Zero
             return (
@@ -136,7 +135,7 @@ class Program:
                 else self._component_expr(nxt, eq, b, t + 1, index)
             )
         if self.terminal is not None:
-            eq = _find(self.terminal, delta(state))
+            eq = self.terminal.equation(delta(state))
             if eq is not None:
                 return (
                     self._vector_expr(self.terminal, eq, b, None)
@@ -160,8 +159,7 @@ class Program:
             sym = sympy.Symbol(name, real=True)
             if name in template.constant:
                 mapping[sym] = template.constant[name]
-            elif t is not None and name.startswith("delta_") and name.endswith("_next"):
-                state = name.removeprefix("delta_").removesuffix("_next")
+            elif t is not None and (state := incoming_of(name)) is not None:
                 mapping[sym] = self._incoming(b, t, state, (k,), vector)
             elif vector:
                 mapping[sym] = self._vector(template, name, b, t)
@@ -216,7 +214,7 @@ class Program:
                 )
             )
         scalar = eq.reduce or template.dims[eq.target] == "1"
-        rows, _ = (1, 1) if scalar else _dims(self._shape(template, eq.target))
+        rows, _ = (1, 1) if scalar else matrix_dims(self._shape(template, eq.target))
         width = max([self._shape(template, n)[0] for n in eq.pointwise_operands()] or [rows])
         terms: list[Any] = []
         for term in eq.linear:
@@ -226,7 +224,7 @@ class Program:
             )
         if eq.pointwise != 0:
             mapping = self._substitution(template, eq, b, t, 1, True)
-            part = _to_matrix(eq.pointwise, mapping, width)
+            part = to_matrix(eq.pointwise, mapping, width)
             if eq.reduce:
                 part = OneMatrix(1, width) * part if isinstance(part, MatrixExpr) else part * width
             elif not scalar and not isinstance(part, MatrixExpr) and part != 0:
@@ -240,8 +238,9 @@ class Program:
         return sympy.MatAdd(*terms)
 
     def _assignment(
-        self, template: StepTemplate, eq: Equation | Outer, b: int, t: int | None, section: str
+        self, template: StepTemplate, eq: Equation | Outer, b: int, t: int | None
     ) -> Iterator[Assignment]:
+        section = self._section(template, eq.target)
         if self.view == "vector":
             name = self.rename(template, eq.target, b, t)
             sym = self._vector(template, eq.target, b, t)
@@ -263,17 +262,22 @@ class Program:
             )
 
     # -- the program ---------------------------------------------------------------------
+    def _section(self, template: StepTemplate, target: str) -> Section:
+        """Where ``target`` of ``template`` belongs (∂L/∂x_t and ∂L/∂h_0 are gradients)."""
+        if any(eq.target == target for eq in template.backward):
+            gradient = target == delta(self.cell.input) or prev_of(target) is not None
+            return GRADIENT if gradient else BACKWARD
+        return LOSS if target in template.loss_quantities else FORWARD
+
     def _forward(self) -> Iterator[Assignment]:
-        loss_names = set(self.with_loss.loss_quantities)
         for b, seq in enumerate(self.problem.sequences):
             for t in range(1, seq.steps + 1):
                 template = self.template_at(b, t)
                 for eq in template.forward:
-                    section = LOSS if eq.target in loss_names else FORWARD
-                    yield from self._assignment(template, eq, b, t, section)
+                    yield from self._assignment(template, eq, b, t)
             if self.terminal is not None:
                 for eq in self.terminal.forward:
-                    yield from self._assignment(self.terminal, eq, b, None, LOSS)
+                    yield from self._assignment(self.terminal, eq, b, None)
         yield self._total_loss()
 
     def _total_loss(self) -> Assignment:
@@ -296,16 +300,13 @@ class Program:
             for t in range(seq.steps, 0, -1):
                 template = self.template_at(b, t)
                 for eq in template.backward:
-                    if eq.target in skip:
-                        continue
-                    yield from self._assignment(
-                        template, eq, b, t, BACKWARD if eq.target != delta(cell.input) else GRADIENT
-                    )
+                    if eq.target not in skip:
+                        yield from self._assignment(template, eq, b, t)
                 if t == 1:
                     for state in cell.states:
-                        found = _find(template, delta(state.prev))
+                        found = template.equation(delta(state.prev))
                         if found is not None:
-                            yield from self._assignment(template, found, b, t, GRADIENT)
+                            yield from self._assignment(template, found, b, t)
         yield from self._parameter_gradients()
 
     def _parameter_gradients(self, only: str | None = None) -> Iterator[Assignment]:
@@ -313,7 +314,7 @@ class Program:
             if only is not None and param.name != only:
                 continue
             target = grad(param.name)
-            name = Name(f"dL_d{param.name}")
+            name = Name(total(param.name))
             shape = self.problem.params[param.name]
             rows, cols = (len(shape), len(shape[0])) if param.is_matrix else (len(shape), 1)
             steps = [
@@ -325,19 +326,14 @@ class Program:
                 parts = [
                     self._vector_expr(tp, eq, b, t)
                     for b, t, tp in steps
-                    if (eq := _find(tp, target)) is not None
+                    if (eq := tp.equation(target)) is not None
                 ]
                 if param.shape == ("1",):  # a size-1 parameter is a scalar, as it reads
                     sym, expr = symbol(name), sympy.Add(*parts)
                 else:
                     sym = sympy.MatrixSymbol(str(name), rows, cols)
-                    expr = (
-                        sympy.MatAdd(*parts)
-                        if len(parts) > 1
-                        else parts[0]
-                        if parts
-                        else sympy.ZeroMatrix(rows, cols)
-                    )
+                    single = parts[0] if parts else sympy.ZeroMatrix(rows, cols)
+                    expr = sympy.MatAdd(*parts) if len(parts) > 1 else single
                 yield Assignment(name, sym, expr, GRADIENT)
                 continue
             for r in range(1, rows + 1):
@@ -346,7 +342,7 @@ class Program:
                     parts = [
                         self._component_expr(tp, eq, b, t, index)
                         for b, t, tp in steps
-                        if (eq := _find(tp, target)) is not None
+                        if (eq := tp.equation(target)) is not None
                     ]
                     sym = self._scalar(self.with_loss, target, 0, None, index)
                     yield Assignment(name_of(sym) or name, sym, sympy.Add(*parts), GRADIENT)
@@ -400,43 +396,24 @@ class Program:
         b = (name.seq or 1) - 1
         if not 0 <= b < self.problem.batch:
             return
-        steps = self.problem.sequences[b].steps
-        cell = self.cell
-        if name.base.startswith("dL_d") and name.step is None:
-            param = name.base.removeprefix("dL_d")
-            if param in self.problem.params and self.gradients:
-                yield from self._parameter_gradients(only=param)
-            return
         if name.step is None:
-            if self.terminal is not None:
-                eq = _find(self.terminal, name.base)
+            param = total_of(name.base)
+            if param is not None:
+                if param in self.problem.params and self.gradients:
+                    yield from self._parameter_gradients(only=param)
+            elif self.terminal is not None:
+                eq = self.terminal.equation(name.base)
                 if eq is not None:
-                    yield from self._assignment(self.terminal, eq, b, None, LOSS)
+                    yield from self._assignment(self.terminal, eq, b, None)
             return
-        t = name.step
-        if name.base == f"dL_d{cell.input}":
-            target = delta(cell.input)
-        elif "__" in name.base and name.base.startswith("dL_d"):
-            target = grad(name.base.removeprefix("dL_d"))
-        elif t == 0 and name.base.startswith("dL_d"):
-            target, t = delta(name.base.removeprefix("dL_d") + "_prev"), 1
-        else:
-            target = name.base
-        if not 1 <= t <= steps:
+        found = self.naming.template(name)
+        if found is None or not found[1] <= self.problem.sequences[b].steps:
             return
+        target, t = found
         template = self.template_at(b, t)
-        eq = _find(template, target)
-        if eq is None or (target.startswith("delta_") and not self.gradients):
-            return
-        backward = any(e.target == target for e in template.backward)
-        section = (
-            (GRADIENT if target == delta(cell.input) or target.endswith("_prev") else BACKWARD)
-            if backward
-            else LOSS
-            if target in template.loss_quantities
-            else FORWARD
-        )
-        yield from self._assignment(template, eq, b, t, section)
+        eq = template.equation(target)
+        if eq is not None and (delta_of(target) is None or self.gradients):
+            yield from self._assignment(template, eq, b, t)
 
     @cached_property
     def _cache(self) -> dict[Name, Assignment]:
@@ -446,105 +423,3 @@ class Program:
         """The assignment defining a program symbol, or ``None`` for parameters and data."""
         name = name_of(sym)
         return self._lookup(name) if name is not None else None
-
-    # -- closed forms --------------------------------------------------------------------
-    def closed_form_sizes(self) -> dict[Name, int]:
-        """How many nodes every closed form would have (one pass, nothing built)."""
-        sizes: dict[sympy.Basic, int] = {}
-        result: dict[Name, int] = {}
-        for assignment in self.assignments:
-            size = sum(
-                sizes.get(node, 1) if node.is_Symbol else 1
-                for node in sympy.preorder_traversal(assignment.expr)
-            )
-            sizes[assignment.symbol] = result[assignment.name] = size
-        return result
-
-    def closed_form_size(self, key: str | Name) -> int:
-        """How many nodes the closed form of ``key`` would have (computed without building it)."""
-        sizes: dict[sympy.Basic, int] = {}
-
-        def size(sym: sympy.Basic) -> int:
-            if sym not in sizes:
-                assignment = self.definition(sym)
-                if assignment is None:
-                    sizes[sym] = 1
-                else:
-                    sizes[sym] = sum(
-                        size(node) if node.is_Symbol else 1
-                        for node in sympy.preorder_traversal(assignment.expr)
-                    )
-            return sizes[sym]
-
-        return size(self[key].symbol)
-
-    def closed_form(self, key: str | Name, *, max_nodes: int | None = None) -> Any:
-        """``key``'s expression with every named quantity substituted back (parameters and data only)."""
-        if self.view != "scalar":
-            raise InputError("view", "the scalar view for closed forms", repr(self.view))
-        target = self[key]
-        size = self.closed_form_size(target.name)
-        if max_nodes is None:
-            check(
-                "closed_form_nodes",
-                size,
-                f"closed form of {target.name}",
-                "at most {limit} nodes (or use the named form)",
-                found=f"about {size:,} nodes",
-            )
-        elif size > max_nodes:
-            raise TooLargeError(
-                f"the closed form of {target.name} would have about {size:,} nodes "
-                f"(max_nodes={max_nodes:,}): use the named form instead"
-            )
-        cache: dict[sympy.Basic, sympy.Expr] = {}
-
-        def expand(sym: sympy.Basic) -> sympy.Expr:
-            if sym not in cache:
-                assignment = self.definition(sym)
-                if assignment is None:
-                    cache[sym] = sym
-                else:
-                    expr = assignment.expr
-                    cache[sym] = expr.xreplace({s: expand(s) for s in expr.free_symbols})
-            return cache[sym]
-
-        return expand(target.symbol)
-
-
-def _find(template: StepTemplate, target: str) -> Equation | Outer | None:
-    for eq in template.backward:
-        if eq.target == target:
-            return eq
-    for eq in template.forward:
-        if eq.target == target:
-            return eq
-    return None
-
-
-def _to_matrix(expr: sympy.Expr, mapping: dict[sympy.Symbol, Any], width: int) -> Any:
-    """A pointwise scalar formula as a matrix expression (⊙ for products, f∘ for functions)."""
-    if expr.is_Symbol:
-        return mapping[expr]
-    if expr.is_Number:
-        return expr * OneMatrix(width, 1) if expr != 0 else sympy.ZeroMatrix(width, 1)
-    args = [_to_matrix(a, mapping, width) if not a.is_Number else a for a in expr.args]
-    matrices = [a for a in args if isinstance(a, MatrixExpr)]
-    scalars = [a for a in args if not isinstance(a, MatrixExpr)]
-    if expr.is_Add:
-        return sympy.MatAdd(*matrices, *(s * OneMatrix(width, 1) for s in scalars))
-    if expr.is_Mul:
-        coefficient = sympy.Mul(*scalars)
-        if not matrices:
-            return coefficient
-        product = matrices[0] if len(matrices) == 1 else HadamardProduct(*matrices)
-        return coefficient * product if coefficient != 1 else product
-    if expr.is_Pow:
-        base, exponent = args
-        if isinstance(base, MatrixExpr):
-            return HadamardPower(base, exponent)
-        return base**exponent
-    if isinstance(expr, sympy.Function) and len(args) == 1 and isinstance(args[0], MatrixExpr):
-        dummy = sympy.Dummy("a", real=True)
-        return ElementwiseApplyFunction(sympy.Lambda(dummy, expr.func(dummy)), args[0])
-    return expr.func(*args)

@@ -15,9 +15,11 @@ from functools import lru_cache
 import sympy
 
 from ..equations import Equation, Outer
+from ..problem import Problem
 from ..spec.cells import Cell, equation_dim
 from ..spec.losses import LOSS_TERM, Loss, terminal_equations
-from .adjoint import Backward, delta, derive, grad, incoming
+from .adjoint import Backward, derive
+from .naming import delta, grad, incoming
 
 
 @dataclass(frozen=True, eq=False)
@@ -40,6 +42,16 @@ class StepTemplate:
         """Every quantity the loss defines (its terms and intermediates such as softmax ``p``)."""
         cell_targets = {eq.target for eq in self.cell.equations}
         return tuple(eq.target for eq in self.forward if eq.target not in cell_targets)
+
+    def equation(self, target: str) -> Equation | Outer | None:
+        """The forward or backward equation that defines ``target`` (``None``: none does)."""
+        for eq in self.backward:
+            if eq.target == target:
+                return eq
+        for eq in self.forward:
+            if eq.target == target:
+                return eq
+        return None
 
     def shape(self, name: str, sizes: dict[str, int]) -> tuple[int, ...]:
         """The numeric shape of ``name`` given the problem's sizes (``{"n": 2, "d": 3}``)."""
@@ -110,6 +122,14 @@ def plain_template(cell: Cell) -> StepTemplate:
     return step_template(cell, (), ())
 
 
+def problem_templates(problem: Problem) -> tuple[StepTemplate, StepTemplate]:
+    """The templates of ``problem``'s steps with and without a loss term."""
+    return (
+        loss_template(problem.cell, problem.loss, problem.loss_scale),
+        plain_template(problem.cell),
+    )
+
+
 @lru_cache(maxsize=64)
 def terminal_template(cell: Cell, states: tuple[str, ...]) -> StepTemplate:
     """The terminal loss terms ``⟨g_s, s_T⟩`` over final states (the upstream loss)."""
@@ -143,6 +163,7 @@ __all__ = [
     "StepTemplate",
     "loss_template",
     "plain_template",
+    "problem_templates",
     "step_template",
     "terminal_template",
 ]

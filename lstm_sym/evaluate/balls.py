@@ -4,9 +4,9 @@ An ``arb`` is a midpoint and a radius; every operation returns a ball that prova
 contains the exact result of the operation on every point of its operands' balls. A
 decimal digit read from a ball is therefore proven when the whole ball rounds to it
 (:func:`round_ball`). The backend here plugs into the evaluator's backend protocol:
-pointwise formulas are lambdified with a module mapping to Arb functions, σ is written
-through ``exp`` (a single occurrence of its argument, so no dependency widening), and the
-cancellation-free forms of :mod:`lstm_sym.evaluate.stable` keep saturated gates tight.
+pointwise formulas are lambdified with a module mapping to Arb functions (the activations'
+own come from their kernels, :mod:`lstm_sym.spec.kernels`: σ is written through ``exp``, a
+single occurrence of its argument, so no dependency widening), and the cancellation-free forms of :mod:`lstm_sym.evaluate.stable` keep saturated gates tight.
 
 Arb's working precision (``flint.ctx.prec``, in bits) is process-wide state: it is only
 ever changed inside :func:`workprec`, which restores it.
@@ -27,7 +27,7 @@ from flint import arb, arb_mat, ctx, fmpq
 
 from ..errors import TooLargeError
 from ..numbers import round_decimals, round_significant
-from ..spec.activations import CLIPPED_LINEAR, ClippedLinear, lambdify_positional
+from ..spec.activations import kernels, lambdify_positional
 from .stable import Saturating, stable_form
 
 #: Bits per decimal digit.
@@ -50,61 +50,6 @@ def bits_for(digits: int) -> int:
     return int(digits * LOG2_10) + 4
 
 
-def _sigma(a: arb) -> arb:
-    """σ(a) with ``exp`` of a nonpositive number only (``exp(10^1000)`` is not finite in Arb)."""
-    if a < 0:
-        e = a.exp()
-        return e / (1 + e)
-    return 1 / (1 + (-a).exp())
-
-
-#: Below this, ``1 − s`` or ``1 − t²`` has lost more than 16 bits to cancellation.
-_CANCELLATION = arb(2) ** -16
-
-
-def _sigma_complement(s: arb, a: arb) -> arb:
-    rest = 1 - s
-    return rest if rest > _CANCELLATION else _sigma(-a)
-
-
-def _tanh_complement(t: arb, a: arb) -> arb:
-    rest = 1 - t * t
-    return rest if rest > _CANCELLATION else a.sech() ** 2
-
-
-def _rational(value: sympy.Rational) -> fmpq:
-    return fmpq(int(value.p), int(value.q))
-
-
-def _clipped(function: type[ClippedLinear]) -> Callable[[arb], arb]:
-    slope, offset = _rational(function.slope), _rational(function.offset)
-    low = arb(_rational(function.low))
-    high = arb(_rational(function.high)) if function.high.is_finite else None
-
-    def evaluate(a: arb) -> arb:
-        value = (a * slope + offset).max(low)
-        return value if high is None else value.min(high)
-
-    return evaluate
-
-
-def _clipped_prime(function: type[ClippedLinear]) -> Callable[[arb], arb]:
-    start, end = function.kinks()
-    lo = None if start.is_infinite else arb(_rational(start))
-    hi = None if end.is_infinite else arb(_rational(end))
-    slope = arb(_rational(function.slope))
-    either = arb(0).union(slope)  # a ball on a kink: the derivative is 0 or the slope
-
-    def evaluate(a: arb) -> arb:
-        inside = (lo is None or a > lo) and (hi is None or a < hi)
-        if inside:
-            return slope
-        outside = (lo is not None and a <= lo) or (hi is not None and a >= hi)
-        return arb(0) if outside else either
-
-    return evaluate
-
-
 def _integer(value: Any) -> arb:
     """``mpf(p)`` as printed by SymPy's mpmath printer: our expressions hold only integers there."""
     if not isinstance(value, int):
@@ -112,12 +57,10 @@ def _integer(value: Any) -> arb:
     return arb(value)
 
 
-#: Implementations handed to ``sympy.lambdify`` (with SymPy's mpmath printer) for balls.
-ARB_FUNCTIONS: dict[str, Any] = {
+#: Arb's elementary functions, handed to ``sympy.lambdify`` (with SymPy's mpmath printer)
+#: with the activations' kernels (:func:`arb_functions`).
+ELEMENTARY: dict[str, Any] = {
     "mpf": _integer,
-    "sigma": _sigma,
-    "sigma_complement": _sigma_complement,
-    "tanh_complement": _tanh_complement,
     "exp": arb.exp,
     "log": arb.log,
     "sqrt": arb.sqrt,
@@ -126,9 +69,11 @@ ARB_FUNCTIONS: dict[str, Any] = {
     "cosh": arb.cosh,
     "sech": arb.sech,
 }
-for _function in CLIPPED_LINEAR:
-    ARB_FUNCTIONS[_function.__name__] = _clipped(_function)
-    ARB_FUNCTIONS[_function.prime.__name__] = _clipped_prime(_function)
+
+
+def arb_functions() -> dict[str, Any]:
+    """The Arb implementation of every function a formula may call, by name."""
+    return ELEMENTARY | {name: kernel.arb for name, kernel in kernels().items()}
 
 
 class ArbBackend:
@@ -145,7 +90,7 @@ class ArbBackend:
         return stable_form(expr, names)
 
     def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
-        return lambdify_positional(expr, args, [ARB_FUNCTIONS, "mpmath"])
+        return lambdify_positional(expr, args, [arb_functions(), "mpmath"])
 
     def dot(self, pairs: Iterable[tuple[Any, Any]]) -> Any:
         return sum(starmap(mul, pairs), arb(0))

@@ -1,260 +1,31 @@
 """Evaluate a problem's step templates over every time step: exactly, or with mpmath.
 
-The templates are compiled once per problem (pointwise formulas lambdified to mpmath, or
-substituted exactly with SymPy) and run in a loop over t, so time and memory grow
-linearly in T. No per-step SymPy object is built here.
+The templates are compiled once per problem (:mod:`lstm_sym.evaluate.compile`) and run in
+a loop over t, so time and memory grow linearly in T. No per-step SymPy object is built
+here. :func:`scalar_values` lists every scalar of a run under its program name
+(:mod:`lstm_sym.derive.naming`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
 from typing import Any, Protocol
 
-import mpmath
 import sympy
 
-from ..derive.adjoint import delta, grad, incoming
-from ..derive.template import StepTemplate, loss_template, plain_template, terminal_template
+from ..derive import naming
+from ..derive.naming import Naming, Section, delta, delta_of, grad, incoming, is_helper
+from ..derive.template import StepTemplate, problem_templates, terminal_template
 from ..equations import Equation, Outer
 from ..names import Name
-from ..numbers import to_mpf
-from ..problem.reader import Problem
-from ..spec.activations import MPMATH_FUNCTIONS, lambdify_positional
-from .domain import has_roots, real_valued, undefined
-from .stable import Saturating, saturating_names, stable_form
-
-Env = dict[str, Any]
-
-
-class Backend(Protocol):
-    """How numbers are represented: mpmath floats or exact SymPy numbers."""
-
-    def number(self, value: sympy.Rational) -> Any: ...
-
-    def form(self, expr: sympy.Expr, names: Saturating) -> sympy.Expr: ...
-
-    def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]: ...
-
-    def dot(self, pairs: Iterable[tuple[Any, Any]]) -> Any: ...
-
-
-class MpmathBackend:
-    """mpmath numbers at the working precision in effect when evaluating."""
-
-    def number(self, value: sympy.Rational) -> Any:
-        return to_mpf(value)
-
-    def form(self, expr: sympy.Expr, names: Saturating) -> sympy.Expr:
-        """The cancellation-free form of ``expr`` (saturated gates keep full precision)."""
-        return stable_form(expr, names)
-
-    def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
-        function = lambdify_positional(expr, args, [MPMATH_FUNCTIONS, "mpmath"])
-        return real_valued(function) if has_roots(expr) else function
-
-    def dot(self, pairs: Iterable[tuple[Any, Any]]) -> Any:
-        """Σ a·b with one rounding per term (mpmath's fdot: about 2.5× a Python sum)."""
-        return mpmath.fdot(pairs)
-
-
-class ExactBackend:
-    """Exact SymPy numbers: rationals and closed forms such as ``σ(6/5)``."""
-
-    def number(self, value: sympy.Rational) -> Any:
-        return value
-
-    def form(self, expr: sympy.Expr, names: Saturating) -> sympy.Expr:
-        return expr
-
-    def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
-        symbols = [sympy.Symbol(a, real=True) for a in args]
-
-        def substitute(*values: Any) -> Any:
-            return expr.xreplace(dict(zip(symbols, values, strict=True)))
-
-        return substitute
-
-    def dot(self, pairs: Iterable[tuple[Any, Any]]) -> Any:
-        return sympy.Add(*(a * b for a, b in pairs))
-
-
-MPMATH = MpmathBackend()
-EXACT = ExactBackend()
-
-
-def _size(template: StepTemplate, name: str, sizes: dict[str, int]) -> int:
-    shape = template.shape(name, sizes)
-    return shape[0]
-
-
-#: Compiled equations by (equation, operand shapes, backend): templates that share
-#: equations (a cell and its variants) compile each once.
-_EQUATIONS: dict[tuple[Any, ...], Callable[[Env], None]] = {}
-_MAX_EQUATIONS = 4096
-
-
-def _compile_equation(
-    eq: Equation | Outer, template: StepTemplate, sizes: dict[str, int], backend: Backend
-) -> Callable[[Env], None]:
-    """A function that computes ``eq.target`` from the names already in ``env`` (memoized)."""
-    if isinstance(eq, Outer):
-        return _compile_new(eq, template, sizes, backend)
-    operands = eq.pointwise_operands()
-    shapes = tuple(template.shape(name, sizes) for name in (eq.target, *operands))
-    # The evaluation form depends on which operands are σ or tanh of what in this template
-    # (one GRU's ``1 − z`` cancels, the same equation under a hard sigmoid does not).
-    names = saturating_names(template.forward)
-    activations = tuple((name, names[name]) for name in operands if name in names)
-    key = (eq, shapes, activations, id(backend))
-    if key not in _EQUATIONS:
-        if len(_EQUATIONS) >= _MAX_EQUATIONS:
-            _EQUATIONS.clear()
-        _EQUATIONS[key] = _compile_new(eq, template, sizes, backend)
-    return _EQUATIONS[key]
-
-
-def _compile_new(
-    eq: Equation | Outer, template: StepTemplate, sizes: dict[str, int], backend: Backend
-) -> Callable[[Env], None]:
-    if isinstance(eq, Outer):
-        pairs = eq.pairs
-
-        def outer(env: Env) -> None:
-            total: list[list[Any]] | None = None
-            for a_name, b_name in pairs:
-                a, b = env[a_name], env[b_name]
-                block = [[ak * bj for bj in b] for ak in a]
-                total = (
-                    block
-                    if total is None
-                    else [
-                        [t + s for t, s in zip(rt, rs, strict=True)]
-                        for rt, rs in zip(total, block, strict=True)
-                    ]
-                )
-            env[eq.target] = total
-
-        return outer
-
-    pointwise = backend.form(eq.pointwise, saturating_names(template.forward))
-    args = tuple(sorted(s.name for s in pointwise.free_symbols))
-    fn = backend.compile(pointwise, args) if args else None
-    constant = (
-        None
-        if args
-        else backend.number(sympy.Rational(eq.pointwise))
-        if eq.pointwise.is_Rational
-        else None
-    )
-    if not args and constant is None and eq.pointwise != 0:
-        raise ValueError(f"{eq.target}: constant pointwise part {eq.pointwise} is not rational")
-    broadcast = tuple(_size(template, a, sizes) == 1 for a in args)
-    width = max([_size(template, a, sizes) for a in args] or [1])
-    if not eq.reduce:
-        width = _size(template, eq.target, sizes) if not args or eq.linear else width
-    linear = eq.linear
-    reduce = eq.reduce
-
-    dot = backend.dot
-
-    # the last matrix each transposed term saw, and its transpose: parameters are the same
-    # lists at every step of a run, so each is transposed once per run, not once per step
-    slots: list[list[Any]] = [[None, None] for _ in linear]
-
-    def rows_of(k: int, matrix: Any) -> Any:
-        slot = slots[k]
-        if slot[0] is not matrix:
-            slot[0], slot[1] = matrix, list(zip(*matrix, strict=True))
-        return slot[1]
-
-    matvec = getattr(backend, "matvec", None)
-
-    def run(env: Env) -> None:
-        values: list[Any] | None = None
-        if linear and matvec is not None:  # the backend multiplies matrices itself
-            values = matvec(
-                [(env[term.matrix], term.transpose, env[term.vector]) for term in linear], slots
-            )
-        elif linear:  # Σ_terms M·v, one dot product per output row over all terms at once
-            blocks = [
-                (
-                    rows_of(k, env[term.matrix]) if term.transpose else env[term.matrix],
-                    env[term.vector],
-                )
-                for k, term in enumerate(linear)
-            ]
-            values = [
-                dot(
-                    chain.from_iterable(
-                        zip(rows[k], vector, strict=True) for rows, vector in blocks
-                    )
-                )
-                for k in range(len(blocks[0][0]))
-            ]
-        if fn is not None:
-            columns = [
-                env[a] * width if flat and width > 1 else env[a]
-                for a, flat in zip(args, broadcast, strict=True)
-            ]
-            point = list(map(fn, *columns)) if width > 1 else [fn(*(c[0] for c in columns))]
-            values = (
-                point if values is None else [a + b for a, b in zip(values, point, strict=True)]
-            )
-        elif constant is not None and eq.pointwise != 0:
-            values = [constant] * width if values is None else [v + constant for v in values]
-        if values is None:
-            values = [backend.number(sympy.S.Zero)] * width
-        env[eq.target] = [sum(values)] if reduce else values
-
-    return run
-
-
-@dataclass
-class CompiledTemplate:
-    """A template's equations compiled for one problem's sizes and one backend."""
-
-    template: StepTemplate
-    forward: list[Callable[[Env], None]]
-    backward: list[Callable[[Env], None]]
-    constants: Env
-
-    @classmethod
-    def build(
-        cls, template: StepTemplate, sizes: dict[str, int], backend: Backend
-    ) -> CompiledTemplate:
-        constants: Env = {}
-        for name, value in template.constant.items():
-            number = backend.number(sympy.Rational(value))
-            shape = template.shape(name, sizes)
-            constants[name] = (  # a matrix's gradient that is identically zero stays a matrix
-                [[number] * shape[1] for _ in range(shape[0])]
-                if len(shape) == 2
-                else [number] * shape[0]
-            )
-        return cls(
-            template,
-            [_compile_equation(eq, template, sizes, backend) for eq in template.forward],
-            [_compile_equation(eq, template, sizes, backend) for eq in template.backward],
-            constants,
-        )
-
-
-_COMPILED: dict[tuple[int, tuple[tuple[str, int], ...], int], CompiledTemplate] = {}
-
-
-def compiled(template: StepTemplate, sizes: dict[str, int], backend: Backend) -> CompiledTemplate:
-    """``template`` compiled for ``sizes`` and ``backend``, reusing earlier compilations."""
-    key = (id(template), tuple(sorted(sizes.items())), id(backend))
-    entry = _COMPILED.get(key)
-    if entry is None or entry.template is not template:  # an id can be reused once freed
-        if len(_COMPILED) >= _MAX_EQUATIONS:
-            _COMPILED.clear()
-        entry = _COMPILED[key] = CompiledTemplate.build(template, sizes, backend)
-    return entry
+from ..problem import Problem
+from ..spec.losses import TERMINAL_TERM
+from .backends import MPMATH, Backend
+from .compile import CompiledTemplate, Env, compiled
+from .domain import undefined
 
 
 @dataclass
@@ -275,14 +46,6 @@ class Trace:
     batch: tuple[int, ...] = ()
     #: whether every sequence was evaluated (so that ``loss`` and ``grads`` are totals)
     complete: bool = True
-
-
-def problem_templates(problem: Problem) -> tuple[StepTemplate, StepTemplate]:
-    """The templates of steps with and without a loss term."""
-    return (
-        loss_template(problem.cell, problem.loss, problem.loss_scale),
-        plain_template(problem.cell),
-    )
 
 
 class Hook(Protocol):
@@ -505,8 +268,6 @@ def _accumulate(total: list[Any], value: list[Any]) -> None:
 
 # -- scalar listing ----------------------------------------------------------------------
 
-FORWARD, LOSS, BACKWARD, GRADIENT = "forward", "loss", "backward", "gradient"
-
 
 def _components(
     base: str, step: int | None, seq: int | None, value: list[Any]
@@ -537,7 +298,7 @@ def _unnamed(
 
 def scalar_values(
     problem: Problem, trace: Trace, *, gradients: bool
-) -> Iterator[tuple[str, Name, Any]]:
+) -> Iterator[tuple[Section, Name, Any]]:
     """Every scalar of the trace as ``(section, name, value)``, in reading order."""
     return _scalars(problem, trace, gradients, _components)
 
@@ -551,7 +312,8 @@ def _scalars(
     problem: Problem, trace: Trace, gradients: bool, _components: Callable[..., Iterator[Any]]
 ) -> Iterator[Any]:
     cell = problem.cell
-    loss_order = problem_templates(problem)[0].loss_quantities
+    with_loss, without_loss = problem_templates(problem)
+    loss_order = with_loss.loss_quantities
     loss_terms = set(loss_order)
     labels = [problem.seq_label(b) for b in trace.batch]
     for pos, envs in enumerate(trace.steps):
@@ -559,28 +321,32 @@ def _scalars(
         for t, env in enumerate(envs, start=1):
             for eq in cell.equations:
                 yield from (
-                    (FORWARD, n, v) for n, v in _components(eq.target, t, seq, env[eq.target])
+                    (naming.FORWARD, n, v)
+                    for n, v in _components(eq.target, t, seq, env[eq.target])
                 )
             for term in (name for name in loss_order if name in env):
-                yield from ((LOSS, n, v) for n, v in _components(term, t, seq, env[term]))
-        for term in sorted(k for k in trace.terminal[pos] if k.startswith("ell_T")):
+                yield from ((naming.LOSS, n, v) for n, v in _components(term, t, seq, env[term]))
+        for term in sorted(k for k in trace.terminal[pos] if k.startswith(TERMINAL_TERM)):
             yield from (
-                (LOSS, n, v) for n, v in _components(term, None, seq, trace.terminal[pos][term])
+                (naming.LOSS, n, v)
+                for n, v in _components(term, None, seq, trace.terminal[pos][term])
             )
     if trace.complete:
-        yield LOSS, Name("L"), trace.loss
+        yield naming.LOSS, Name("L"), trace.loss
     if not gradients:
         return
+    names = Naming.of(cell)
+    # the adjoints named in the program as in the template (not those of the previous
+    # states or the input, which are gradients, nor those of reduction helpers and loss terms)
     backward_names: list[str] = []
-    for backward_eq in (
-        problem_templates(problem)[0].backward + problem_templates(problem)[1].backward
-    ):
+    for backward_eq in with_loss.backward + without_loss.backward:
         target = backward_eq.target
+        quantity = delta_of(target)
         if (
-            target.startswith("delta_")
-            and "__" not in target
-            and not target.endswith("_prev")
-            and target != delta(cell.input)
+            quantity is not None
+            and quantity not in loss_terms
+            and not is_helper(target)
+            and names.locate(target) == (target, 0)
             and target not in backward_names
         ):
             backward_names.append(target)
@@ -589,25 +355,28 @@ def _scalars(
         for t in range(len(envs), 0, -1):
             env = envs[t - 1]
             for name in backward_names:
-                if name in env and name.removeprefix("delta_") not in loss_terms:
-                    yield from ((BACKWARD, n, v) for n, v in _components(name, t, seq, env[name]))
-    for param in cell.params if trace.complete else ():
-        yield from (
-            (GRADIENT, n, v)
-            for n, v in _components(f"dL_d{param.name}", None, None, trace.grads[param.name])
-        )
-    for pos, envs in enumerate(trace.steps):
-        seq = labels[pos]
-        first = envs[0]
-        for s in cell.states:
-            value = first.get(delta(s.prev))
+                if name in env:
+                    yield from (
+                        (naming.BACKWARD, n, v) for n, v in _components(name, t, seq, env[name])
+                    )
+    positions = {b: pos for pos, b in enumerate(trace.batch)}
+    for gradient in names.gradients(problem, sequences=trace.batch, parameters=trace.complete):
+        whole = gradient.name
+        if gradient.kind == "parameter":
+            value = trace.grads[gradient.of]
+        else:  # the adjoint of the initial state or of an input, computed at a step
+            pos = positions[gradient.seq]
+            found = names.template(whole)
+            assert found is not None
+            target, t = found
+            env = trace.steps[pos][t - 1]
+            value = env.get(target)
             if value is None:
-                value = [0 * v for v in trace.initial[pos][s.name]]
-            yield from ((GRADIENT, n, v) for n, v in _components(f"dL_d{s.name}", 0, seq, value))
-        for t, env in enumerate(envs, start=1):
-            value = env.get(delta(cell.input))
-            if value is None:
-                value = [0 * v for v in env[cell.input]]
-            yield from (
-                (GRADIENT, n, v) for n, v in _components(f"dL_d{cell.input}", t, seq, value)
-            )
+                read = (
+                    trace.initial[pos][gradient.of]
+                    if gradient.kind == "initial"
+                    else env[gradient.of]
+                )
+                value = [0 * v for v in read]
+        parts = _components(whole.base, whole.step, whole.seq, value)
+        yield from ((naming.GRADIENT, n, v) for n, v in parts)

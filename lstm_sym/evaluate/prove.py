@@ -26,15 +26,16 @@ from typing import Any
 import mpmath
 from flint import arb, fmpq
 
+from ..derive.naming import FORWARD
 from ..equations import Equation
 from ..errors import TooLargeError
 from ..names import Name
 from ..numbers import round_significant
-from ..problem.reader import Problem
+from ..problem import Problem
 from .balls import ARB, bits_for, digits_text, integer_digits, proven_prefix, round_ball, workprec
 from .certify import MAX_WORKING_DIGITS, guard_digits
 from .domain import may_be_undefined
-from .evaluator import FORWARD, Evaluator, collector_paused, scalar_list, scalar_values
+from .evaluator import Evaluator, collector_paused, scalar_list, scalar_values
 from .rationals import RATIONAL
 
 #: How many times the working precision is raised for values a ball has not settled.

@@ -17,7 +17,8 @@ from typing import Any
 import sympy
 from flint import fmpq
 
-from ..spec.activations import CLIPPED_LINEAR, ClippedLinear, ClippedLinearPrime
+from ..spec.activations import kernels
+from ..spec.kernels import Kernel
 from .stable import Saturating
 
 
@@ -59,31 +60,15 @@ def _exact_at(points: dict[int, int]) -> Callable[[Any], Any]:
     return evaluate
 
 
-def _sigma(a: Any) -> Any:
-    return fmpq(1, 2) if isinstance(a, fmpq) and a == 0 else UNKNOWN
+def _exact(kernel: Kernel) -> Callable[..., Any]:
+    """A kernel's exact values: rational where its ``exact`` says so, else UNKNOWN."""
+    exact = kernel.exact
 
-
-def _rational(value: sympy.Rational) -> fmpq:
-    return fmpq(int(value.p), int(value.q))
-
-
-def _clipped(function: type[ClippedLinear]) -> Callable[[Any], Any]:
-    def evaluate(a: Any) -> Any:
-        if not isinstance(a, fmpq):
+    def evaluate(*args: Any) -> Any:
+        if exact is None or not all(isinstance(a, fmpq) for a in args):
             return UNKNOWN
-        value = sympy.Rational(int(a.p), int(a.q))
-        result = function(value)
-        return _rational(result) if result.is_Rational else UNKNOWN
-
-    return evaluate
-
-
-def _clipped_prime(prime: type[ClippedLinearPrime]) -> Callable[[Any], Any]:
-    def evaluate(a: Any) -> Any:
-        if not isinstance(a, fmpq):
-            return UNKNOWN
-        result = prime(sympy.Rational(int(a.p), int(a.q)))
-        return _rational(result) if result.is_Rational else UNKNOWN
+        found = exact(*args)
+        return UNKNOWN if found is None else found
 
     return evaluate
 
@@ -94,9 +79,10 @@ def _integer(value: Any) -> fmpq:
     return fmpq(value)
 
 
-RATIONAL_FUNCTIONS: dict[str, Any] = {
+#: The elementary functions where they are known exactly (the activations' own come from
+#: their kernels: :func:`rational_functions`).
+ELEMENTARY: dict[str, Any] = {
     "mpf": _integer,
-    "sigma": _sigma,
     "exp": _exact_at({0: 1}),
     "log": _exact_at({1: 0}),
     "sqrt": _exact_at({0: 0, 1: 1}),
@@ -105,9 +91,11 @@ RATIONAL_FUNCTIONS: dict[str, Any] = {
     "cosh": _exact_at({0: 1}),
     "sech": _exact_at({0: 1}),
 }
-for _function in CLIPPED_LINEAR:
-    RATIONAL_FUNCTIONS[_function.__name__] = _clipped(_function)
-    RATIONAL_FUNCTIONS[_function.prime.__name__] = _clipped_prime(_function.prime)
+
+
+def rational_functions() -> dict[str, Any]:
+    """The exact implementation of every function a formula may call, by name."""
+    return ELEMENTARY | {name: _exact(kernel) for name, kernel in kernels().items()}
 
 
 class RationalBackend:
@@ -121,7 +109,7 @@ class RationalBackend:
 
     def compile(self, expr: sympy.Expr, args: tuple[str, ...]) -> Callable[..., Any]:
         symbols = [sympy.Symbol(a, real=True) for a in args]
-        function = sympy.lambdify(symbols, expr, modules=[RATIONAL_FUNCTIONS, "mpmath"], cse=True)
+        function = sympy.lambdify(symbols, expr, modules=[rational_functions(), "mpmath"], cse=True)
 
         def exact(*values: Any) -> Any:
             try:

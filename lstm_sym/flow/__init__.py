@@ -19,8 +19,8 @@ if TYPE_CHECKING:
 
 __all__ = ["FlowSolution", "GradientFlow", "Override"]
 
-#: Where each public name lives: loaded on first use, so that ``lstm-sym --help`` (which
-#: registers the ``flow`` command from this package) imports no SymPy.
+#: Where each public name lives: loaded on first use, so that importing the package (as
+#: ``lstm_sym.flow.naming`` users do) imports no SymPy.
 _EXPORTS = {"GradientFlow": "certified", "FlowSolution": "result", "Override": "whatif"}
 
 

@@ -16,12 +16,12 @@ from typing import Any
 import mpmath
 
 from ..errors import InputError
+from ..evaluate.backends import MPMATH
 from ..evaluate.certify import certify
-from ..evaluate.evaluator import MPMATH, Evaluator, Trace
+from ..evaluate.evaluator import Evaluator, Trace
 from ..limits import check, limit
-from ..model import input_digits
 from ..names import Name
-from ..problem.reader import Problem, load_problem
+from ..problem import Problem, input_digits, load_problem
 from .linalg import block, matmul
 from .quantities import FlowCalculation
 from .result import FlowSolution

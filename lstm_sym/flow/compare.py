@@ -18,10 +18,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..derive.naming import given_gradient
 from ..errors import InputError, describe
-from ..problem.reader import Problem, problem_from_dict, read_toml
+from ..problem import Problem, problem_from_dict, read_toml
+
+if TYPE_CHECKING:
+    from .result import FlowSolution
 
 #: The keys of the ``[flow]`` table.
 FLOW_KEYS = ("cells", "parameters")
@@ -82,7 +86,7 @@ def _sequences_for(raw: Any, cell: str, own: Any) -> Any:
         return raw
     kept = {s.name for s in CELLS[cell].states}
     dropped = {s.name for s in CELLS[own].states} - kept
-    keys = {k for s in dropped for k in (f"{s}_0", f"{s}0", f"dL_d{s}_T")}
+    keys = {k for s in dropped for k in (f"{s}_0", f"{s}0", given_gradient(s))}
 
     def strip(seq: Any) -> Any:
         return {k: v for k, v in seq.items() if k not in keys} if isinstance(seq, Mapping) else seq
@@ -104,3 +108,53 @@ def load_cells(path: str | Path, cells: Sequence[str] | None = None) -> list[tup
     if len(set(chosen)) != len(chosen):
         raise InputError("--cells", "distinct cell names", ",".join(chosen))
     return [(cell, cell_problem(data, cell, source=source)) for cell in chosen]
+
+
+def flow_entries(
+    path: str,
+    cells: list[str] | None,
+    overrides: list[Any],
+    *,
+    digits: int,
+    end: int | None,
+) -> list[tuple[str, FlowSolution]]:
+    """(label, flow) for each cell, and for each what-if beside the flow as given."""
+    from .certified import GradientFlow
+
+    problems = load_cells(path, cells)
+    many = len(problems) > 1
+    entries: list[tuple[str, FlowSolution]] = []
+    for cell, problem in problems:
+        label = cell if many else ""
+        if overrides:
+            what_if = GradientFlow(problem, overrides)  # checks the names before any work
+            entries.append(
+                (
+                    f"{label}, as given" if many else "as given",
+                    GradientFlow(problem).solve(digits, end=end),
+                )
+            )
+            entries.append(
+                (f"{label}, what if" if many else "what if", what_if.solve(digits, end=end))
+            )
+        else:
+            entries.append((label, GradientFlow(problem).solve(digits, end=end)))
+    return entries
+
+
+def render(entries: list[tuple[str, FlowSolution]], kind: str) -> str:
+    """The entries as text, JSON or CSV (one entry: its own view; several: labelled)."""
+    import json
+
+    if len(entries) == 1 and not entries[0][0]:
+        flow = entries[0][1]
+        return {"text": flow.to_text, "json": flow.to_json, "csv": flow.to_csv}[kind]()
+    if kind == "json":
+        data = [{"label": label, **flow.to_dict()} for label, flow in entries]
+        return json.dumps({"flows": data}, indent=2, ensure_ascii=False) + "\n"
+    if kind == "csv":
+        from .table import labelled_csv
+
+        return labelled_csv([(label, flow) for label, flow in entries])
+    blocks = [f"== {label} ==\n{flow.to_text()}" for label, flow in entries]
+    return "\n".join(blocks)

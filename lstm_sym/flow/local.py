@@ -21,12 +21,12 @@ from typing import Any
 import mpmath
 import sympy
 
-from ..derive.adjoint import delta
+from ..derive.naming import delta
 from ..derive.template import StepTemplate
 from ..equations import Equation
 from ..evaluate.stable import saturating_names, stable_form
 from ..names import template_symbol
-from ..spec.activations import MPMATH_FUNCTIONS
+from ..spec.activations import mpmath_functions
 from .linalg import Matrix, zeros
 
 Env = dict[str, Any]
@@ -185,7 +185,7 @@ def _compile(
     stable = stable_form(formula, saturating)
     args = tuple(sorted(s.name for s in stable.free_symbols))
     symbols = [sympy.Symbol(a, real=True) for a in args]
-    fn = sympy.lambdify(symbols, stable, modules=[MPMATH_FUNCTIONS, "mpmath"])
+    fn = sympy.lambdify(symbols, stable, modules=[mpmath_functions(), "mpmath"])
     return fn, args
 
 

@@ -31,18 +31,38 @@ import re
 import unicodedata
 from collections.abc import Callable
 
+from ..derive.naming import DELTA, TOTAL, delta, total
 from ..names import Name
 
 #: Stands for the end step in a written name that leaves it implicit (``dcT_dc_1``).
 IMPLICIT_END = "{T}"
 
-_ADJOINT = re.compile(r"(?P<stat>norm|share)_delta_(?P<rest>.+)")
+_ADJOINT = re.compile(rf"(?P<stat>norm|share)_{DELTA}(?P<rest>.+)")
 _PRODUCT = re.compile(r"(?:(?P<stat>norm|rho)_)?d(?P<s>[A-Za-z]\w*?)T_d(?P=s)(?P<direct>_direct)?")
 _VALUE = re.compile(
-    r"(?:(?:norm|share)_dL_d[A-Za-z]\w*"  # adjoints and their paths
+    rf"(?:(?:norm|share)_{TOTAL}[A-Za-z]\w*"  # adjoints and their paths
     r"|(?:norm|radius)_J"  # step Jacobians
     r"|(?:norm_direct_|direct_|norm_|radius_)?d(?P<s>[A-Za-z]\w*?)_(?P<end>\d+|\{T\})_d(?P=s))"
 )
+
+
+_VIA = "_via_"
+
+
+def adjoint_norm(state: str, path: str = "") -> str:
+    """The flow table's ‖∂L/∂s_t‖ (``norm_delta_c``), or its part through ``path``."""
+    return f"norm_{delta(state)}" + (_VIA + path if path else "")
+
+
+def adjoint_share(state: str, path: str) -> str:
+    """The flow table's share of ∂L/∂s_t through ``path`` (``share_delta_c_via_c_next``)."""
+    return f"share_{delta(state)}{_VIA}{path}"
+
+
+def path_of(base: str, state: str) -> str | None:
+    """The path of a flow table name ``norm_delta_<state>_via_<path>`` (else ``None``)."""
+    prefix = adjoint_norm(state) + _VIA
+    return base.removeprefix(prefix) if base.startswith(prefix) else None
 
 
 def value_name(name: Name, end: int) -> Name:
@@ -50,7 +70,8 @@ def value_name(name: Name, end: int) -> Name:
     base = name.base
     adjoint = _ADJOINT.fullmatch(base)
     if adjoint:
-        return Name(f"{adjoint['stat']}_dL_d{adjoint['rest']}", name.step, name.index, name.seq)
+        base = f"{adjoint['stat']}_{total(adjoint['rest'])}"
+        return Name(base, name.step, name.index, name.seq)
     if base in ("norm_J", "rho_J"):
         return Name(base.replace("rho_", "radius_"), name.step, name.index, name.seq)
     product = _PRODUCT.fullmatch(base)
@@ -83,7 +104,7 @@ def with_end(name: Name, end: Callable[[int | None], int]) -> Name:
     )
 
 
-_WRITTEN = {"∂": "d", "δ": "delta_", "ρ": "rho", "−": "-", " ": "", "/": "_"}
+_WRITTEN = {"∂": "d", "δ": DELTA, "ρ": "rho", "−": "-", " ": "", "/": "_"}
 _NORM = re.compile(r"(?:‖|\|\|)(?P<inner>.+?)(?:‖|\|\|)(?P<after>.*)")
 
 
@@ -101,18 +122,18 @@ def parse_value(key: str) -> Name | None:
         text = "norm_" + norm["inner"] + norm["after"]
     for old, new in _WRITTEN.items():
         text = text.replace(old, new)
-    text = re.sub(r"delta_+", "delta_", text)
+    text = re.sub(rf"{DELTA}+", DELTA, text)
     text = re.sub(r"(?:^|(?<=_))rho_", "radius_", text)
     name = Name.parse(text)
     if name is None:
         return None
-    base = name.base.replace("_delta_", "_dL_d")
-    if base.startswith("delta_"):
-        base = "dL_d" + base.removeprefix("delta_")
+    base = name.base.replace("_" + DELTA, "_" + TOTAL)
+    if base.startswith(DELTA):
+        base = TOTAL + base.removeprefix(DELTA)
     product = _PRODUCT.fullmatch(base.replace("radius_", "rho_", 1))
     if product:
         base = _product_base(product, IMPLICIT_END)
-    elif base.startswith("dL_d") or base == "J":
+    elif base.startswith(TOTAL) or base == "J":
         return None  # the program's own ∂L/∂c_1, or a loss named J: not a flow value
     if not _VALUE.fullmatch(base):
         return None
@@ -135,7 +156,7 @@ def describe(name: Name) -> str:
     elif base.endswith("_J"):
         core = rf"J_{step}{seq}"
     else:
-        state, _, path = base.split("_dL_d", 1)[1].partition("_via_")
+        state, _, path = base.split("_" + TOTAL, 1)[1].partition(_VIA)
         core = rf"\partial L / \partial {state}_{step}{seq}"
         if path:
             via = path.replace("_", r"\_")

@@ -18,6 +18,7 @@ from typing import Any
 
 from ..errors import InputError, LstmSymError
 from ..files import write_atomic
+from .naming import adjoint_norm
 from .result import FlowSolution
 
 FORMATS = ("png", "pdf", "svg")
@@ -64,7 +65,7 @@ def flow_figure(entries: Sequence[tuple[str, FlowSolution]], *, title: str = "")
         prefix = f"{label}: " if label else ""
         for state in flow.states:
             style = STYLES.get(state, "-.")
-            _line(adjoints, flow, f"norm_delta_{state}", colour, style, f"{prefix}‖∂L/∂{state}_t‖")
+            _line(adjoints, flow, adjoint_norm(state), colour, style, f"{prefix}‖∂L/∂{state}_t‖")
             _line(
                 jacobians,
                 flow,

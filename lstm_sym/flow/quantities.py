@@ -31,13 +31,15 @@ from typing import Any
 
 import mpmath
 
-from ..derive.adjoint import delta
-from ..evaluate.evaluator import Trace, problem_templates
+from ..derive.naming import NEXT, delta, prev
+from ..derive.template import problem_templates
+from ..evaluate.evaluator import Trace
 from ..names import Name, template_symbol
-from ..problem.reader import Problem
+from ..problem import Problem
 from ..spec.cells import Cell
 from .linalg import Matrix, block, euclidean_norm, identity, matmul, spectral_norm, spectral_radius
 from .local import Env, Reader, StepDerivatives, step_derivatives
+from .naming import adjoint_norm, adjoint_share
 
 #: The label of the path of a given ∂L/∂s_T (the upstream loss).
 TERMINAL = "terminal"
@@ -56,16 +58,16 @@ class Path:
     @property
     def label(self) -> str:
         """``c_next``, ``h``, ``z_o_next``, ``ell``, ``terminal``."""
-        return f"{self.target}_next" if self.next_step else self.target
+        return self.target + NEXT if self.next_step else self.target
 
 
 def has_direct_path(cell: Cell, state: str) -> bool:
     """Whether ``state``'s own equation reads its previous value in its pointwise part."""
-    prev = template_symbol(f"{state}_prev")
+    previous = template_symbol(prev(state))
     for eq in cell.equations:
         if eq.target == state:
-            return prev in eq.pointwise.free_symbols and not any(
-                term.vector == f"{state}_prev" for term in eq.linear
+            return previous in eq.pointwise.free_symbols and not any(
+                term.vector == prev(state) for term in eq.linear
             )
     return False
 
@@ -79,7 +81,7 @@ def paths(problem: Problem, state: str) -> list[Path]:
         for r in derivatives.readers_of(state)
         if r.target != state  # h_t's own equation does not read h_t
     ]
-    following = [Path(state, r.target, True) for r in derivatives.readers_of(f"{state}_prev")]
+    following = [Path(state, r.target, True) for r in derivatives.readers_of(prev(state))]
     found = [*same, *following]
     if any(state in seq.terminal for seq in problem.sequences):
         found.append(Path(state, TERMINAL, False))
@@ -109,9 +111,9 @@ class FlowCalculation:
         """Every quantity's base name, in the order tables list them."""
         out: list[str] = []
         for s in self.states:
-            out.append(f"norm_delta_{s}")
+            out.append(adjoint_norm(s))
             for path in self.paths[s]:
-                out += [f"norm_delta_{s}_via_{path.label}", f"share_delta_{s}_via_{path.label}"]
+                out += [adjoint_norm(s, path.label), adjoint_share(s, path.label)]
         out += ["norm_J", "rho_J"]
         for s in self.states:
             out += [f"d{s}T_d{s}"] if self.entries else []
@@ -150,7 +152,7 @@ class FlowCalculation:
         for t in range(steps + 1):
             for s in self.states:
                 yield (
-                    Name(f"norm_delta_{s}", t, (), label),
+                    Name(adjoint_norm(s), t, (), label),
                     euclidean_norm(self._adjoint(trace, b, s, t)),
                 )
                 yield from self._path_values(trace, b, s, t, label)
@@ -164,7 +166,7 @@ class FlowCalculation:
         """∂L/∂s_t (t = 0: the initial state)."""
         envs = trace.steps[b]
         if t == 0:
-            found = envs[0].get(delta(f"{s}_prev")) if envs else None
+            found = envs[0].get(delta(prev(s))) if envs else None
             return list(found) if found is not None else [mpmath.mpf(0)] * len(trace.initial[b][s])
         return list(envs[t - 1][delta(s)])
 
@@ -176,9 +178,9 @@ class FlowCalculation:
         ]
         total = mpmath.fsum(norm for _, norm in norms)
         for path_label, norm in norms:
-            yield Name(f"norm_delta_{s}_via_{path_label}", t, (), label), norm
+            yield Name(adjoint_norm(s, path_label), t, (), label), norm
             share = norm / total if total else mpmath.mpf(0)
-            yield Name(f"share_delta_{s}_via_{path_label}", t, (), label), share
+            yield Name(adjoint_share(s, path_label), t, (), label), share
 
     def parts(self, trace: Trace, b: int, s: str, t: int) -> dict[str, list[Any]]:
         """The parts of ∂L/∂s_t by path label (they add up to ∂L/∂s_t); absent paths left out."""
@@ -200,7 +202,7 @@ class FlowCalculation:
         if path.next_step:
             if t >= len(envs):
                 return None
-            step, operand = t + 1, f"{path.state}_prev"
+            step, operand = t + 1, prev(path.state)
         else:
             if t == 0:
                 return None
@@ -218,8 +220,8 @@ class FlowCalculation:
         end = self.end_step(b)
         blocks: dict[str, slice] = {}
         offset = 0
-        for s, prev in zip(self.states, self.prev, strict=True):
-            size = len(envs[0][prev]) if envs else 0
+        for s, previous in zip(self.states, self.prev, strict=True):
+            size = len(envs[0][previous]) if envs else 0
             blocks[s] = slice(offset, offset + size)
             offset += size
         product = identity(offset)
@@ -249,7 +251,7 @@ class FlowCalculation:
     def _direct_factor(self, b: int, step: int, s: str, env: Env) -> list[Any]:
         """∂s_step/∂s_{step−1} along the direct path: s's own pointwise partial (f for c)."""
         derivatives = self._derivatives(b, step)
-        reader = _reader(derivatives, f"{s}_prev", s)
+        reader = _reader(derivatives, prev(s), s)
         assert reader is not None
         return derivatives.partials(reader, env, len(env[s]))
 

@@ -6,9 +6,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from ..names import Name, NamedValues
+from .naming import path_of, value_name
 
 if TYPE_CHECKING:
-    from ..problem.reader import Problem
+    from ..problem import Problem
     from .whatif import Override
 
 
@@ -58,14 +59,11 @@ class FlowSolution(NamedValues):
 
     def path_labels(self, state: str) -> list[str]:
         """The labels of the paths into ∂L/∂state_t (``h``, ``c_next``, ``z_o_next``, ...)."""
-        prefix = f"norm_delta_{state}_via_"
-        return [base.removeprefix(prefix) for base in self.bases() if base.startswith(prefix)]
+        return [path for base in self.bases() if (path := path_of(base, state)) is not None]
 
     def named(self) -> dict[Name, Decimal]:
         """Every value under its own name (``norm_dL_dc_1``, ``dc_2_dc_1``): see
         :mod:`lstm_sym.flow.naming`; what ``solve --flow`` prints and ``check`` accepts."""
-        from .naming import value_name
-
         return {
             value_name(name, self.ends[(name.seq or 1) - 1]): value
             for name, value in self.by_name.items()

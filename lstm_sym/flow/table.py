@@ -7,7 +7,9 @@ import io
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from ..derive.naming import NEXT
 from ..numbers import format_decimal
+from .naming import adjoint_norm
 
 if TYPE_CHECKING:
     from .result import FlowSolution
@@ -18,7 +20,7 @@ NORMS = "norms: Euclidean for vectors, spectral (largest singular value) for Jac
 def columns(flow: FlowSolution) -> list[tuple[str, str]]:
     """(base name, heading) of the main table's columns, in order."""
     found = set(flow.bases())
-    out = [(f"norm_delta_{s}", f"‖∂L/∂{s}_t‖") for s in flow.states]
+    out = [(adjoint_norm(s), f"‖∂L/∂{s}_t‖") for s in flow.states]
     for s in flow.states:
         out.append((f"norm_d{s}T_d{s}", f"‖∂{s}_T/∂{s}_t‖"))
         out.append((f"norm_d{s}T_d{s}_direct", f"direct ‖∂{s}_T/∂{s}_t‖"))
@@ -73,7 +75,7 @@ def flow_text(flow: FlowSolution) -> str:
         lines += ["", *_table(header, _rows(flow, [c for c, _ in chosen], seq))]
         for state in flow.states:
             labels = flow.path_labels(state)
-            bases = [f"norm_delta_{state}_via_{label}" for label in labels]
+            bases = [adjoint_norm(state, label) for label in labels]
             headings = [_path_heading(state, label) for label in labels]
             lines += ["", f"Paths into ∂L/∂{state}_t (norm of each part)"]
             lines += _table(["t", *headings], _rows(flow, bases, seq))
@@ -84,8 +86,8 @@ def _path_heading(state: str, label: str) -> str:
     """``via c_t+1``, ``via h_t``, ``via z_o_t+1``, ``via ell_t``, ``given``."""
     if label == "terminal":
         return f"given ∂L/∂{state}_T"
-    if label.endswith("_next"):
-        return f"via {label.removesuffix('_next')}_t+1"
+    if label.endswith(NEXT):
+        return f"via {label.removesuffix(NEXT)}_t+1"
     return f"via {label}_t"
 
 

@@ -15,23 +15,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import mpmath
 import sympy
 
 from ..errors import InputError
 from ..evaluate.stable import saturating_names
-from ..frameworks.weights import decimal_text
 from ..limits import limit
-from ..numbers import parse_number, to_mpf
-from ..problem.reader import Problem
-from ..spec.activations import sigma
+from ..numbers import parse_number, terminating_decimal, to_mpf
+from ..problem import Problem
+from ..spec.activations import activation_of
 from ..spec.cells import Cell
-
-#: Activations a gate may be set through, with their inverse on the working precision.
-_INVERSES = {
-    sigma: (lambda v: mpmath.log(v / (1 - v)), "a number strictly between 0 and 1"),
-    sympy.tanh: (mpmath.atanh, "a number strictly between -1 and 1"),
-}
 
 
 @dataclass(frozen=True)
@@ -45,7 +37,8 @@ class Override:
 
     def describe(self) -> str:
         """``f = 0.001 at step 2``, ``z_f shifted by -5 at every step``."""
-        value = decimal_text(self.value) or str(self.value)
+        decimal = terminating_decimal(self.value)
+        value = format(decimal, "f") if decimal is not None else str(self.value)
         what = f"{self.name} shifted by {value}" if self.shift else f"{self.name} = {value}"
         if not self.steps:
             return f"{what} at every step"
@@ -122,11 +115,14 @@ def _target(cell: Cell, override: Override) -> tuple[str, Any]:
     function, argument = activation
     if override.shift:
         return argument.name, None
-    inverse, expected = _INVERSES[function]
-    bound = 0 if function is sigma else -1
-    if not bound < override.value < 1:
+    record = activation_of(function)
+    if record is None or record.inverse is None or record.image is None:
+        return override.name, None
+    low, high = record.image
+    if not low < override.value < high:
+        expected = f"a number strictly between {low} and {high}"
         raise InputError(f"value of {override.name}", expected, str(override.value))
-    return argument.name, inverse
+    return argument.name, record.inverse
 
 
 def check_overrides(problem: Problem, overrides: Iterable[Override]) -> None:

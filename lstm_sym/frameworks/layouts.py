@@ -20,8 +20,9 @@ import sympy
 
 from ..choices import FRAMEWORKS as FRAMEWORKS  # the layouts by name, re-exported
 from ..choices import NATIVE as NATIVE
+from ..choices import Framework
 from ..errors import InputError, did_you_mean
-from ..spec.cells import Cell, get_cell
+from ..spec.cells import CELLS, Cell, get_cell
 
 Values = list[Any]  # a vector (list of numbers) or a matrix (list of rows)
 
@@ -45,7 +46,7 @@ class Tensor:
 class Layout:
     """How one framework stores one cell's parameters."""
 
-    framework: str
+    framework: Framework
     cell: str
     tensors: tuple[Tensor, ...]
 
@@ -58,7 +59,8 @@ def _torch(
     cell: str, ih: Sequence[str], hh: Sequence[str], bih: Sequence[str], bhh: Sequence[str]
 ) -> list[Layout]:
     layouts = []
-    for framework, suffix in (("pytorch", "_l0"), ("pytorch_cell", "")):
+    stacks: tuple[tuple[Framework, str], ...] = (("pytorch", "_l0"), ("pytorch_cell", ""))
+    for framework, suffix in stacks:
         layouts.append(
             Layout(
                 framework,
@@ -156,20 +158,25 @@ EQUIVALENT = _equivalences()
 
 #: Layout names whose arrays are also accepted when reading another name: a state dict of
 #: ``nn.LSTMCell`` (no ``_l0``) is read as ``pytorch`` too, and the other way round.
-_READS_ALSO = {"pytorch": ("pytorch_cell",), "pytorch_cell": ("pytorch",)}
+_READS_ALSO: dict[Framework, tuple[Framework, ...]] = {
+    "pytorch": ("pytorch_cell",),
+    "pytorch_cell": ("pytorch",),
+}
 
 
-def layouts_of(framework: str, *, reading: bool = False) -> list[Layout]:
+def layouts_of(framework: Framework, *, reading: bool = False) -> list[Layout]:
     """The layouts a framework has, one per cell (with ``reading``, also its sibling's)."""
     names = (framework, *(_READS_ALSO.get(framework, ()) if reading else ()))
     return [layout for layout in LAYOUTS if layout.framework in names]
 
 
-def check_framework(name: Any, field: str) -> str:
-    if not isinstance(name, str) or name not in FRAMEWORKS:
-        known = ", ".join(FRAMEWORKS)
-        raise InputError(field, f"one of: {known}", repr(name) + did_you_mean(name, FRAMEWORKS))
-    return name
+def check_framework(name: Any, field: str) -> Framework:
+    """``name`` when it is a layout's name; otherwise an :class:`InputError` for ``field``."""
+    for framework in FRAMEWORKS:
+        if name == framework:
+            return framework
+    known = ", ".join(FRAMEWORKS)
+    raise InputError(field, f"one of: {known}", repr(name) + did_you_mean(name, FRAMEWORKS))
 
 
 # -- splitting and assembling ------------------------------------------------------------
@@ -296,7 +303,7 @@ def _sum(parts: list[Values], shape: tuple[int, ...]) -> Values:
     return [sum((p[k] for p in parts), sympy.S.Zero) for k in range(shape[0])]
 
 
-def route(cell: str, framework: str) -> tuple[str, Layout | None]:
+def route(cell: str, framework: Framework) -> tuple[str, Layout | None]:
     """The cell to convert ``cell``'s parameters to for ``framework``, and its layout.
 
     The layout is ``None`` for the native layout. A cell without a layout of its own goes
@@ -317,6 +324,24 @@ def route(cell: str, framework: str) -> tuple[str, Layout | None]:
     )
 
 
+def to_framework(
+    params: Mapping[str, Values], cell: str, framework: Framework
+) -> tuple[str, dict[str, Values]]:
+    """``params`` of ``cell`` as ``framework`` arrays (converting to an equivalent cell if needed)."""
+    check_framework(framework, "to")
+    target, layout = route(cell, framework)
+    converted = convert_cell(params, cell, target)
+    if layout is None:
+        return target, {p.name: converted[p.name] for p in get_cell(target).params}
+    return target, assemble(layout, converted)
+
+
+def infer_cell(names: set[str]) -> str | None:
+    """The built-in cell whose parameters are exactly ``names`` (None if none or several)."""
+    matches = [cell.name for cell in CELLS.values() if {p.name for p in cell.params} == names]
+    return matches[0] if len(matches) == 1 else None
+
+
 def normalize_keys(arrays: Mapping[str, Any]) -> dict[str, Any]:
     """Framework keys without module prefixes (``lstm.weight_ih_l0``, ``gru/gru_cell/kernel:0``)."""
     short = {key: key.rsplit("/", 1)[-1].rsplit(".", 1)[-1].split(":", 1)[0] for key in arrays}
@@ -326,7 +351,7 @@ def normalize_keys(arrays: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def identify(
-    framework: str, arrays: Mapping[str, Values], cell: str | None, field: str
+    framework: Framework, arrays: Mapping[str, Values], cell: str | None, field: str
 ) -> tuple[Layout, dict[str, Values], dict[str, int]]:
     """The layout ``arrays`` are in (the cell's, or the only one they fit) and the parameters.
 
@@ -373,7 +398,7 @@ def identify(
     )
 
 
-def describe_layout(framework: str, cell: Cell) -> str:
+def describe_layout(framework: Framework, cell: Cell) -> str:
     """One line stating how a problem's parameters were given, for sheets and listings."""
     if framework == NATIVE:
         return f"{FRAMEWORKS[NATIVE]}"

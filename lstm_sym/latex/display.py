@@ -13,7 +13,8 @@ from decimal import Context, Decimal
 import sympy
 
 from ..names import Name
-from ..problem.reader import Problem
+from ..numbers import terminating_decimal
+from ..problem import Problem
 from ..solution import Solution
 
 #: Decimal exponents outside this range print in scientific notation.
@@ -22,32 +23,18 @@ _POSITIONAL = range(-6, 10)
 
 def exact_number(value: sympy.Rational) -> str:
     """An exact rational as LaTeX: a terminating decimal, or a fraction."""
-    p, q = int(value.p), int(value.q)
-    sign = "-" if p < 0 else ""
-    p = abs(p)
-    twos = fives = 0
-    rest = q
-    while rest % 2 == 0:
-        rest //= 2
-        twos += 1
-    while rest % 5 == 0:
-        rest //= 5
-        fives += 1
-    if rest != 1:
-        return rf"{sign}\frac{{{p}}}{{{q}}}"
-    places = max(twos, fives)
-    decimal = (Decimal(p * 10**places // q).scaleb(-places)).normalize()
-    return sign + _decimal_text(decimal)
-
-
-def _decimal_text(value: Decimal) -> str:
-    if not value:
+    decimal = terminating_decimal(value)
+    if decimal is None:
+        minus = "-" if value < 0 else ""
+        return rf"{minus}\frac{{{abs(int(value.p))}}}{{{int(value.q)}}}"
+    if not decimal:
         return "0"
-    if value.adjusted() in _POSITIONAL:
-        text = format(value, "f")
-        return text
-    mantissa = value.scaleb(-value.adjusted()).normalize()
-    return rf"{format(mantissa, 'f')} \times 10^{{{value.adjusted()}}}"
+    exponent = decimal.adjusted()
+    if exponent in _POSITIONAL:
+        return format(decimal, "f")
+    digits = decimal.as_tuple()  # the mantissa with one digit before the point, exact:
+    mantissa = Decimal((digits.sign, digits.digits, 1 - len(digits.digits)))
+    return rf"{format(mantissa, 'f')} \times 10^{{{exponent}}}"
 
 
 def rounded_number(value: Decimal, decimals: int) -> str:

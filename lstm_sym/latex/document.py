@@ -1,12 +1,14 @@
-"""The fixed parts of a sheet: preamble, title block, the given problem and the summary tables."""
+"""The fixed parts of a sheet: the document shell (also a check report's), the title block,
+the given problem and the summary tables."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from ..derive.naming import Naming
 from ..frameworks.layouts import NATIVE, layouts_of
 from ..names import Name
-from ..problem.reader import Problem
+from ..problem import Problem
 from ..spec.losses import LOSS_TERM
 from .blocks import BLANK
 from .escape import escape_text, math_identifier
@@ -27,6 +29,13 @@ PREAMBLE = r"""\documentclass[11pt]{article}
 \setlength{\parskip}{0.5\baselineskip}
 \renewcommand{\arraystretch}{1.15}
 """
+
+
+def latex_document(body: str, *, packages: str = "") -> str:
+    """A standalone pdfLaTeX document (standard packages only): the preamble, any more
+    ``packages`` (``\\usepackage`` lines), and ``body``."""
+    return PREAMBLE + packages + "\\begin{document}\n" + body + "\n\\end{document}\n"
+
 
 #: A displayed number of a name, or ``None`` when there is none.
 Lookup = Callable[[Name], str | None]
@@ -227,16 +236,15 @@ def summary(problem: Problem, names: NameStyle, lookup: Lookup, *, gradients: bo
     if not gradients:
         return "\n".join(out)
     rows = []
-    for param in cell.params:
-        shape = _shape(problem.params[param.name])
-        name = Name(f"dL_d{param.name}")
-        rows.append([names(name), shaped(name, *shape, param.is_matrix, lookup)])
-    for b in range(problem.batch):
-        label = problem.seq_label(b)
-        for state in cell.states:
-            name = Name(f"dL_d{state.name}", 0, (), label)
-            size = problem.sizes.get(state.size, 1)
-            rows.append([names(name), shaped(name, size, 1, False, lookup)])
+    sizes = {state.name: problem.sizes.get(state.size, 1) for state in cell.states}
+    for gradient in Naming.of(cell).gradients(problem, inputs=False):
+        name = gradient.name
+        if gradient.kind == "parameter":
+            is_matrix = cell.param(gradient.of).is_matrix
+            shape = _shape(problem.params[gradient.of])
+            rows.append([names(name), shaped(name, *shape, is_matrix, lookup)])
+        else:
+            rows.append([names(name), shaped(name, sizes[gradient.of], 1, False, lookup)])
     # no heading of its own: longtable may break the page right after one
     out.append(table(["Gradient", "Value"], rows, long=True))
     return "\n".join(out)

@@ -12,12 +12,14 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
+from ..derive.naming import prev
 from ..flow import FlowSolution, GradientFlow
+from ..flow.naming import adjoint_norm
 from ..flow.quantities import has_direct_path
 from ..model import Model
 from ..names import Name
 from ..numbers import format_decimal
-from ..problem.reader import Problem
+from ..problem import Problem
 from .blocks import Block, SheetLine, line
 from .document import table
 from .names import NameStyle
@@ -79,7 +81,7 @@ class FlowSection:
         for k, state in enumerate(self.states):
             dash = dashes[k % len(dashes)]
             out.append(
-                (f"norm_delta_{state}", rf"$\|\partial L/\partial {state}_t\|$", f"blue, {dash}")
+                (adjoint_norm(state), rf"$\|\partial L/\partial {state}_t\|$", f"blue, {dash}")
             )
             out.append(
                 (
@@ -113,7 +115,7 @@ class FlowSection:
         low, high = math.floor(min(values)), math.ceil(max(values))
         high = max(high, low + 1)
         distance = max(1, math.ceil((high - low) / 8))
-        steps = max(t for t, _ in self.solution.series(f"norm_delta_{self.states[0]}", 1))
+        steps = max(t for t, _ in self.solution.series(adjoint_norm(self.states[0]), 1))
         options = (
             "width=0.62\\textwidth, height=6cm, xlabel={step $t$}, grid=major, "
             f"xmin=0, xmax={steps}, xtick distance={max(1, math.ceil(steps / 10))}, "
@@ -131,7 +133,7 @@ class FlowSection:
     # -- the table -----------------------------------------------------------------------
     def table(self) -> str:
         """One row per step (every k-th for long sequences, and the last two)."""
-        columns = [(f"norm_delta_{s}", rf"$\|\partial L/\partial {s}_t\|$") for s in self.states]
+        columns = [(adjoint_norm(s), rf"$\|\partial L/\partial {s}_t\|$") for s in self.states]
         for s in self.states:
             columns.append((f"norm_d{s}T_d{s}", rf"$\|\partial {s}_T/\partial {s}_t\|$"))
             if has_direct_path(self.problem.cell, s):
@@ -193,7 +195,7 @@ class FlowSection:
         """The name along the direct path (``f`` for c, ``z`` for a GRU's h), if one name."""
         flow = self.flow.calculation()
         derivatives = flow.templates[True]
-        for reader in derivatives.readers_of(f"{state}_prev"):
+        for reader in derivatives.readers_of(prev(state)):
             if reader.target == state and reader.formula.is_Symbol:
                 return str(reader.formula)
         return None

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 
+from ..derive.naming import DELTA, TOTAL
 from ..names import Name
 from ..spec.cells import Cell
 from .escape import math_identifier
-
-DELTA, GRADIENT = "delta_", "dL_d"
 
 _SAFE_COMMANDS = {
     "tilde", "hat", "bar", "check", "breve", "dot", "ddot", "vec", "mathrm", "mathbf",
@@ -58,8 +57,8 @@ class NameStyle:
         """The LaTeX of a name at a symbolic step (``"t"``, ``"t-1"``) or component (``"k"``)."""
         if base.startswith(DELTA):
             return r"\delta " + self.template(base.removeprefix(DELTA), step, index, seq)
-        if base.startswith(GRADIENT):
-            inner = self.template(base.removeprefix(GRADIENT), step, index, seq)
+        if base.startswith(TOTAL):
+            inner = self.template(base.removeprefix(TOTAL), step, index, seq)
             return rf"\frac{{\partial L}}{{\partial {inner}}}"
         return self.base(base, (step or "", index or ""), seq)
 

@@ -24,6 +24,7 @@ import sympy
 from sympy.matrices.expressions import MatAdd, MatMul, MatrixExpr, MatrixSymbol, ZeroMatrix
 from sympy.printing.latex import LatexPrinter
 
+from ..derive.naming import total_of
 from ..names import Name, name_of
 from ..spec.cells import Cell
 from .display import Numbers
@@ -286,7 +287,7 @@ def cell_printer(
         names or NameStyle(cell),
         numbers=numbers,
         rank=lambda base: ranks.get(base, -1),
-        is_matrix=lambda base: base in matrices or base.removeprefix("dL_d") in matrices,
+        is_matrix=lambda base: base in matrices or total_of(base) in matrices,
     )
 
 

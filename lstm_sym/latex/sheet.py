@@ -19,20 +19,21 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from ..choices import MIN_DIGITS
+from ..choices import MIN_DIGITS, Part, View
 from ..choices import PARTS as PARTS  # the sheet options, re-exported
 from ..choices import VIEWS as VIEWS
-from ..derive.program import BACKWARD, FORWARD, GRADIENT, LOSS, Assignment, Program
+from ..derive.naming import BACKWARD, FORWARD, GRADIENT, LOSS
+from ..derive.program import Assignment, Program
 from ..errors import InputError
 from ..files import write_atomic
 from ..limits import check, limit
 from ..model import Model
 from ..names import Name
-from ..problem.reader import Problem, load_problem
+from ..problem import Problem, load_problem
 from ..solution import Solution
 from .blocks import BLANK, Block, SheetLine, line
 from .display import Numbers
-from .document import PREAMBLE, given, shaped, summary, title_block
+from .document import given, latex_document, shaped, summary, title_block
 from .names import NameStyle
 from .printer import SheetPrinter, cell_printer
 from .step_equations import StepEquations
@@ -43,10 +44,10 @@ from .widths import align_rows, width
 class SheetOptions:
     """What a sheet contains and how it prints (every option has a default)."""
 
-    parts: tuple[str, ...] = PARTS
+    parts: tuple[Part, ...] = PARTS
     #: decimal places of displayed values (correctly rounded)
     digits: int = 5
-    view: str = "scalar"
+    view: View = "scalar"
     #: the given data and the equations with blanks instead of numbers
     problem_only: bool = False
     #: override the problem file's title / course / author
@@ -334,13 +335,13 @@ class Sheet:
             body.append(self.backward_block().latex())
         if "summary" in options.parts:
             body.append(self.summary())
-        preamble = PREAMBLE
+        packages = ""
         if options.flow and not options.problem_only:
             from .flow import FLOW_PACKAGES, flow_section
 
             body.append(flow_section(problem, options.digits))
-            preamble += FLOW_PACKAGES
-        return preamble + "\\begin{document}\n" + "\n\n".join(body) + "\n\\end{document}\n"
+            packages = FLOW_PACKAGES
+        return latex_document("\n\n".join(body), packages=packages)
 
     def write(self, path: str | Path, *, pdf: bool = False, keep_log: bool = False) -> Path:
         """Write the document to ``path`` (atomically); with ``pdf``, build the PDF beside it.

@@ -15,9 +15,10 @@ from typing import Any
 
 import sympy
 
-from ..derive.adjoint import delta, grad, incoming
+from ..derive.naming import Naming, delta, grad, grad_of, incoming, prev
 from ..derive.template import StepTemplate
 from ..equations import Equation, MatVec, Outer
+from ..spec.dims import SCALAR, matrix_dims
 from .names import NameStyle
 from .printer import SheetPrinter
 
@@ -70,32 +71,31 @@ class StepEquations:
 
     def __post_init__(self) -> None:
         cell = self.template.cell
+        self.naming = Naming.of(cell)
         self.states = {state.prev: state.name for state in cell.states}
         self.incoming = {incoming(state.name): state.name for state in cell.states}
         vectors = {
             sympy.Symbol(name, real=True)
             for name, dim in self.template.dims.items()
-            if dim != "1" and "," not in dim
+            if dim != SCALAR and matrix_dims(dim) is None
         }
         rank = {name: i for i, name in enumerate(self.params)}
         self.printer = TemplatePrinter(self.names, vectors, rank=lambda b: rank.get(b, -1))
 
     # -- names ---------------------------------------------------------------------------
     def name(self, base: str, step: int | str, offset: int = 0, index: str | None = None) -> str:
-        """The LaTeX of template name ``base`` at ``step + offset``."""
-        cell = self.template.cell
+        """The LaTeX of template name ``base`` at ``step + offset``, named as in the program.
+
+        A parameter's share (a reduction helper's too) prints as its total, without a step:
+        the sum over the steps is written around it.
+        """
         if base in self.params or base in self.stepless:
             return self.names.template(base, None, index)
-        if base.startswith("grad_"):
-            return self.names.template("dL_d" + base.removeprefix("grad_"), None, index)
-        if base in self.states:
-            return self.names.template(self.states[base], step_text(step, offset - 1), index)
-        for prev, state in self.states.items():
-            if base == delta(prev):
-                return self.names.template(f"dL_d{state}", step_text(step, offset - 1), index)
-        if base == delta(cell.input):
-            return self.names.template(f"dL_d{cell.input}", step_text(step, offset), index)
-        return self.names.template(base, step_text(step, offset), index)
+        first = isinstance(step, int) and step + offset == 1
+        name, shift = self.naming.locate(base, first=first)
+        if shift is None or grad_of(base) is not None:
+            return self.names.template(name, None, index)
+        return self.names.template(name, step_text(step, offset + shift), index)
 
     def _bindings(
         self, expr: sympy.Expr, step: int | str, offset: int, index: str | None
@@ -117,16 +117,10 @@ class StepEquations:
         return self.printer.terms(expr)
 
     def _incoming(self, name: str, step: int | str, offset: int) -> list[str]:
-        found = self._find(delta(f"{self.incoming[name]}_prev"))
+        found = self.template.equation(delta(prev(self.incoming[name])))
         if found is None or isinstance(found, Outer):
             return ["0"]
         return self.rhs(found, step, offset + 1)
-
-    def _find(self, target: str) -> Equation | Outer | None:
-        for eq in self.template.forward + self.template.backward:
-            if eq.target == target:
-                return eq
-        return None
 
     # -- right-hand sides ----------------------------------------------------------------
     def _matvec(self, term: MatVec, step: int | str, offset: int) -> str:
@@ -197,14 +191,14 @@ class StepEquations:
     def backward(self, step: int | str = "t") -> Iterator[Line]:
         """The adjoint equations of one step (parameter gradients are :meth:`gradients`)."""
         for eq in self.template.backward:
-            if eq.target.startswith("grad_") or eq.target in {delta(p) for p in self.states}:
+            if grad_of(eq.target) is not None or eq.target in {delta(p) for p in self.states}:
                 continue
             yield self.name(eq.target, step), self.rhs(eq, step)
 
     def initial_gradients(self) -> Iterator[Line]:
         """∂L/∂(initial state): the adjoints step 1 sends back to step 0."""
-        for prev in self.states:
-            eq = self._find(delta(prev))
+        for previous in self.states:
+            eq = self.template.equation(delta(previous))
             if eq is not None:
                 yield self.name(eq.target, 1), self.rhs(eq, 1)
 
@@ -212,7 +206,7 @@ class StepEquations:
         """Each parameter's gradient as a sum over the steps (and sequences) of its terms."""
         below = "b,t" if self.batch else step
         for param in self.params:
-            eq = self._find(grad(param))
+            eq = self.template.equation(grad(param))
             if eq is None:
                 continue
             terms = self.rhs(eq, step)

@@ -1,352 +1,195 @@
-"""Activation functions as SymPy functions that know their own derivative.
+"""Activations as records: everything the package knows of one activation, in one place.
 
-``sigma`` is a real SymPy ``Function``: its derivative comes from differentiation
-(``fdiff`` gives σ(1−σ)), it prints as ``\\sigma`` in LaTeX, and every backend
-(mpmath, NumPy) receives its own numerically stable implementation through
-:data:`MPMATH_FUNCTIONS` / :data:`NUMPY_SOURCE`. New activations are added here and
-registered in :data:`ACTIVATIONS`.
+An :class:`Activation` carries its name (as written in equations and problem files), its
+SymPy function (whose derivative comes from differentiation), its description, the
+:class:`~lstm_sym.spec.kernels.Kernel` s that evaluate and print the SymPy functions it
+brings, the cancellation-free complement used when it saturates, its inverse (what-if
+overrides) and the activations a hand calculation mistakes it for. Every consumer reads
+the record: the engines, code generation, the custom-cell grammar, the checker. So adding
+an activation is one :func:`register_activation`::
 
-The piecewise-linear activations (``relu``, ``hard_sigmoid``, ``hard_sigmoid_keras2``)
-are :class:`ClippedLinear` functions ``min(hi, max(lo, slope·a + offset))``; their
-derivative is another SymPy function (``relu_prime`` …) equal to ``slope`` strictly inside
-the linear piece and 0 outside, which is what PyTorch's and Keras' backward passes use at
-the kinks too.
+    register_activation(Activation("silu", silu, "a·σ(a)", kernels=(SILU,)))
+
+An activation may also be any function of SymPy expressions built from functions the
+package knows (``identity`` is ``lambda a: a``): it then needs no kernels at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import mpmath
 import sympy
 
-
-def _power(text: str, exp: str | None) -> str:
-    """``text``, raised to ``exp`` when SymPy's printer asks for a power (σ(a)², relu(a)³)."""
-    return text if exp is None else rf"\left({text}\right)^{{{exp}}}"
-
-
-class sigma(sympy.Function):
-    """The logistic sigmoid σ(a) = 1 / (1 + e^(−a))."""
-
-    @classmethod
-    def eval(cls, arg: sympy.Expr) -> sympy.Expr | None:
-        if arg.is_zero:
-            return sympy.Rational(1, 2)
-        return None
-
-    def fdiff(self, argindex: int = 1) -> sympy.Expr:
-        s = sigma(self.args[0])
-        return s * (1 - s)
-
-    def _eval_rewrite_as_exp(self, arg: sympy.Expr, **kwargs: Any) -> sympy.Expr:
-        return 1 / (1 + sympy.exp(-arg))
-
-    def _eval_is_real(self) -> bool | None:
-        return self.args[0].is_real  # type: ignore[no-any-return]
-
-    def _eval_is_positive(self) -> bool | None:
-        return self.args[0].is_real  # type: ignore[no-any-return]
-
-    def _eval_evalf(self, prec: int) -> sympy.Expr:
-        return (1 / (1 + sympy.exp(-self.args[0])))._eval_evalf(prec)
-
-    def _latex(self, printer: Any, exp: str | None = None) -> str:
-        return _power(rf"\sigma\left({printer._print(self.args[0])}\right)", exp)
+from .functions import (
+    hard_sigmoid,
+    hard_sigmoid_keras2,
+    relu,
+    sigma,
+    sigma_complement,
+    tanh_complement,
+)
+from .kernels import SIGMA, SIGMA_COMPLEMENT, TANH_COMPLEMENT, Kernel, clipped_kernels
+from .registry import Registry
 
 
-def _mp_sigma(a: mpmath.mpf) -> mpmath.mpf:
-    # 1/(1+e^-a) never overflows badly in mpmath (exponent range is unbounded).
-    return 1 / (1 + mpmath.exp(-a))
+@dataclass(frozen=True)
+class Complement:
+    """``1 − v^power`` for a value ``v`` of the activation cancels when it saturates;
+    ``function(v, a)`` is the same number computed without cancellation from the argument."""
+
+    function: type[sympy.Function]
+    power: int
 
 
-class sigma_complement(sympy.Function):
-    """``1 − s`` for ``s = σ(a)``, written ``sigma_complement(s, a)``: an evaluation form.
+@dataclass(frozen=True)
+class Activation:
+    """One activation: its name, its SymPy function, and what every consumer needs of it."""
 
-    The derived expressions keep the textbook ``s·(1 − s)``; the mpmath backend rewrites
-    ``1 − s`` to this (:mod:`lstm_sym.evaluate.stable`) so that a saturated gate (``s`` within the
-    working precision of 1) still gets its tiny complement σ(−a) to full relative precision.
-    """
+    #: as written in equations, problem files and the custom-cell grammar: "sigmoid"
+    name: str
+    #: a SymPy function class (its derivative by ``fdiff``, its LaTeX by ``_latex``), or a
+    #: function building an expression from functions the package knows
+    function: Callable[[sympy.Expr], sympy.Expr]
+    description: str
+    #: the SymPy functions it brings (itself, its derivative, its complement), implemented
+    kernels: tuple[Kernel, ...] = ()
+    complement: Complement | None = None
+    #: its inverse on mpmath numbers, and the open interval of its values (what-if overrides)
+    inverse: Callable[[Any], Any] | None = None
+    image: tuple[int, int] | None = None
+    #: how a hand calculation writes it ("σ"); empty: its name
+    symbol: str = ""
+    #: the activations a hand calculation mistakes it for (either side may say so)
+    confusions: tuple[str, ...] = ()
 
-    nargs = 2
+    def __repr__(self) -> str:
+        return f"<Activation {self.name}: {self.description}>"
 
-    def _eval_evalf(self, prec: int) -> sympy.Expr:
-        return sigma(-self.args[1])._eval_evalf(prec)
+    @property
+    def is_function(self) -> bool:
+        """Whether the activation is a SymPy function class (``sigma``), not an expression."""
+        return isinstance(self.function, sympy.FunctionClass)
 
+    @property
+    def written(self) -> str:
+        """How a hand calculation writes it."""
+        return self.symbol or self.name
 
-class tanh_complement(sympy.Function):
-    """``1 − t²`` for ``t = tanh(a)``, written ``tanh_complement(t, a)``: equal to sech²(a)."""
-
-    nargs = 2
-
-    def _eval_evalf(self, prec: int) -> sympy.Expr:
-        return (sympy.sech(self.args[1]) ** 2)._eval_evalf(prec)
-
-
-#: Below this, ``1 − s`` or ``1 − t²`` has lost more than 16 bits to cancellation and is
-#: recomputed from the argument instead.
-_CANCELLATION = mpmath.mpf(2) ** -16
-
-
-def _mp_sigma_complement(s: mpmath.mpf, a: mpmath.mpf) -> mpmath.mpf:
-    rest = 1 - s
-    return rest if rest > _CANCELLATION else _mp_sigma(-a)
-
-
-def _mp_tanh_complement(t: mpmath.mpf, a: mpmath.mpf) -> mpmath.mpf:
-    rest = 1 - t * t
-    return rest if rest > _CANCELLATION else mpmath.sech(a) ** 2
-
-
-class ClippedLinear(sympy.Function):
-    """``min(high, max(low, slope·a + offset))``: a piecewise-linear activation.
-
-    Subclasses set the four constants and ``prime`` (the derivative function); exact
-    arguments evaluate exactly, so the exact backend keeps rational values rational.
-    """
-
-    nargs = 1
-    slope: sympy.Rational = sympy.S.One
-    offset: sympy.Rational = sympy.S.Zero
-    low: sympy.Expr = sympy.S.Zero
-    high: sympy.Expr = sympy.S.Infinity
-    latex_name = ""
-    prime: type[ClippedLinearPrime]
-
-    @classmethod
-    def eval(cls, arg: sympy.Expr) -> sympy.Expr | None:
-        if not arg.is_number:
+    def slope(self, value: sympy.Expr) -> sympy.Expr | None:
+        """f' written over f's own value, *derived*: σ → v(1 − v), tanh → 1 − v²; None where
+        the derivative needs the argument (relu' is a function of a, not of relu(a))."""
+        if not self.is_function:
             return None
-        value = cls.slope * arg + cls.offset
-        if (value - cls.low).is_extended_nonpositive:
-            return cls.low
-        if (value - cls.high).is_extended_nonnegative:
-            return cls.high
-        if (value - cls.low).is_extended_positive and (value - cls.high).is_extended_negative:
-            return value
-        return None
+        a = sympy.Dummy("a", real=True)
+        applied = self.function(a)
+        derivative = applied.diff(a).xreplace({applied: value})
+        return None if derivative.has(a) else derivative
 
-    def fdiff(self, argindex: int = 1) -> sympy.Expr:
-        return self.prime(self.args[0])
-
-    def _eval_is_real(self) -> bool | None:
-        return self.args[0].is_real  # type: ignore[no-any-return]
-
-    def _eval_evalf(self, prec: int) -> sympy.Expr:
-        value = (self.slope * self.args[0] + self.offset)._eval_evalf(prec)
-        if value is None or not value.is_Number:
-            return None
-        return sympy.Min(self.high, sympy.Max(self.low, value))._eval_evalf(prec)
-
-    def _latex(self, printer: Any, exp: str | None = None) -> str:
-        return _power(rf"{self.latex_name}\left({printer._print(self.args[0])}\right)", exp)
-
-    @classmethod
-    def kinks(cls) -> tuple[sympy.Expr, sympy.Expr]:
-        """The arguments where the linear piece starts and ends (−∞/∞ when unbounded)."""
-        return ((cls.low - cls.offset) / cls.slope, (cls.high - cls.offset) / cls.slope)
+    @property
+    def reserved(self) -> frozenset[str]:
+        """Names the activation takes in equations and generated code."""
+        names = {self.name, *(kernel.name for kernel in self.kernels)}
+        if self.is_function:
+            names.add(str(getattr(self.function, "__name__", self.name)))
+        return frozenset(names)
 
 
-class ClippedLinearPrime(sympy.Function):
-    """The derivative of a :class:`ClippedLinear`: ``slope`` strictly inside the linear piece, else 0."""
-
-    nargs = 1
-    of: type[ClippedLinear]
-
-    @classmethod
-    def eval(cls, arg: sympy.Expr) -> sympy.Expr | None:
-        if not arg.is_number:
-            return None
-        start, end = cls.of.kinks()
-        if (arg - start).is_extended_nonpositive or (arg - end).is_extended_nonnegative:
-            return sympy.S.Zero
-        if (arg - start).is_extended_positive and (arg - end).is_extended_negative:
-            return cls.of.slope
-        return None
-
-    def fdiff(self, argindex: int = 1) -> sympy.Expr:
-        return sympy.S.Zero
-
-    def _eval_is_real(self) -> bool | None:
-        return True
-
-    def _eval_evalf(self, prec: int) -> sympy.Expr:
-        arg = self.args[0]._eval_evalf(prec)
-        if arg is None or not arg.is_Number:
-            return None
-        start, end = self.of.kinks()
-        inside = bool(start < arg) and bool(arg < end)
-        return (self.of.slope if inside else sympy.S.Zero)._eval_evalf(prec)
-
-    def _latex(self, printer: Any, exp: str | None = None) -> str:
-        return _power(rf"{self.of.latex_name}'\left({printer._print(self.args[0])}\right)", exp)
+#: The activations by name, as used in cell specs, problem files and custom-cell equations.
+ACTIVATIONS: Registry[Activation] = Registry()
 
 
-class relu(ClippedLinear):
-    """The rectifier max(0, a)."""
-
-    latex_name = r"\operatorname{relu}"
-
-
-class relu_prime(ClippedLinearPrime):
-    """relu'(a): 1 for a > 0, else 0 (0 at the kink, as in PyTorch)."""
-
-    of = relu
+def register_activation(activation: Activation) -> Activation:
+    """Add ``activation`` to :data:`ACTIVATIONS` (by its name); every consumer sees it."""
+    return ACTIVATIONS.register(activation)
 
 
-class hard_sigmoid(ClippedLinear):
-    """Keras 3 / PyTorch Hardsigmoid: relu6(a + 3)/6 = clip(a/6 + 1/2, 0, 1)."""
-
-    slope = sympy.Rational(1, 6)
-    offset = sympy.Rational(1, 2)
-    high = sympy.S.One
-    latex_name = r"\operatorname{hardsigmoid}"
+def get_activation(name: object, *, field: str = "activation") -> Activation:
+    """The registered activation called ``name``, or an :class:`InputError` listing them."""
+    return ACTIVATIONS.lookup(name, field=field)
 
 
-class hard_sigmoid_prime(ClippedLinearPrime):
-    """hard_sigmoid'(a): 1/6 for -3 < a < 3, else 0."""
-
-    of = hard_sigmoid
-
-
-class hard_sigmoid_keras2(ClippedLinear):
-    """Keras 2 (TensorFlow <= 2.15) hard sigmoid: clip(0.2*a + 0.5, 0, 1)."""
-
-    slope = sympy.Rational(1, 5)
-    offset = sympy.Rational(1, 2)
-    high = sympy.S.One
-    latex_name = r"\operatorname{hardsigmoid}_{\mathrm{K2}}"
+def activation_of(function: object) -> Activation | None:
+    """The registered activation whose SymPy function is ``function`` (a class), if any."""
+    for activation in ACTIVATIONS.values():
+        if activation.function is function:
+            return activation
+    return None
 
 
-class hard_sigmoid_keras2_prime(ClippedLinearPrime):
-    """hard_sigmoid_keras2'(a): 1/5 for -2.5 < a < 2.5, else 0."""
-
-    of = hard_sigmoid_keras2
-
-
-CLIPPED_LINEAR: tuple[type[ClippedLinear], ...] = (relu, hard_sigmoid, hard_sigmoid_keras2)
-for _function, _prime in zip(
-    CLIPPED_LINEAR, (relu_prime, hard_sigmoid_prime, hard_sigmoid_keras2_prime), strict=True
-):
-    _function.prime = _prime
+def kernels() -> dict[str, Kernel]:
+    """Every registered activation's kernels, by SymPy function name."""
+    return {k.name: k for activation in ACTIVATIONS.values() for k in activation.kernels}
 
 
-def _mp_rational(value: sympy.Rational) -> mpmath.mpf:
-    return mpmath.mpf(int(value.p)) / int(value.q)
+def mpmath_functions() -> dict[str, Callable[..., Any]]:
+    """The mpmath implementations, for ``sympy.lambdify``'s modules."""
+    return {name: kernel.mpmath for name, kernel in kernels().items()}
 
 
-def _mp_clipped(function: type[ClippedLinear]) -> Callable[[mpmath.mpf], mpmath.mpf]:
-    def evaluate(a: mpmath.mpf) -> mpmath.mpf:
-        value = a * int(function.slope.p) / int(function.slope.q) + _mp_rational(function.offset)
-        value = max(value, _mp_rational(function.low))
-        if function.high.is_finite:
-            value = min(value, _mp_rational(function.high))
-        return value
-
-    return evaluate
+def complements() -> dict[Any, Complement]:
+    """The complement of each saturating activation, by its SymPy function."""
+    return {a.function: a.complement for a in ACTIVATIONS.values() if a.complement is not None}
 
 
-def _mp_clipped_prime(function: type[ClippedLinear]) -> Callable[[mpmath.mpf], mpmath.mpf]:
-    start, end = function.kinks()
-
-    def evaluate(a: mpmath.mpf) -> mpmath.mpf:
-        above = start.is_infinite or a > _mp_rational(start)
-        below = end.is_infinite or a < _mp_rational(end)
-        return _mp_rational(function.slope) if above and below else mpmath.mpf(0)
-
-    return evaluate
+def grammar_names() -> dict[str, str]:
+    """The name each SymPy function is written with in equations (``sigma`` → ``sigmoid``)."""
+    return {
+        str(getattr(a.function, "__name__", a.name)): a.name
+        for a in ACTIVATIONS.values()
+        if a.is_function
+    }
 
 
-def _np_number(value: sympy.Rational) -> str:
-    return repr(float(value))
+def reserved_names() -> frozenset[str]:
+    """Every name the registered activations take."""
+    return frozenset().union(*(a.reserved for a in ACTIVATIONS.values()))
 
 
-def _np_clipped_source(function: type[ClippedLinear]) -> str:
-    slope, offset = function.slope, function.offset
-    linear = "a" if slope == 1 else f"a / {int(slope.q)}.0"
-    if slope.p != 1:
-        linear = f"{int(slope.p)}.0 * {linear}"
-    if offset != 0:
-        linear += f" + {_np_number(offset)}"
-    if function.high.is_finite:
-        body = f"np.clip({linear}, {_np_number(function.low)}, {_np_number(function.high)})"
-    else:
-        body = f"np.maximum({linear}, {_np_number(function.low)})"
-    doc = (function.__doc__ or "").strip()
-    return f'def {function.__name__}(a):\n    """{doc}"""\n    return {body}\n'
+def descriptions() -> dict[str, str]:
+    """What each activation name means, for listings and documentation."""
+    return {a.name: a.description for a in ACTIVATIONS.values()}
 
 
-def _np_clipped_prime_source(function: type[ClippedLinear]) -> str:
-    start, end = function.kinks()
-    conditions = []
-    if start.is_finite:
-        conditions.append(f"(a > {_np_number(start)})")
-    if end.is_finite:
-        conditions.append(f"(a < {_np_number(end)})")
-    slope = _np_number(function.slope)
-    doc = (function.prime.__doc__ or "").strip()
-    return (
-        f"def {function.prime.__name__}(a):\n"
-        f'    """{doc}"""\n'
-        f"    return np.where({' & '.join(conditions)}, {slope}, 0.0)\n"
+def _logit(v: Any) -> Any:
+    return mpmath.log(v / (1 - v))
+
+
+register_activation(
+    Activation(
+        "sigmoid",
+        sigma,
+        "logistic sigmoid 1/(1 + e^(−a))",
+        kernels=(SIGMA, SIGMA_COMPLEMENT),
+        complement=Complement(sigma_complement, 1),
+        inverse=_logit,
+        image=(0, 1),
+        symbol="σ",
+        confusions=("tanh",),
     )
-
-
-#: Activations by name, as used in cell specs and custom-cell equations.
-ACTIVATIONS: dict[str, Callable[[sympy.Expr], sympy.Expr]] = {
-    "sigmoid": sigma,
-    "tanh": sympy.tanh,
-    "hard_sigmoid": hard_sigmoid,
-    "hard_sigmoid_keras2": hard_sigmoid_keras2,
-    "relu": relu,
-    "identity": lambda a: a,
-}
-
-#: What each activation name means, for listings and documentation.
-ACTIVATION_DESCRIPTIONS: dict[str, str] = {
-    "sigmoid": "logistic sigmoid 1/(1 + e^(−a))",
-    "tanh": "hyperbolic tangent",
-    "hard_sigmoid": "Keras 3 / PyTorch Hardsigmoid: clip(a/6 + 1/2, 0, 1)",
-    "hard_sigmoid_keras2": "Keras 2 (TensorFlow ≤ 2.15) hard sigmoid: clip(0.2·a + 0.5, 0, 1)",
-    "relu": "max(0, a)",
-    "identity": "a (no activation)",
-}
-
-#: Implementations handed to ``sympy.lambdify`` for the mpmath backend.
-MPMATH_FUNCTIONS: dict[str, Any] = {
-    "sigma": _mp_sigma,
-    "sigma_complement": _mp_sigma_complement,
-    "tanh_complement": _mp_tanh_complement,
-}
-for _function in CLIPPED_LINEAR:
-    MPMATH_FUNCTIONS[_function.__name__] = _mp_clipped(_function)
-    MPMATH_FUNCTIONS[_function.prime.__name__] = _mp_clipped_prime(_function)
-
-#: NumPy implementations for generated code, as source text of a function with the SymPy
-#: function's name (generated modules import only NumPy, so they carry this source).
-#: Each must be numerically stable: no overflow warning, NaN or inf for any finite input.
-NUMPY_SOURCE: dict[str, str] = {
-    "sigma": (
-        "def sigma(a, out=None):\n"
-        '    """The logistic sigmoid 1/(1 + exp(-a)), into ``out`` if given.\n'
-        "\n"
-        "    Four in-place passes, accurate to a few ulp relative. Where a is below about\n"
-        "    -709 (float64; -88 in float32) exp(-a) overflows to inf and the result is the\n"
-        "    correct limit 1/(1 + inf) = 0: that overflow is expected, so it is not reported.\n"
-        '    """\n'
-        "    if out is None:\n"
-        "        out = np.empty(np.shape(a), np.result_type(a, 0.0))\n"
-        "    np.negative(a, out=out)\n"
-        "    with np.errstate(over='ignore'):\n"
-        "        np.exp(out, out=out)\n"
-        "    out += 1.0\n"
-        "    return np.reciprocal(out, out=out)\n"
-    ),
-}
-for _function in CLIPPED_LINEAR:
-    NUMPY_SOURCE[_function.__name__] = _np_clipped_source(_function)
-    NUMPY_SOURCE[_function.prime.__name__] = _np_clipped_prime_source(_function)
+)
+register_activation(
+    Activation(
+        "tanh",
+        sympy.tanh,
+        "hyperbolic tangent",
+        kernels=(TANH_COMPLEMENT,),
+        complement=Complement(tanh_complement, 2),
+        inverse=mpmath.atanh,
+        image=(-1, 1),
+    )
+)
+for _function, _description in (
+    (hard_sigmoid, "Keras 3 / PyTorch Hardsigmoid: clip(a/6 + 1/2, 0, 1)"),
+    (hard_sigmoid_keras2, "Keras 2 (TensorFlow ≤ 2.15) hard sigmoid: clip(0.2·a + 0.5, 0, 1)"),
+    (relu, "max(0, a)"),
+):
+    register_activation(
+        Activation(_function.__name__, _function, _description, kernels=clipped_kernels(_function))
+    )
+register_activation(Activation("identity", lambda a: a, "a (no activation)"))
 
 
 def lambdify_positional(

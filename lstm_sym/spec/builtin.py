@@ -1,8 +1,9 @@
-"""The built-in cells other than the LSTM with forget gate: registry entries, nothing else.
+"""The built-in cells: registry entries, nothing else (:mod:`lstm_sym.spec` registers them).
 
 Every cell here is data (:class:`~lstm_sym.spec.cells.Cell`): parameters, states and equations.
 The builders below only save typing; no other module knows these cells by name.
 
+* the LSTM with forget gate (``lstm``, the homework's cell),
 * the peephole ("vanilla") LSTM and Greff et al.'s eight variants,
 * the LSTM in PyTorch's convention (gate order i, f, g, o; two biases per gate),
 * the GRU with the reset gate after the recurrent product (PyTorch ``nn.GRU``, Keras
@@ -12,11 +13,23 @@ The builders below only save typing; no other module knows these cells by name.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sympy
 
-from ..equations import Equation, MatVec, pointwise
+from ..equations import Equation, affine, pointwise
 from ..names import template_symbol as s
-from .cells import ActivationSlot, Cell, Param, State, act, register_cell, slotted_cell
+from .cells import (
+    ActivationSlot,
+    Cell,
+    Param,
+    State,
+    act,
+    gate_equations,
+    gate_params,
+    register_cell,
+    slotted_cell,
+)
 
 GREFF = (
     'K. Greff, R. K. Srivastava, J. Koutník, B. R. Steunebrink and J. Schmidhuber, "LSTM: A '
@@ -43,8 +56,44 @@ HIDDEN = ActivationSlot(
 _LSTM_LATEX = {"c_tilde": r"\tilde{c}", "z_c": r"z_{\tilde{c}}"}
 
 
-def _matvecs(*pairs: tuple[str, str]) -> tuple[MatVec, ...]:
-    return tuple(MatVec(w, u) for w, u in pairs)
+# -- the LSTM with forget gate ---------------------------------------------------------
+
+#: The activation slots of the LSTM family (Keras: ``recurrent_activation`` is ``gate``,
+#: ``activation`` is ``candidate`` and ``output``; Greff et al.: σ, g and h).
+LSTM_SLOTS = (
+    ActivationSlot("gate", "sigmoid", "the gates f, i, o (Keras recurrent_activation)"),
+    ActivationSlot("candidate", "tanh", "the candidate c̃ (Greff et al.'s g; Keras activation)"),
+    OUTPUT,
+)
+
+LSTM = register_cell(
+    slotted_cell(
+        name="lstm",
+        description="LSTM with forget gate: gates f, i, o and candidate c̃.",
+        latex_description=r"LSTM with forget gate: gates $f$, $i$, $o$ and candidate $\tilde{c}$.",
+        params=gate_params("f") + gate_params("i") + gate_params("o") + gate_params("c"),
+        states=(State("h", "n"), State("c", "n")),
+        spec=(
+            *gate_equations("f", "gate"),
+            *gate_equations("i", "gate"),
+            *gate_equations("o", "gate"),
+            *gate_equations("c", "candidate", "c_tilde"),
+            pointwise("c", s("f") * s("c_prev") + s("i") * s("c_tilde")),
+            pointwise("h", s("o") * act("output")(s("c"))),
+        ),
+        activations=LSTM_SLOTS,
+        latex=dict(_LSTM_LATEX),
+        family="LSTM",
+        reference="Hochreiter & Schmidhuber (1997) with the forget gate of Gers, Schmidhuber & Cummins (2000)",
+        conventions=(
+            ("gate order", "f, i, o, c̃ (each gate its own W, U, b)"),
+            ("biases", "one per gate"),
+        ),
+        latex_conventions={
+            "gate order": r"$f$, $i$, $o$, $\tilde{c}$ (each gate its own $W$, $U$, $b$)",
+        },
+    )
+)
 
 
 # -- the peephole LSTM and Greff et al.'s variants -------------------------------------
@@ -63,11 +112,8 @@ def _greff(
     output: str = "tanh",
 ) -> Cell:
     """One LSTM of Greff et al.'s Section II family (c̃ is their block input z, U their R)."""
-    params: list[Param] = [Param("W_c", ("n", "d")), Param("U_c", ("n", "n")), Param("b_c", ("n",))]
-    spec: list[Equation] = [
-        Equation("z_c", _matvecs(("W_c", "x"), ("U_c", "h_prev")), s("b_c")),
-        pointwise("c_tilde", act("candidate")(s("z_c"))),
-    ]
+    params: list[Param] = list(gate_params("c"))
+    spec: list[Equation] = list(gate_equations("c", "candidate", "c_tilde"))
     recurrent_gates = tuple(g for g in ("i", "f", "o") if g in gates) if full_recurrence else ()
 
     def gate(g: str, peephole_on: str) -> None:
@@ -80,7 +126,7 @@ def _greff(
         params.append(Param(f"b_{g}", ("n",)))
         products: tuple[tuple[str, str], ...] = (("W_" + g, "x"), ("U_" + g, "h_prev"))
         products += tuple((f"R_{k}{g}", f"{k}_prev") for k in recurrent_gates)
-        spec.append(Equation(f"z_{g}", _matvecs(*products), bias))
+        spec.append(affine(f"z_{g}", *products, bias=bias))
         spec.append(pointwise(g, act("gate")(s(f"z_{g}"))))
 
     if "i" in gates:
@@ -146,92 +192,84 @@ _greff(
     r"Peephole (``vanilla'') LSTM of Gers \& Schmidhuber and Greff et al.: $p_i$, $p_f$ on "
     r"$c_{t-1}$, $p_o$ on $c_t$.",
 )
-_greff(
-    "lstm_nig",
-    "Greff et al.'s NIG: no input gate (i = 1).",
-    r"Greff et al.'s NIG: no input gate ($i = 1$).",
-    gates=("f", "o"),
+#: Greff et al.'s eight variants of the peephole LSTM: what each changes, as text and LaTeX.
+_GREFF_VARIANTS: tuple[tuple[str, str, str, dict[str, Any]], ...] = (
+    ("nig", "no input gate (i = 1)", r"no input gate ($i = 1$)", {"gates": ("f", "o")}),
+    ("nfg", "no forget gate (f = 1)", r"no forget gate ($f = 1$)", {"gates": ("i", "o")}),
+    ("nog", "no output gate (o = 1)", r"no output gate ($o = 1$)", {"gates": ("i", "f")}),
+    (
+        "niaf",
+        "no input activation function (c̃ = z_c)",
+        r"no input activation function ($\tilde{c} = z_{\tilde{c}}$)",
+        {"candidate": "identity"},
+    ),
+    (
+        "noaf",
+        "no output activation function (h = o ⊙ c)",
+        r"no output activation function ($h = o \odot c$)",
+        {"output": "identity"},
+    ),
+    ("np", "no peepholes", "no peepholes", {"peepholes": False}),
+    (
+        "cifg",
+        "coupled input and forget gate (f = 1 − i)",
+        r"coupled input and forget gate ($f = 1 - i$)",
+        {"gates": ("i", "o"), "coupled": True},
+    ),
+    (
+        "fgr",
+        "full gate recurrence (R_ki k_{t−1} into every gate; i, f, o are states)",
+        r"full gate recurrence ($R_{ki} k_{t-1}$ into every gate; $i$, $f$, $o$ are states)",
+        {"full_recurrence": True},
+    ),
 )
-_greff(
-    "lstm_nfg",
-    "Greff et al.'s NFG: no forget gate (f = 1).",
-    r"Greff et al.'s NFG: no forget gate ($f = 1$).",
-    gates=("i", "o"),
-)
-_greff(
-    "lstm_nog",
-    "Greff et al.'s NOG: no output gate (o = 1).",
-    r"Greff et al.'s NOG: no output gate ($o = 1$).",
-    gates=("i", "f"),
-)
-_greff(
-    "lstm_niaf",
-    "Greff et al.'s NIAF: no input activation function (c̃ = z_c).",
-    r"Greff et al.'s NIAF: no input activation function ($\tilde{c} = z_{\tilde{c}}$).",
-    candidate="identity",
-)
-_greff(
-    "lstm_noaf",
-    "Greff et al.'s NOAF: no output activation function (h = o ⊙ c).",
-    r"Greff et al.'s NOAF: no output activation function ($h = o \odot c$).",
-    output="identity",
-)
-_greff(
-    "lstm_np",
-    "Greff et al.'s NP: no peepholes.",
-    "Greff et al.'s NP: no peepholes.",
-    peepholes=False,
-)
-_greff(
-    "lstm_cifg",
-    "Greff et al.'s CIFG: coupled input and forget gate (f = 1 − i).",
-    r"Greff et al.'s CIFG: coupled input and forget gate ($f = 1 - i$).",
-    gates=("i", "o"),
-    coupled=True,
-)
-_greff(
-    "lstm_fgr",
-    "Greff et al.'s FGR: full gate recurrence (R_ki k_{t−1} into every gate; i, f, o are states).",
-    r"Greff et al.'s FGR: full gate recurrence ($R_{ki} k_{t-1}$ into every gate; $i$, $f$, $o$ "
-    "are states).",
-    full_recurrence=True,
-)
+for _variant, _text, _latex, _options in _GREFF_VARIANTS:
+    _greff(
+        f"lstm_{_variant}",
+        f"Greff et al.'s {_variant.upper()}: {_text}.",
+        f"Greff et al.'s {_variant.upper()}: {_latex}.",
+        **_options,
+    )
 
 
 # -- PyTorch's LSTM --------------------------------------------------------------------
 
 
-def _torch_gate(
-    gate: str, activation: str, target: str = ""
-) -> tuple[tuple[Param, ...], tuple[Equation, ...]]:
-    """Parameters W_i<gate>, W_h<gate>, b_i<gate>, b_h<gate> and the gate's two equations."""
-    params = (
+def _torch_gates(*gates: tuple[str, str, str]) -> tuple[tuple[Param, ...], tuple[Equation, ...]]:
+    """For each (gate, slot, target): parameters W_i<gate>, W_h<gate>, b_i<gate>, b_h<gate>
+    and the gate's two equations (its activation named ``target``, or the gate)."""
+    params: tuple[Param, ...] = ()
+    equations: tuple[Equation, ...] = ()
+    for gate, slot, target in gates:
+        params += _torch_params(gate)
+        equations += (
+            affine(
+                f"z_{gate}",
+                (f"W_i{gate}", "x"),
+                (f"W_h{gate}", "h_prev"),
+                bias=s(f"b_i{gate}") + s(f"b_h{gate}"),
+            ),
+            pointwise(target or gate, act(slot)(s(f"z_{gate}"))),
+        )
+    return params, equations
+
+
+def _torch_params(gate: str) -> tuple[Param, ...]:
+    """``W_i<gate>`` (n × d), ``W_h<gate>`` (n × n), ``b_i<gate>`` and ``b_h<gate>`` (n)."""
+    return (
         Param(f"W_i{gate}", ("n", "d")),
         Param(f"W_h{gate}", ("n", "n")),
         Param(f"b_i{gate}", ("n",)),
         Param(f"b_h{gate}", ("n",)),
     )
-    equations = (
-        Equation(
-            f"z_{gate}",
-            _matvecs((f"W_i{gate}", "x"), (f"W_h{gate}", "h_prev")),
-            s(f"b_i{gate}") + s(f"b_h{gate}"),
-        ),
-        pointwise(target or gate, act(activation)(s(f"z_{gate}"))),
-    )
-    return params, equations
 
 
 def _torch_lstm() -> Cell:
-    params: tuple[Param, ...] = ()
-    spec: tuple[Equation, ...] = ()
     # PyTorch's candidate g_t is named c_tilde (as in the cell lstm): "g" is the
     # upstream loss's given gradient, and a cell must not reuse a loss's names.
-    gates = (("i", "gate", ""), ("f", "gate", ""), ("g", "candidate", "c_tilde"), ("o", "gate", ""))
-    for gate, activation, target in gates:
-        gate_params, equations = _torch_gate(gate, activation, target)
-        params += gate_params
-        spec += equations
+    params, spec = _torch_gates(
+        ("i", "gate", ""), ("f", "gate", ""), ("g", "candidate", "c_tilde"), ("o", "gate", "")
+    )
     spec += (
         pointwise("c", s("f") * s("c_prev") + s("i") * s("c_tilde")),
         pointwise("h", s("o") * act("output")(s("c"))),
@@ -283,36 +321,25 @@ _GRU_UPDATE = pointwise("h", (1 - s("z")) * s("n") + s("z") * s("h_prev"))
 
 
 def _torch_gru() -> Cell:
-    params: tuple[Param, ...] = ()
-    spec: tuple[Equation, ...] = ()
-    for gate in ("r", "z"):
-        gate_params, equations = _torch_gate(gate, "gate")
-        params += gate_params
-        spec += equations
-    params += (
-        Param("W_in", ("n", "d")),
-        Param("W_hn", ("n", "n")),
-        Param("b_in", ("n",)),
-        Param("b_hn", ("n",)),
-    )
-    spec += (
-        Equation("z_hn", _matvecs(("W_hn", "h_prev")), s("b_hn")),
-        Equation("z_n", _matvecs(("W_in", "x")), s("b_in") + s("r") * s("z_hn")),
-        pointwise("n", act("candidate")(s("z_n"))),
-        _GRU_UPDATE,
-    )
+    params, spec = _torch_gates(("r", "gate", ""), ("z", "gate", ""))
     return slotted_cell(
         name="gru",
+        family="GRU",
+        reference=TORCH_GRU,
+        latex={"z_hn": r"z_{hn}"},
         description="GRU, reset gate after the recurrent product (PyTorch nn.GRU; Keras reset_after=True).",
         latex_description=r"GRU, reset gate after the recurrent product (PyTorch \texttt{nn.GRU}; "
         r"Keras \texttt{reset\_after=True}).",
-        params=params,
+        params=(*params, *_torch_params("n")),
         states=(State("h", "n"),),
-        spec=spec,
+        spec=(
+            *spec,
+            affine("z_hn", ("W_hn", "h_prev"), bias="b_hn"),
+            affine("z_n", ("W_in", "x"), bias=s("b_in") + s("r") * s("z_hn")),
+            pointwise("n", act("candidate")(s("z_n"))),
+            _GRU_UPDATE,
+        ),
         activations=_GRU_SLOTS,
-        latex={"z_hn": r"z_{hn}"},
-        family="GRU",
-        reference=TORCH_GRU,
         conventions=(
             ("gate order", "r, z, n (PyTorch rows); Keras stores z, r, h"),
             (
@@ -339,29 +366,19 @@ def _torch_gru() -> Cell:
 register_cell(_torch_gru())
 
 
-def _gate_params(gate: str) -> tuple[Param, ...]:
-    return (
-        Param(f"W_{gate}", ("n", "d")),
-        Param(f"U_{gate}", ("n", "n")),
-        Param(f"b_{gate}", ("n",)),
-    )
-
-
 register_cell(
     slotted_cell(
         name="gru_cho",
         description="GRU of Cho et al. 2014, reset gate before the recurrent product (Keras reset_after=False).",
         latex_description=r"GRU of Cho et al.\ 2014, reset gate before the recurrent product "
         r"(Keras \texttt{reset\_after=False}).",
-        params=_gate_params("r") + _gate_params("z") + _gate_params("n"),
+        params=gate_params("r") + gate_params("z") + gate_params("n"),
         states=(State("h", "n"),),
         spec=(
-            Equation("z_r", _matvecs(("W_r", "x"), ("U_r", "h_prev")), s("b_r")),
-            pointwise("r", act("gate")(s("z_r"))),
-            Equation("z_z", _matvecs(("W_z", "x"), ("U_z", "h_prev")), s("b_z")),
-            pointwise("z", act("gate")(s("z_z"))),
+            *gate_equations("r", "gate"),
+            *gate_equations("z", "gate"),
             pointwise("h_r", s("r") * s("h_prev")),
-            Equation("z_n", _matvecs(("W_n", "x"), ("U_n", "h_r")), s("b_n")),
+            affine("z_n", ("W_n", "x"), ("U_n", "h_r"), bias="b_n"),
             pointwise("n", act("candidate")(s("z_n"))),
             _GRU_UPDATE,
         ),
@@ -391,12 +408,9 @@ register_cell(
         description="Elman RNN: h = tanh(W_h x + U_h h_prev + b_h) (Keras SimpleRNN).",
         latex_description=r"Elman RNN: $h_t = \tanh(W_h x_t + U_h h_{t-1} + b_h)$ "
         r"(Keras \texttt{SimpleRNN}).",
-        params=_gate_params("h"),
+        params=gate_params("h"),
         states=(State("h", "n"),),
-        spec=(
-            Equation("z_h", _matvecs(("W_h", "x"), ("U_h", "h_prev")), s("b_h")),
-            pointwise("h", act("hidden")(s("z_h"))),
-        ),
+        spec=(*gate_equations("h", "hidden"),),
         activations=(HIDDEN,),
         family="RNN",
         reference=ELMAN,
@@ -404,23 +418,16 @@ register_cell(
     )
 )
 
+_RNN_TORCH_PARAMS, _RNN_TORCH_SPEC = _torch_gates(("h", "hidden", ""))
 register_cell(
     slotted_cell(
         name="rnn_torch",
         description="Elman RNN as PyTorch's nn.RNN: h = tanh(W_ih x + b_ih + W_hh h_prev + b_hh).",
         latex_description=r"Elman RNN as PyTorch's \texttt{nn.RNN}: $h_t = \tanh(W_{\mathrm{ih}} x_t "
         r"+ b_{\mathrm{ih}} + W_{\mathrm{hh}} h_{t-1} + b_{\mathrm{hh}})$.",
-        params=(
-            Param("W_ih", ("n", "d")),
-            Param("W_hh", ("n", "n")),
-            Param("b_ih", ("n",)),
-            Param("b_hh", ("n",)),
-        ),
+        params=_RNN_TORCH_PARAMS,
         states=(State("h", "n"),),
-        spec=(
-            Equation("z_h", _matvecs(("W_ih", "x"), ("W_hh", "h_prev")), s("b_ih") + s("b_hh")),
-            pointwise("h", act("hidden")(s("z_h"))),
-        ),
+        spec=_RNN_TORCH_SPEC,
         activations=(HIDDEN,),
         family="RNN",
         reference="PyTorch torch.nn.RNN / torch.nn.RNNCell documentation; " + ELMAN,

@@ -1,9 +1,9 @@
 """Recurrent cells as data: parameters, states and an ordered list of vector equations.
 
 A cell never gets code of its own elsewhere in the package: evaluation, the backward
-pass, printing and code generation all read this declarative spec. Built-in cells live in
-:data:`CELLS` (the LSTM with forget gate, ``lstm``, here, the others in :mod:`lstm_sym.spec.builtin`);
-:func:`register_cell` adds one.
+pass, printing and code generation all read this declarative spec. Registered cells live in
+:data:`CELLS` (the built-in ones are in :mod:`lstm_sym.spec.builtin`); :func:`register_cell`
+adds one.
 
 Where a cell lets the user choose an activation (Keras' ``activation`` and
 ``recurrent_activation``, Greff et al.'s g and h), its equations are written with a
@@ -23,7 +23,8 @@ import sympy
 from ..equations import Equation, affine, pointwise
 from ..errors import InputError, did_you_mean
 from ..names import template_symbol as s
-from .activations import ACTIVATIONS
+from .activations import ACTIVATIONS, Activation, get_activation
+from .registry import Registry
 
 #: A dimension is a size name ("n" hidden, "d" input, ...) or "1".
 Dim = str
@@ -75,6 +76,25 @@ def slot_function(slot: str) -> sympy.FunctionClass:
 def act(slot: str) -> Callable[[sympy.Expr], sympy.Expr]:
     """``act("gate")(z)``: the activation of slot ``gate`` applied to ``z`` (for writing specs)."""
     return slot_function(slot)  # type: ignore[no-any-return]
+
+
+def gate_params(gate: str) -> tuple[Param, ...]:
+    """``W_<gate>`` (n × d), ``U_<gate>`` (n × n) and ``b_<gate>`` (n)."""
+    return (
+        Param(f"W_{gate}", ("n", "d")),
+        Param(f"U_{gate}", ("n", "n")),
+        Param(f"b_{gate}", ("n",)),
+    )
+
+
+def preactivation(gate: str) -> Equation:
+    """``z_<gate> = W_<gate> x + U_<gate> h_prev + b_<gate>``."""
+    return affine(f"z_{gate}", (f"W_{gate}", "x"), (f"U_{gate}", "h_prev"), bias=f"b_{gate}")
+
+
+def gate_equations(gate: str, slot: str, target: str = "") -> tuple[Equation, Equation]:
+    """The pre-activation of ``gate`` and the slot's activation of it (named ``target``)."""
+    return preactivation(gate), pointwise(target or gate, act(slot)(s(f"z_{gate}")))
 
 
 @dataclass(frozen=True, eq=False)
@@ -159,7 +179,7 @@ def resolve_activations(
     for eq in spec:
         expr = eq.pointwise
         for slot in slots:
-            expr = expr.replace(slot_function(slot.name), ACTIVATIONS[slot.activation])
+            expr = expr.replace(slot_function(slot.name), ACTIVATIONS[slot.activation].function)
         resolved.append(dataclasses.replace(eq, pointwise=expr))
     return tuple(resolved)
 
@@ -187,7 +207,7 @@ def slotted_cell(
     )
 
 
-_VARIANTS: weakref.WeakKeyDictionary[Cell, dict[tuple[tuple[str, str], ...], Cell]] = (
+_VARIANTS: weakref.WeakKeyDictionary[Cell, dict[tuple[tuple[str, str, Activation], ...], Cell]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -207,15 +227,11 @@ def with_activations(cell: Cell, choices: Mapping[str, str], *, field: str = "ac
                 f"an activation slot of {cell.name}: {known}",
                 repr(slot_name) + did_you_mean(slot_name, slots),
             )
-        if not isinstance(activation, str) or activation not in ACTIVATIONS:
-            raise InputError(
-                f"{field}.{slot_name}",
-                f"one of: {', '.join(ACTIVATIONS)}",
-                repr(activation) + did_you_mean(activation, ACTIVATIONS),
-            )
+        get_activation(activation, field=f"{field}.{slot_name}")
     if all(slots[k].activation == v for k, v in choices.items()):
         return cell
-    key = tuple(sorted(choices.items()))
+    # the records are part of the key: an activation registered again under its name is new
+    key = tuple(sorted((k, v, ACTIVATIONS[v]) for k, v in choices.items()))
     variants = _VARIANTS.setdefault(cell, {})
     if key not in variants:
         chosen = tuple(
@@ -229,77 +245,15 @@ def with_activations(cell: Cell, choices: Mapping[str, str], *, field: str = "ac
     return variants[key]
 
 
-CELLS: dict[str, Cell] = {}
+#: The registered cells by name.
+CELLS: Registry[Cell] = Registry(sort=True)
 
 
 def register_cell(cell: Cell) -> Cell:
-    """Add ``cell`` to the registry of built-in cells (by its name)."""
-    CELLS[cell.name] = cell
-    return cell
+    """Add ``cell`` to the registry of cells (by its name)."""
+    return CELLS.register(cell)
 
 
 def get_cell(name: str, *, field: str = "cell") -> Cell:
     """The registered cell called ``name``, or an :class:`InputError` listing the known ones."""
-    try:
-        return CELLS[name]
-    except KeyError:
-        known = ", ".join(sorted(CELLS))
-        raise InputError(
-            field, f"one of: {known}", repr(name) + did_you_mean(name, CELLS)
-        ) from None
-
-
-def _gate_params(gate: str) -> tuple[Param, ...]:
-    return (
-        Param(f"W_{gate}", ("n", "d")),
-        Param(f"U_{gate}", ("n", "n")),
-        Param(f"b_{gate}", ("n",)),
-    )
-
-
-def _preactivation(gate: str) -> Equation:
-    return affine(f"z_{gate}", (f"W_{gate}", "x"), (f"U_{gate}", "h_prev"), bias=f"b_{gate}")
-
-
-#: The activation slots of the LSTM family (Keras: ``recurrent_activation`` is ``gate``,
-#: ``activation`` is ``candidate`` and ``output``; Greff et al.: σ, g and h).
-LSTM_SLOTS = (
-    ActivationSlot("gate", "sigmoid", "the gates f, i, o (Keras recurrent_activation)"),
-    ActivationSlot("candidate", "tanh", "the candidate c̃ (Greff et al.'s g; Keras activation)"),
-    ActivationSlot("output", "tanh", "applied to c in h (Greff et al.'s h; Keras activation)"),
-)
-
-LSTM = register_cell(
-    slotted_cell(
-        name="lstm",
-        description="LSTM with forget gate: gates f, i, o and candidate c̃.",
-        latex_description=r"LSTM with forget gate: gates $f$, $i$, $o$ and candidate $\tilde{c}$.",
-        params=_gate_params("f") + _gate_params("i") + _gate_params("o") + _gate_params("c"),
-        states=(State("h", "n"), State("c", "n")),
-        spec=(
-            _preactivation("f"),
-            pointwise("f", act("gate")(s("z_f"))),
-            _preactivation("i"),
-            pointwise("i", act("gate")(s("z_i"))),
-            _preactivation("o"),
-            pointwise("o", act("gate")(s("z_o"))),
-            _preactivation("c"),
-            pointwise("c_tilde", act("candidate")(s("z_c"))),
-            pointwise("c", s("f") * s("c_prev") + s("i") * s("c_tilde")),
-            pointwise("h", s("o") * act("output")(s("c"))),
-        ),
-        activations=LSTM_SLOTS,
-        latex={"c_tilde": r"\tilde{c}", "z_c": r"z_{\tilde{c}}"},
-        family="LSTM",
-        reference="Hochreiter & Schmidhuber (1997) with the forget gate of Gers, Schmidhuber & Cummins (2000)",
-        conventions=(
-            ("gate order", "f, i, o, c̃ (each gate its own W, U, b)"),
-            ("biases", "one per gate"),
-        ),
-        latex_conventions={
-            "gate order": r"$f$, $i$, $o$, $\tilde{c}$ (each gate its own $W$, $U$, $b$)",
-        },
-    )
-)
-
-from . import builtin as _library  # noqa: E402, F401  (registers the other built-in cells)
+    return CELLS.lookup(name, field=field)

@@ -2,20 +2,23 @@
 
 The total loss is ``L = Σ_sequences (Σ_t ell_t + Σ_s ell_T_s)``: ``ell_t`` at every step
 that has a target, ``ell_T_s`` (terminal terms) once per sequence on final states ``s``. A loss
-is a registry entry; its gradient comes from the same symbolic differentiation as the
-cell's.
+is a registry entry (:func:`register_loss`) that carries what its consumers need to know of
+it (whether its term is a squared error, which losses a hand calculation mistakes it for);
+its gradient comes from the same symbolic differentiation as the cell's.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import sympy
 
 from ..equations import Equation, pointwise, reduce_sum
-from ..errors import InputError, did_you_mean
 from ..names import template_symbol as s
+from .registry import Registry
 
 #: The name of a step's loss term, and the prefix of the terminal terms.
 LOSS_TERM = "ell"
@@ -41,14 +44,19 @@ class Loss:
     gradient_given: bool = False
     #: "vector": per-step data is a vector like the output; "class": a class index
     #: (0-based, as in PyTorch and Keras) read as a one-hot vector
-    target: str = "vector"
+    target: Literal["vector", "class"] = "vector"
     #: what ``scale_for`` counts: "elements" (target numbers) or "targets" (steps with one)
-    count: str = "elements"
+    count: Literal["elements", "targets"] = "elements"
     #: the terms read the output only through its softmax, so shifting every component by
     #: one number changes nothing (generated code subtracts the largest: no overflow)
     softmax: bool = False
     #: the description as LaTeX (text with ``$...$`` math), for sheets
     latex_description: str = ""
+    #: the step term is scale · ‖y − output‖² (answers may give the squared error ``se_t``;
+    #: a flipped residual sign is a catalogued mistake)
+    squared_error: bool = False
+    #: (another loss, what a student did who computed it instead of this one)
+    confusions: tuple[tuple[str, str], ...] = ()
 
     def __repr__(self) -> str:
         return f"<Loss {self.name}: {self.description}>"
@@ -72,13 +80,13 @@ def _upstream(output: str, scale: sympy.Rational) -> tuple[Equation, ...]:
     return (reduce_sum(LOSS_TERM, s("g") * s(output)),)
 
 
-LOSSES: dict[str, Loss] = {}
+#: The registered losses by name.
+LOSSES: Registry[Loss] = Registry(sort=True)
 
 
 def register_loss(loss: Loss) -> Loss:
     """Add ``loss`` to the registry (by its name)."""
-    LOSSES[loss.name] = loss
-    return loss
+    return LOSSES.register(loss)
 
 
 register_loss(
@@ -91,6 +99,11 @@ register_loss(
         lambda count: sympy.Rational(1, 2),
         latex_description=r"$\frac{1}{2} \sum_t \lVert y_t - h_t \rVert^2$, half the sum of "
         "squared errors",
+        squared_error=True,
+        confusions=(
+            ("sse", "the ½ of the loss forgotten"),
+            ("mse", "the loss averaged instead of halved"),
+        ),
     )
 )
 register_loss(
@@ -102,6 +115,11 @@ register_loss(
         _squared_error,
         lambda count: sympy.Rational(1),
         latex_description=r"$\sum_t \lVert y_t - h_t \rVert^2$, the sum of squared errors",
+        squared_error=True,
+        confusions=(
+            ("half_sse", "a ½ put in front of the loss"),
+            ("mse", "the loss averaged instead of summed"),
+        ),
     )
 )
 register_loss(
@@ -114,6 +132,11 @@ register_loss(
         lambda count: sympy.Rational(1, count),
         latex_description=r"mean of $(y - h)^2$ over every target element "
         r"(PyTorch's \texttt{MSELoss})",
+        squared_error=True,
+        confusions=(
+            ("sse", "the loss summed instead of averaged"),
+            ("half_sse", "½·sum taken instead of the mean"),
+        ),
     )
 )
 register_loss(
@@ -131,7 +154,7 @@ register_loss(
 )
 
 
-register_loss(
+CROSS_ENTROPY = register_loss(
     Loss(
         "cross_entropy",
         "Σ_t −log softmax(output_t)[label_t]: softmax and cross-entropy against class labels",
@@ -144,34 +167,26 @@ register_loss(
         softmax=True,
         latex_description=r"$\sum_t -\log \mathrm{softmax}(\text{output}_t)"
         r"[\text{label}_t]$: softmax and cross-entropy against class labels",
+        confusions=(("cross_entropy_mean", "the loss averaged instead of summed"),),
     )
 )
 register_loss(
-    Loss(
-        "cross_entropy_mean",
-        "cross_entropy divided by the number of labels (PyTorch's CrossEntropyLoss default)",
-        "y",
-        "labels",
-        _cross_entropy,
-        lambda count: sympy.Rational(1, count),
-        target="class",
-        count="targets",
-        softmax=True,
+    dataclasses.replace(
+        CROSS_ENTROPY,
+        name="cross_entropy_mean",
+        description="cross_entropy divided by the number of labels (PyTorch's CrossEntropyLoss "
+        "default)",
+        scale_for=lambda count: sympy.Rational(1, count),
         latex_description=r"\texttt{cross\_entropy} divided by the number of labels "
         r"(PyTorch's \texttt{CrossEntropyLoss} default)",
+        confusions=(("cross_entropy", "the loss summed instead of averaged"),),
     )
 )
 
 
 def get_loss(name: str, *, field: str = "loss") -> Loss:
     """The registered loss called ``name``, or an :class:`InputError` listing the known ones."""
-    try:
-        return LOSSES[name]
-    except KeyError:
-        known = ", ".join(sorted(LOSSES))
-        raise InputError(
-            field, f"one of: {known}", repr(name) + did_you_mean(name, LOSSES)
-        ) from None
+    return LOSSES.lookup(name, field=field)
 
 
 def terminal_equations(states: tuple[str, ...]) -> tuple[Equation, ...]:

@@ -15,7 +15,7 @@ from functools import cached_property
 
 import sympy
 
-from ...derive.adjoint import delta, grad
+from ...derive.naming import delta, grad_of, total
 from ...equations import Equation, Outer
 from ...errors import TooLargeError
 from ..plan import Plan
@@ -32,6 +32,11 @@ MAX_SCALAR_PARAMETERS = 4_000
 def component(name: str, *index: int) -> sympy.Symbol:
     """The symbol of one component: ``W_f_0_1``, ``h_prev_0`` (0-based, as in NumPy)."""
     return sympy.Symbol("_".join([name, *map(str, index)]), real=True)
+
+
+def accumulator(param: str, *index: int) -> str:
+    """The variable that sums one component of ∂L/∂param over the steps: ``dL_dW_f_0_1``."""
+    return "_".join([total(param), *map(str, index)])
 
 
 @dataclass
@@ -80,12 +85,13 @@ class ScalarEmitter:
         """The component statements of one equation."""
         plan = self.plan
         if isinstance(eq, Outer):
-            param = eq.target.removeprefix("grad_")
+            param = grad_of(eq.target)
+            assert param is not None  # an outer product is a matrix parameter's share
             rows, cols = (self.sizes[d] for d in plan.param_shape(param))
             for r in range(rows):
                 for c in range(cols):
                     value = sympy.Add(*(component(a, r) * component(b, c) for a, b in eq.pairs))
-                    yield Statement(f"dL_d{param}_{r}_{c}", value.xreplace(plan.constants), True)
+                    yield Statement(accumulator(param, r, c), value.xreplace(plan.constants), True)
             return
         operands = eq.pointwise_operands()
         width = max([self.size(a) for a in operands] or [1])
@@ -106,11 +112,11 @@ class ScalarEmitter:
             values.append(value.xreplace(self._constant_components()))
         if eq.reduce:
             values = [sympy.Add(*values)]
-        param = eq.target.removeprefix("grad_")
-        accumulate = eq.target == grad(param) and param in plan.params
+        param = grad_of(eq.target)
+        share = param if param is not None and param in plan.params else None
         for k, value in enumerate(values):
-            target = f"dL_d{param}_{k}" if accumulate else str(component(eq.target, k))
-            yield Statement(target, value, accumulate)
+            target = accumulator(share, k) if share is not None else str(component(eq.target, k))
+            yield Statement(target, value, share is not None)
 
     def _constant_components(self) -> dict[sympy.Symbol, sympy.Expr]:
         table: dict[sympy.Symbol, sympy.Expr] = {}

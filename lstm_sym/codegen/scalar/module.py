@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ...derive.adjoint import delta
+from ...derive.naming import delta, initial_gradient, total
 from ..module import _data_doc, _shapes_doc, _signature
 from ..plan import Plan
 from ..source import Lines, initial_argument
 from ..targets import Target
-from .emitter import ScalarEmitter, Statement, component
+from .emitter import ScalarEmitter, Statement, accumulator, component
 from .inputs import ScalarInputs
 
 
@@ -171,17 +171,13 @@ class ScalarModule:
         out("", "")
 
     def _grad_order(self, accumulators: list[str]) -> list[str]:
-        order = []
-        for param in self.plan.cell.params:
-            shape = [self.sizes[d] for d in param.shape]
-            if len(shape) == 2:
-                order += [
-                    f"dL_d{param.name}_{r}_{c}" for r in range(shape[0]) for c in range(shape[1])
-                ]
-            else:
-                order += [f"dL_d{param.name}_{k}" for k in range(shape[0])]
         known = set(accumulators)
-        return [name for name in order if name in known]
+        return [
+            name
+            for param in self.plan.cell.params
+            for name in self._all_components(param.name, [self.sizes[d] for d in param.shape])
+            if name in known
+        ]
 
     def _backward(self, out: Lines, backward: list[Statement], tape: list[str]) -> None:
         plan, em = self.plan, self.emitter
@@ -226,11 +222,8 @@ class ScalarModule:
         groups: dict[tuple[int, ...], list[tuple[str, list[str]]]] = {}
         for param in plan.cell.params:
             shape = tuple(self.sizes[d] for d in param.shape)
-            names = self._grad_order(
-                [n for n in accumulators if n.startswith(f"dL_d{param.name}_")]
-            )
-            full = self._grad_order(list(self._all_components(param.name, list(shape))))
-            values = [n if n in names else em.zero for n in full]
+            full = self._all_components(param.name, list(shape))
+            values = [n if n in accumulators else em.zero for n in full]
             groups.setdefault(shape, []).append((param.name, values))
         values = [v for members in groups.values() for _, vs in members for v in vs]
         values += [f"*initial_{state.name}" for state in plan.cell.states] + ["*dx"]
@@ -281,19 +274,21 @@ class ScalarModule:
         out("grads = {")
         with out.indent():
             for param in plan.cell.params:
-                out(f"{'dL_d' + param.name!r}: {views[param.name]},")
+                out(f"{total(param.name)!r}: {views[param.name]},")
             for state in states:
-                out(f"'dL_d{state.name}_0': {views[state.name + '_0']},")
-            out(f"'dL_d{plan.cell.input}': flat_grads[{start_text}:].reshape(batch, steps, {d}),")
+                key = str(initial_gradient(state.name))
+                out(f"{key!r}: {views[state.name + '_0']},")
+            dx = total(plan.cell.input)
+            out(f"{dx!r}: flat_grads[{start_text}:].reshape(batch, steps, {d}),")
         out("}")
-        total = "total * scale" if plan.scale.per_count else "total"
+        loss = "total * scale" if plan.scale.per_count else "total"
         out(
-            f"return {self.inputs.result(total)}, grads"
+            f"return {self.inputs.result(loss)}, grads"
             if self.target.floats
-            else f"return ({total}, grads)"
+            else f"return ({loss}, grads)"
         )
 
     def _all_components(self, name: str, shape: list[int]) -> list[str]:
         if len(shape) == 2:
-            return [f"dL_d{name}_{r}_{c}" for r in range(shape[0]) for c in range(shape[1])]
-        return [f"dL_d{name}_{k}" for k in range(shape[0])]
+            return [accumulator(name, r, c) for r in range(shape[0]) for c in range(shape[1])]
+        return [accumulator(name, k) for k in range(shape[0])]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy
 
-from ...derive.adjoint import delta, grad
+from ...derive.naming import delta, grad, incoming_of, initial_gradient, total
 from ...equations import Outer
 from ..source import Lines, dim_var, local
 from .buffers import dim_symbol
@@ -90,7 +90,7 @@ class BackwardCode:
     def _dim_of_name(self, name: str) -> sympy.Expr:
         if name in self.plan.template.dims:
             return self.ctx.dim(name)
-        return self.ctx.dim(name.removeprefix("delta_").removesuffix("_next"))
+        return self.ctx.dim(incoming_of(name) or name)
 
     def _emit_backward_step(self, out: Lines, loop: Lines) -> None:
         plan = self.plan
@@ -131,10 +131,11 @@ class BackwardCode:
                 loop(f"{local(eq.target)} = {dest}")
             else:
                 loop(f"{local(eq.target)} = {self.ctx.print(pointwise, names)}")
-        for prev, incoming_name in plan.carried.items():
+        for state in plan.cell.states:
+            prev = delta(state.prev)
+            incoming_name = plan.carried[prev]
             if prev in plan.template.constant:
-                state = prev.removeprefix("delta_").removesuffix("_prev")
-                loop(f"{local(incoming_name)} = np.zeros_like(seeds[{state!r}])")
+                loop(f"{local(incoming_name)} = np.zeros_like(seeds[{state.name!r}])")
             else:
                 loop(f"{local(incoming_name)} = {local(prev)}")
 
@@ -155,12 +156,13 @@ class BackwardCode:
                     if name in plan.template.constant
                     else local(name)
                 )
-                out(f"{'dL_d' + param!r}: {value},")
+                out(f"{total(param)!r}: {value},")
             for state in plan.cell.states:
                 # a copy: the last adjoint may be a view of a reused buffer
                 adjoint = local(plan.carried[delta(state.prev)])
-                out(f"{'dL_d' + state.name + '_0'!r}: np.array({adjoint}),")
+                key = str(initial_gradient(state.name))
+                out(f"{key!r}: np.array({adjoint}),")
             dx = delta(plan.cell.input)
             value = "np.zeros_like(_x_seq)" if dx in plan.template.constant else f"{dx}_seq"
-            out(f"'dL_d{plan.cell.input}': {value},")
+            out(f"{total(plan.cell.input)!r}: {value},")
         out("}")

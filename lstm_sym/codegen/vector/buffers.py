@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from ...derive.adjoint import delta
+from ...derive.naming import delta
 from ...equations import Equation
 from ..plan import Plan
 from ..source import dim_var, local

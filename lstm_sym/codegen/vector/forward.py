@@ -13,7 +13,7 @@ from __future__ import annotations
 import sympy
 
 from ...equations import Equation
-from ..rewrite import SLOPES, slope
+from ..rewrite import activation_slope, slope
 from ..source import Lines, dim_var, local
 from .buffers import Column, dim_symbol
 from .buffers import size_text as _size
@@ -115,9 +115,9 @@ class ForwardCode:
                 self._emit_forward_step(out, groups, stack_in)
                 for k, members in slopes.items():
                     _, function = self.rewrite.groups[k]
-                    self.ctx.assign(
-                        out, f"_slope{k}", SLOPES[function](sympy.Symbol(f"_act{k}")), {}
-                    )
+                    derivative = activation_slope(function, sympy.Symbol(f"_act{k}"))
+                    assert derivative is not None  # a group is sloped only if it has one
+                    self.ctx.assign(out, f"_slope{k}", derivative, {})
                     for member in members:
                         _, own = self.layout.activation_of[member]
                         out(f"{slope(member)} = _slope{k}[:, {_size(own.start)}:{_size(own.stop)}]")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy
 
-from ...derive.adjoint import delta
+from ...derive.naming import delta, delta_of, grad_of
 from ...equations import Equation, MatVec, Outer
 from ..plan import Backward
 from ..softmax import SHIFT
@@ -57,7 +57,7 @@ class HistoryCode:
         ]
         texts = []
         if blocked:
-            targets = [term.vector.removeprefix("delta_") for term in blocked]
+            targets = [delta_of(term.vector) or term.vector for term in blocked]
             span, col = self.layout.block_range(targets)
             rows = [
                 (target, [term.matrix for term in blocked if term.vector == delta(target)])
@@ -84,9 +84,8 @@ class HistoryCode:
         if isinstance(eq, Outer):
             self._outer(out, eq)
             return
-        is_grad = (
-            eq.target.startswith("grad_") and eq.target.removeprefix("grad_") in self.plan.params
-        )
+        param = grad_of(eq.target)
+        is_grad = param is not None and param in self.plan.params
         pointwise = eq.pointwise.xreplace(self.plan.constants)
         if is_grad and not eq.linear and self._ones_sum(out, eq.target, pointwise):
             return
@@ -102,8 +101,7 @@ class HistoryCode:
         target = f"{eq.target}_seq"
         if eq.reduce:
             value = f"np.sum({value}, axis=-1, keepdims=True)"
-        if is_grad:
-            param = eq.target.removeprefix("grad_")
+        if is_grad and param is not None:
             out(
                 f"{local(eq.target)} = np.sum(np.broadcast_to({value}, (steps, batch, "
                 f"{_size(self.ctx.dim(param))})), axis=(0, 1))"
@@ -189,7 +187,7 @@ class HistoryCode:
             if isinstance(e, Outer):
                 for a, b in e.pairs:
                     if a in self.layout.block_deltas and b not in self.layout.joined:
-                        users.setdefault(b, []).append(a.removeprefix("delta_"))
+                        users.setdefault(b, []).append(delta_of(a) or a)
         return {b: self.layout.block_range(targets)[1] for b, targets in users.items()}
 
     def _emit_outer_product(self, out: Lines, b: str) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 import sympy
 
-from ...spec.activations import sigma
+from ...spec.activations import kernels
 
 #: NumPy ufuncs of the elementary functions, by SymPy class.
 UFUNCS: dict[type, str] = {sympy.tanh: "np.tanh", sympy.exp: "np.exp", sympy.log: "np.log"}
@@ -56,7 +56,8 @@ class InPlace:
             self.emit(f"{dest}[...] = {self.show(expr)}")
 
     def _unary(self, expr: sympy.Expr) -> bool:
-        return type(expr) in UFUNCS or isinstance(expr, sigma)
+        kernel = kernels().get(type(expr).__name__)
+        return type(expr) in UFUNCS or (kernel is not None and kernel.numpy_out)
 
     def _operand(self, dest: str, expr: sympy.Expr) -> str:
         """``expr`` as an operand: printed if a leaf, else computed into ``dest`` first."""
@@ -67,9 +68,10 @@ class InPlace:
 
     def _function(self, dest: str, expr: sympy.Expr) -> None:
         source = self._operand(dest, expr.args[0])
-        if isinstance(expr, sigma):
-            self.helpers.add("sigma")
-            self.emit(f"sigma({source}, out={dest})")
+        if type(expr) not in UFUNCS:  # a kernel's NumPy code that takes ``out=``
+            name = type(expr).__name__
+            self.helpers.add(name)
+            self.emit(f"{name}({source}, out={dest})")
         else:
             self.emit(f"{UFUNCS[type(expr)]}({source}, out={dest})")
 

@@ -4,29 +4,31 @@
 into a :class:`~lstm_sym.spec.cells.Cell`: the text is parsed by :mod:`lstm_sym.spec.custom.syntax`, split
 into affine equations (the matrix products plus whatever is added to them, named
 ``z_<target>`` when they sit inside a function) and pointwise ones, ordered by their
-dependencies, and given sizes by unification (``x`` has size d, the output size n).
-Every mistake is an :class:`~lstm_sym.errors.InputError` naming the equation.
+dependencies, and given sizes by unification (:mod:`~lstm_sym.spec.custom.sizes`: the
+input has size d, the output size n); constants are folded exactly
+(:mod:`~lstm_sym.spec.custom.constants`). Every mistake is an :class:`~lstm_sym.errors.InputError` naming the equation.
 """
 
 from __future__ import annotations
 
 import keyword
-import math
 import re
 import string
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 
 import sympy
 
 from ...equations import Equation, MatVec
-from ...errors import InputError, describe
+from ...errors import InputError
 from ...limits import check
 from ...names import template_symbol
-from ..activations import ACTIVATIONS, MPMATH_FUNCTIONS, NUMPY_SOURCE
+from ..activations import ACTIVATIONS, reserved_names
 from ..cells import Cell, Param, State
+from .constants import bounded, power
+from .sizes import cell_sizes
 from .syntax import (
     IDENTIFIER,
+    PREV,
     Bin,
     Call,
     MatMul,
@@ -38,21 +40,14 @@ from .syntax import (
     parse_equation,
 )
 
-PREV = "_prev"
-
 _CELL_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
-_DIM_NAME = re.compile(r"[a-z][a-z0-9]{0,9}|1")
 #: Prefixes the derived programs use for their own names.
 _RESERVED_PREFIXES = ("delta_", "grad_", "dL_d", "ell_")
 #: Suffixes of the names generated code derives (``h_seq``: the history of h).
 _RESERVED_SUFFIXES = ("_seq",)
-_RESERVED = (
-    set(keyword.kwlist)
-    | set(ACTIVATIONS)
-    | set(MPMATH_FUNCTIONS)
-    | set(NUMPY_SOURCE)
-    | {"np", "math", "mpmath", "sympy", "exp", "log", "sqrt", "sum", "L", "ell", "T"}
-)
+#: Reserved besides the names the registered activations take (:func:`reserved_names`).
+_RESERVED = {*keyword.kwlist, "np", "math", "mpmath", "sympy", "exp", "log", "sqrt", "sum"}
+_RESERVED |= {"L", "ell", "T"}
 
 
 def check_identifier(name: str, field: str, what: str = "a name") -> None:
@@ -67,21 +62,11 @@ def check_identifier(name: str, field: str, what: str = "a name") -> None:
     check("identifier", len(name), field, what + " of at most {limit} characters")
     if (
         name in _RESERVED
+        or name in reserved_names()
         or name.startswith(_RESERVED_PREFIXES)
         or name.endswith(_RESERVED_SUFFIXES)
     ):
         raise InputError(field, f"{what} that is not reserved", f"the reserved name {name!r}")
-
-
-@dataclass
-class _Source:
-    """One written equation with where it came from, for error messages."""
-
-    parsed: ParsedEquation
-    field: str
-
-    def error(self, expected: str, found: str) -> InputError:
-        return InputError(self.field, expected, f"{found} in {self.parsed.text!r}")
 
 
 def _walk(node: Node) -> Iterator[Node]:
@@ -125,9 +110,9 @@ def _has_product_term(node: Node) -> bool:
 class _Lowering:
     """Turns one equation's tree into vector equations, naming intermediate affine maps."""
 
-    def __init__(self, source: _Source, taken: set[str]):
+    def __init__(self, source: ParsedEquation, taken: set[str]):
         self.source = source
-        self.target = source.parsed.target
+        self.target = source.target
         self.taken = taken
         self.count = 0
         self.equations: list[Equation] = []
@@ -142,7 +127,7 @@ class _Lowering:
                 return name
 
     def run(self) -> list[Equation]:
-        expr = self.source.parsed.expr
+        expr = self.source.expr
         if _has_product_term(expr):
             self.equations.append(self.affine(self.target, expr))
         else:
@@ -183,7 +168,7 @@ class _Lowering:
         if isinstance(node, Neg):
             return -self.pointwise(node.arg)
         if isinstance(node, Call):
-            return ACTIVATIONS[node.function](self.pointwise(node.arg))
+            return ACTIVATIONS[node.function].function(self.pointwise(node.arg))
         if isinstance(node, MatMul) or (
             isinstance(node, Bin) and node.op in "+-" and _has_product_term(node)
         ):
@@ -195,7 +180,7 @@ class _Lowering:
             first, rest = _chain(node, "+-")
             terms = [self.pointwise(first)]
             terms += [self.pointwise(t) * (1 if op == "+" else -1) for op, t in rest]
-            return self.constant(sympy.Add(*terms))
+            return bounded(sympy.Add(*terms), self.source.field)
         if node.op in "*/":
             first, rest = _chain(node, "*/")
             value = self.pointwise(first)
@@ -203,73 +188,9 @@ class _Lowering:
                 right = self.pointwise(factor)
                 if op == "/" and right == 0:
                     raise self.source.error("no division by zero", "a division by 0")
-                value = self.constant(value * right if op == "*" else value / right)
+                value = bounded(value * right if op == "*" else value / right, self.source.field)
             return value
-        return self.power(self.pointwise(node.left), self.pointwise(node.right))
-
-    def power(self, base: sympy.Expr, exponent: sympy.Expr) -> sympy.Expr:
-        """``base ** exponent`` for a number exponent; a number base is bounded first."""
-        if not exponent.is_Rational:
-            raise self.source.error(
-                "a number as exponent (such as z ** 2)", f"the exponent {exponent}"
-            )
-        if not base.is_Rational:
-            return base**exponent
-        shown = f"{_number(base)} ** {_number(exponent)}"
-        if base == 0 and exponent < 0:
-            raise self.source.error("no division by zero", f"a division by 0 in {shown}")
-        if base not in (0, 1, -1):
-            # |log10| of the result and its digits, from sizes alone (10 ** 10 ** 10 is not computed)
-            size = abs(math.log10(abs(base.p)) - math.log10(base.q)) * abs(exponent)
-            check(
-                "number_exponent",
-                math.floor(size),
-                self.source.field,
-                "constants between 1e-{limit} and 1e{limit} in size",
-                found=f"{shown} (about {_magnitude(size, (abs(base) < 1) == (exponent > 0))})",
-            )
-        value = base**exponent
-        if not value.is_Rational:
-            raise self.source.error(
-                "a number to a power that is a rational number (such as 4 ** 0.5)", shown
-            )
-        return self.constant(value)
-
-    def constant(self, value: sympy.Expr) -> sympy.Expr:
-        """``value``, refused when it is a number beyond the limits input numbers have."""
-        if value.is_Rational and value != 0:
-            digits = max(abs(value.p).bit_length(), value.q.bit_length()) * math.log10(2)
-            check(
-                "number_digits",
-                math.floor(digits),
-                self.source.field,
-                "constants of at most {limit} digits (numerator and denominator)",
-                found=f"a constant of about {digits:.0f} digits",
-            )
-            size = abs(math.log10(abs(value.p)) - math.log10(value.q))
-            check(
-                "number_exponent",
-                math.floor(size),
-                self.source.field,
-                "constants between 1e-{limit} and 1e{limit} in size",
-                found=f"a constant of about {_magnitude(size, abs(value) < 1)}",
-            )
-        return value
-
-
-def _magnitude(size: float | sympy.Expr, small: bool) -> str:
-    """``1e-1998`` for a size of 1998 decimal digits (``small``: below 1)."""
-    return f"1e{'-' if small else ''}{describe(int(size + 0.5))}"
-
-
-def _number(value: sympy.Rational) -> str:
-    """A number as an error message shows it (huge ones abridged)."""
-    text = (
-        describe(int(value.p))
-        if value.q == 1
-        else f"{describe(int(value.p))}/{describe(int(value.q))}"
-    )
-    return f"({text})" if value < 0 or value.q != 1 else text
+        return power(self.pointwise(node.left), self.pointwise(node.right), self.source)
 
 
 def _letters(k: int) -> str:
@@ -279,49 +200,6 @@ def _letters(k: int) -> str:
         k, r = divmod(k, 26)
         text = letters[r] + text
     return text or "a"
-
-
-class _Dims:
-    """Union-find over sizes: each class of equal-sized quantities, and its dimension name."""
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-        self.fixed: dict[str, str] = {}
-        self.origin: dict[str, str] = {}
-
-    def find(self, key: str) -> str:
-        self.parent.setdefault(key, key)
-        while self.parent[key] != key:
-            self.parent[key] = self.parent[self.parent[key]]
-            key = self.parent[key]
-        return key
-
-    def fix(self, key: str, dim: str, why: str) -> None:
-        root = self.find(key)
-        if root in self.fixed and self.fixed[root] != dim:
-            raise ValueError(
-                f"{why} needs size {dim}, but {self.origin[root]} gives it {self.fixed[root]}"
-            )
-        self.fixed[root] = dim
-        self.origin.setdefault(root, why)
-
-    def dim(self, key: str) -> str | None:
-        return self.fixed.get(self.find(key))
-
-    def union(self, a: str, b: str, show_a: str, show_b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return
-        da, db = self.fixed.get(ra), self.fixed.get(rb)
-        if da is not None and db is not None and da != db:
-            raise ValueError(
-                f"{show_a} has size {da} ({self.origin[ra]}) but {show_b} has size {db} "
-                f"({self.origin[rb]})"
-            )
-        self.parent[rb] = ra
-        if da is None and db is not None:
-            self.fixed[ra] = db
-            self.origin[ra] = self.origin[rb]
 
 
 def parse_cell(
@@ -363,13 +241,12 @@ def parse_cell(
         )
     check("equations", len(equations), f"{field}.equations", "at most {limit} equations")
     sources = [
-        _Source(parse_equation(text, f"{field}.equations[{k + 1}]"), f"{field}.equations[{k + 1}]")
-        for k, text in enumerate(equations)
+        parse_equation(text, f"{field}.equations[{k + 1}]") for k, text in enumerate(equations)
     ]
     _check_work(sources, field)
     targets = _check_targets(sources, input, parameters)
     if output is None:
-        output = "h" if "h" in targets else sources[-1].parsed.target
+        output = "h" if "h" in targets else sources[-1].target
     if output not in targets:
         raise InputError(
             f"{field}.output",
@@ -379,12 +256,12 @@ def parse_cell(
     matrices, vectors, states = _classify(sources, targets, input, parameters)
     ordered = _order(sources, targets)
     taken = set(targets) | matrices | vectors | {input} | {f"{q}{PREV}" for q in targets}
-    lowered: list[tuple[_Source, Equation]] = []
+    lowered: list[tuple[ParsedEquation, Equation]] = []
     for source in ordered:
         for eq in _Lowering(source, taken).run():
             lowered.append((source, eq))
-    sizes = _sizes(lowered, input, output, matrices, vectors, states, dims or {}, field)
-    order = [s.parsed.target for s in sources]
+    sizes = cell_sizes(lowered, input, output, matrices, vectors, states, dims or {}, field)
+    order = [s.target for s in sources]
     param_order = _first_appearance(sources)
     params = tuple(
         Param(p, (sizes[f"{p}.rows"], sizes[f"{p}.cols"]) if p in matrices else (sizes[p],))
@@ -405,7 +282,7 @@ def parse_cell(
     )
 
 
-def _check_work(sources: list[_Source], field: str) -> None:
+def _check_work(sources: list[ParsedEquation], field: str) -> None:
     """Refuse formulas too large to differentiate in reasonable time, before any SymPy work.
 
     The backward pass has one derivative per name an equation reads, each up to the size
@@ -415,7 +292,7 @@ def _check_work(sources: list[_Source], field: str) -> None:
     """
     total = 0
     for source in sources:
-        nodes = list(_walk(source.parsed.expr))
+        nodes = list(_walk(source.expr))
         check(
             "equation_nodes",
             len(nodes),
@@ -436,11 +313,11 @@ def _check_work(sources: list[_Source], field: str) -> None:
 
 
 def _check_targets(
-    sources: list[_Source], input: str, parameters: Collection[str] | None
+    sources: list[ParsedEquation], input: str, parameters: Collection[str] | None
 ) -> list[str]:
     targets: list[str] = []
     for source in sources:
-        target = source.parsed.target
+        target = source.target
         check_identifier(target, source.field, "the name of the quantity defined")
         if target.endswith(PREV):
             raise source.error(
@@ -460,7 +337,7 @@ def _check_targets(
 
 
 def _classify(
-    sources: list[_Source],
+    sources: list[ParsedEquation],
     targets: list[str],
     input: str,
     parameters: Collection[str] | None,
@@ -471,7 +348,7 @@ def _classify(
     states: set[str] = set()
     known = ", ".join(ACTIVATIONS)
     for source in sources:
-        for node in _walk(source.parsed.expr):
+        for node in _walk(source.expr):
             if isinstance(node, Call) and node.function not in ACTIVATIONS:
                 raise source.error(
                     f"one of the functions {known}", f"the function {node.function!r}"
@@ -501,9 +378,7 @@ def _classify(
             vectors.add(name)
     for both in sorted(matrices & vectors):
         source = next(
-            s
-            for s in sources
-            if any(isinstance(n, Var) and n.name == both for n in _walk(s.parsed.expr))
+            s for s in sources if any(isinstance(n, Var) and n.name == both for n in _walk(s.expr))
         )
         raise source.error(
             f"{both} used either as a matrix (left of @) or as a vector", "both uses"
@@ -511,7 +386,7 @@ def _classify(
     return matrices, vectors, states
 
 
-def _check_parameter(source: _Source, name: str, parameters: Collection[str] | None) -> None:
+def _check_parameter(source: ParsedEquation, name: str, parameters: Collection[str] | None) -> None:
     if parameters is not None and name not in parameters:
         raise source.error(
             "names that are quantities, the input, q_prev of a quantity, or parameters given "
@@ -521,15 +396,13 @@ def _check_parameter(source: _Source, name: str, parameters: Collection[str] | N
     check_identifier(name, source.field, "a parameter name")
 
 
-def _order(sources: list[_Source], targets: list[str]) -> list[_Source]:
+def _order(sources: list[ParsedEquation], targets: list[str]) -> list[ParsedEquation]:
     """The equations in an order where each comes after what it reads (cycles are errors)."""
     reads = {
-        s.parsed.target: {
-            n.name for n in _walk(s.parsed.expr) if isinstance(n, Var) and n.name in targets
-        }
+        s.target: {n.name for n in _walk(s.expr) if isinstance(n, Var) and n.name in targets}
         for s in sources
     }
-    by_target = {s.parsed.target: s for s in sources}
+    by_target = {s.target: s for s in sources}
     done: list[str] = []
     pending = list(targets)
     while pending:
@@ -556,10 +429,10 @@ def _cycle(pending: list[str], reads: Mapping[str, set[str]]) -> list[str]:
         path.append(nxt)
 
 
-def _first_appearance(sources: list[_Source]) -> list[str]:
+def _first_appearance(sources: list[ParsedEquation]) -> list[str]:
     names: list[str] = []
     for source in sources:
-        for node in _walk(source.parsed.expr):
+        for node in _walk(source.expr):
             name = (
                 node.matrix
                 if isinstance(node, MatMul)
@@ -570,80 +443,3 @@ def _first_appearance(sources: list[_Source]) -> list[str]:
             if name is not None and name not in names:
                 names.append(name)
     return names
-
-
-def _sizes(
-    lowered: list[tuple[_Source, Equation]],
-    input: str,
-    output: str,
-    matrices: set[str],
-    vectors: set[str],
-    states: set[str],
-    declared: Mapping[str, str | Sequence[str]],
-    field: str,
-) -> dict[str, str]:
-    """The dimension name of every vector (and ``<W>.rows`` / ``<W>.cols`` of matrices)."""
-    dims = _Dims()
-    known = set(matrices) | vectors | {input} | {eq.target for _, eq in lowered}
-    if not isinstance(declared, Mapping):
-        raise InputError(
-            f"{field}.dims", 'a table of sizes such as {alpha = "1"}', repr(declared)[:40]
-        )
-    for name, dim in declared.items():
-        where = f"{field}.dims.{name}"
-        if name not in known:
-            raise InputError(where, "a quantity or parameter of the cell", repr(name))
-        if name in matrices:
-            if isinstance(dim, str) or not isinstance(dim, Sequence) or len(dim) != 2:
-                raise InputError(where, "[rows, cols] for a matrix", repr(dim))
-            parts = [(f"{name}.rows", dim[0]), (f"{name}.cols", dim[1])]
-        else:
-            parts = [(name, dim)]  # type: ignore[list-item]
-        for key, size in parts:
-            if not isinstance(size, str) or not _DIM_NAME.fullmatch(size):
-                raise InputError(where, 'a size name such as "n", "k" or "1"', repr(size))
-            dims.fix(key, size, f"{field}.dims")
-    dims.fix(input, "d", f"the input {input}")
-    if dims.dim(output) is None:
-        dims.fix(output, "n", f"the output {output}")
-    for source, eq in lowered:
-        try:
-            if not eq.linear and not eq.pointwise.free_symbols:
-                dims.fix(eq.target, "1", f"the constant {eq.target}")
-            for term in eq.linear:
-                dims.union(
-                    eq.target, f"{term.matrix}.rows", eq.target, f"the rows of {term.matrix}"
-                )
-                dims.union(
-                    _base(term.vector),
-                    f"{term.matrix}.cols",
-                    term.vector,
-                    f"the columns of {term.matrix}",
-                )
-            for symbol in sorted(eq.pointwise.free_symbols, key=str):
-                operand = _base(symbol.name)
-                if dims.dim(operand) == "1":
-                    continue
-                dims.union(eq.target, operand, eq.target, symbol.name)
-        except ValueError as error:
-            raise source.error("operands of matching sizes", str(error)) from None
-    keys = [input, *vectors, *(eq.target for _, eq in lowered)]
-    keys += [f"{m}.{part}" for m in sorted(matrices) for part in ("rows", "cols")]
-    sizes: dict[str, str] = {}
-    for key in keys:
-        found = dims.dim(key)
-        if found is None:
-            raise InputError(
-                f"{field}.dims",
-                f"the size of {key.split('.')[0]} (not implied by the equations)",
-                "nothing",
-            )
-        sizes[key] = found
-    for state in states:
-        if sizes[state] == "1":
-            raise InputError(f"{field}.equations", f"a state {state} with a size", "a constant")
-    return sizes
-
-
-def _base(name: str) -> str:
-    return name.removesuffix(PREV)

@@ -29,11 +29,14 @@ from ...equations import Equation
 from ...errors import InputError
 from ...limits import check
 from ...numbers import parse_number
-from ..activations import ACTIVATIONS, sigma
+from ..activations import grammar_names
 
 #: A valid name: letters and digits, parts joined by single underscores, each part starting
 #: with a letter (so ``W_2`` cannot be mistaken for ``W`` at step 2).
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z][A-Za-z0-9]*)*")
+
+#: ``q_prev`` reads the previous step's value of quantity ``q``.
+PREV = "_prev"
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)"
@@ -85,11 +88,16 @@ Node = Num | Var | Call | Neg | Bin | MatMul
 
 @dataclass(frozen=True)
 class ParsedEquation:
-    """One equation as written: its target, its expression tree and its text."""
+    """One equation as written: its target, its expression tree, its text and its field."""
 
     target: str
     expr: Node
     text: str
+    field: str
+
+    def error(self, expected: str, found: str) -> InputError:
+        """A mistake in this equation: its field, and its text after what was found."""
+        return InputError(self.field, expected, f"{found} in {self.text!r}")
 
 
 # -- tokens ------------------------------------------------------------------------------
@@ -174,7 +182,7 @@ class _Parser:
         expr = self.sum()
         if self.peek().kind != "end":
             raise self.fail("an operator or the end of the equation")
-        return ParsedEquation(target.text, expr, self.text)
+        return ParsedEquation(target.text, expr, self.text, self.field)
 
     def deeper(self) -> None:
         """One more level of nesting; refused beyond the ``equation_depth`` limit."""
@@ -251,11 +259,6 @@ def parse_equation(text: str, field: str) -> ParsedEquation:
 
 # -- printing ----------------------------------------------------------------------------
 
-#: The name each SymPy function is written with in equations (inverse of ACTIVATIONS).
-FUNCTION_NAMES: dict[str, str] = {
-    fn.__name__: name for name, fn in ACTIVATIONS.items() if isinstance(fn, type)
-} | {sympy.tanh.__name__: "tanh", sigma.__name__: "sigmoid"}
-
 
 def _number(value: sympy.Rational) -> str:
     return str(value.p) if value.q == 1 else f"{value.p}/{value.q}"
@@ -303,7 +306,7 @@ def _format(expr: sympy.Expr, context: int) -> str:
         text = f"{_format(expr.base, _POWER + 1)} ** {_format(expr.exp, _POWER + 1)}"
         return f"({text})" if context >= _POWER else text
     if isinstance(expr, sympy.Function) and len(expr.args) == 1:
-        name = FUNCTION_NAMES.get(type(expr).__name__, type(expr).__name__)
+        name = grammar_names().get(type(expr).__name__, type(expr).__name__)
         return f"{name}({_format(expr.args[0], 0)})"
     raise ValueError(f"cannot print {expr!r} in the equation syntax")
 

@@ -1,4 +1,4 @@
-"""Parameters from and to files: problem-file tables in any layout, ``.npz``, ``torch.save``.
+"""Parameter files: ``.npz`` and ``torch.save`` arrays read as exact numbers, and written.
 
 Binary arrays hold binary floats; each is read as the exact rational it is (float32
 ``0.1`` is 13421773/134217728), so a problem built from framework weights computes
@@ -15,8 +15,6 @@ import warnings
 import zipfile
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -25,54 +23,13 @@ import sympy
 from ..errors import InputError, shorten
 from ..files import open_regular, write_atomic
 from ..limits import check, limit
-from ..numbers import parse_number
-from ..spec.cells import CELLS, get_cell
-from .layouts import (
-    FRAMEWORKS,
-    NATIVE,
-    Values,
-    assemble,
-    check_framework,
-    convert_cell,
-    identify,
-    layouts_of,
-    normalize_keys,
-    route,
-)
+from .layouts import Values
 
-#: Keys of a ``[parameters]`` table that are not parameters.
-LAYOUT_KEY, FILE_KEY = "layout", "file"
+#: The suffixes of ``torch.save`` files.
 TORCH_SUFFIXES = (".pt", ".pth", ".bin")
 
 
-@dataclass
-class ParameterSet:
-    """Parameters of one cell in the native layout, and how they were given."""
-
-    cell: str
-    params: dict[str, Any]
-    layout: str = NATIVE
-    file: str | None = None
-
-
 # -- exact values ------------------------------------------------------------------------
-
-
-def exact_array(raw: Any, field: str) -> Values:
-    """A (nested) list of TOML numbers as exact rationals, checking it is rectangular."""
-    if not isinstance(raw, list) or not raw:
-        raise InputError(field, "a non-empty list of numbers (or of rows)", repr(raw)[:40])
-    if all(isinstance(r, list) for r in raw):
-        width = len(raw[0])
-        if any(len(r) != width or not r for r in raw):
-            raise InputError(field, "rows of equal, non-zero length", "ragged rows")
-        return [
-            [parse_number(v, f"{field}[{i + 1},{j + 1}]") for j, v in enumerate(row)]
-            for i, row in enumerate(raw)
-        ]
-    if any(isinstance(r, list) for r in raw):
-        raise InputError(field, "a list of numbers or a list of rows", "a list mixing both")
-    return [parse_number(v, f"{field}[{i + 1}]") for i, v in enumerate(raw)]
 
 
 def _exact_float(value: float, field: str) -> sympy.Rational:
@@ -292,192 +249,7 @@ def _tensor_array(tensor: Any) -> Any:
     return tensor.contiguous().numpy()
 
 
-# -- parameters in a problem file -------------------------------------------------------
-
-
-def infer_cell(names: set[str]) -> str | None:
-    """The built-in cell whose parameters are exactly ``names`` (None if none or several)."""
-    matches = [cell.name for cell in CELLS.values() if {p.name for p in cell.params} == names]
-    return matches[0] if len(matches) == 1 else None
-
-
-def framework_parameters(
-    table: Mapping[str, Any],
-    cell: str | None,
-    *,
-    base: Path | None = None,
-    field: str = "parameters",
-    extra: frozenset[str] = frozenset(),
-) -> ParameterSet:
-    """A ``[parameters]`` table (inline arrays, a ``file``, in any ``layout``) as native parameters.
-
-    ``cell`` is the cell named by the problem (None: inferred from the arrays); ``extra``
-    names parameters outside the layout (an output head's ``V``, ``b_y``) that are passed
-    through. Native inline values are returned unparsed, for the problem reader.
-    """
-    framework = check_framework(table.get(LAYOUT_KEY, NATIVE), f"{field}.{LAYOUT_KEY}")
-    values: dict[str, Any] = {k: v for k, v in table.items() if k not in (LAYOUT_KEY, FILE_KEY)}
-    file = table.get(FILE_KEY)
-    if file is not None:
-        if not isinstance(file, str) or not file:
-            raise InputError(f"{field}.{FILE_KEY}", "a file name (.npz, .pt)", repr(file))
-        path = Path(file) if base is None or Path(file).is_absolute() else base / file
-        from_file = read_arrays(path, field=f"{field}.{FILE_KEY}")
-        if framework != NATIVE:
-            from_file = normalize_keys(from_file)
-        for key, value in from_file.items():
-            if key in values:
-                raise InputError(
-                    f"{field}.{key}", "each parameter given once", "a value inline and in the file"
-                )
-            values[key] = value
-    if framework == NATIVE:
-        return ParameterSet(cell or infer_cell(set(values)) or "lstm", values, NATIVE, file)
-    passed = {k: v for k, v in values.items() if k in extra}
-    arrays = {
-        k: (v if _is_exact(v) else exact_array(v, f"{field}.{k}"))
-        for k, v in values.items()
-        if k not in extra
-    }
-    if cell is not None:
-        get_cell(cell)
-        layout_cell, _ = route(cell, framework)
-        layout, params, _ = identify(framework, arrays, layout_cell, field)
-        params = convert_cell(params, layout.cell, cell)
-    else:
-        layout, params, _ = identify(framework, arrays, None, field)
-        cell = layout.cell
-    unknown = sorted(set(arrays) - set(layout.keys))
-    if unknown:
-        raise InputError(
-            f"{field}.{unknown[0]}",
-            f"one of the {framework} arrays {', '.join(layout.keys)}",
-            f"unknown key {unknown[0]!r}",
-        )
-    return ParameterSet(cell, {**params, **passed}, layout.framework, file)
-
-
-def _is_exact(value: Any) -> bool:
-    first = value[0] if isinstance(value, list) and value else None
-    if isinstance(first, list):
-        first = first[0] if first else None
-    return isinstance(first, sympy.Rational)
-
-
 # -- writing -----------------------------------------------------------------------------
-
-
-def to_framework(
-    params: Mapping[str, Values], cell: str, framework: str
-) -> tuple[str, dict[str, Values]]:
-    """``params`` of ``cell`` as ``framework`` arrays (converting to an equivalent cell if needed)."""
-    check_framework(framework, "to")
-    target, layout = route(cell, framework)
-    converted = convert_cell(params, cell, target)
-    if layout is None:
-        return target, {p.name: converted[p.name] for p in get_cell(target).params}
-    return target, assemble(layout, converted)
-
-
-def decimal_text(value: sympy.Rational) -> str | None:
-    """The exact decimal literal of ``value``, or None when it has none (1/3)."""
-    q = int(value.q)
-    twos = fives = 0
-    while q % 2 == 0:
-        q //= 2
-        twos += 1
-    while q % 5 == 0:
-        q //= 5
-        fives += 1
-    if q != 1:
-        return None
-    if value.q == 1:
-        return str(value.p)
-    places = max(twos, fives)
-    scaled = abs(int(value.p)) * 10**places // int(value.q)
-    digits = str(scaled).rjust(places + 1, "0")
-    text = f"{digits[:-places]}.{digits[-places:]}"
-    return ("-" if value < 0 else "") + text
-
-
-def toml_value(value: Any) -> str:
-    """A TOML literal for a problem-file value (exact numbers stay exact)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, Decimal)):
-        return str(value)
-    if isinstance(value, sympy.Rational):
-        text = decimal_text(value)
-        return text if text is not None else toml_string(f"{value.p}/{value.q}")
-    if isinstance(value, str):
-        return toml_string(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(toml_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{_key(k)} = {toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
-def _key(key: str) -> str:
-    bare = key.replace("_", "").replace("-", "")
-    return key if bare.isascii() and bare.isalnum() else toml_string(key)
-
-
-#: TOML's short escapes; every other character that is not printable becomes \uXXXX.
-_TOML_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\b": "\\b",
-    "\t": "\\t",
-    "\n": "\\n",
-    "\f": "\\f",
-    "\r": "\\r",
-}
-
-
-def toml_string(text: str) -> str:
-    """``text`` as a TOML basic string that every TOML reader reads back as ``text``.
-
-    Quotes, backslashes and every character that is not printable (control characters,
-    DEL, bidirectional overrides, other separators than the space) are escaped: TOML
-    forbids most of them raw, and escaped they cannot act on a terminal either.
-    """
-    out = []
-    for char in text:
-        code = ord(char)
-        if char in _TOML_ESCAPES:
-            out.append(_TOML_ESCAPES[char])
-        elif char.isprintable() or char == " ":
-            out.append(char)
-        elif 0xD800 <= code <= 0xDFFF:
-            raise InputError("output", "text that TOML can hold", f"a lone surrogate U+{code:04X}")
-        else:
-            out.append(f"\\u{code:04X}" if code <= 0xFFFF else f"\\U{code:08X}")
-    return '"' + "".join(out) + '"'
-
-
-def toml_text(data: Mapping[str, Any]) -> str:
-    """TOML text of a problem-file structure: plain keys first, then tables, then ``[[...]]``."""
-    lines = []
-    tables = []
-    for key, value in data.items():
-        if isinstance(value, Mapping):
-            tables.append((key, value))
-        elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
-            tables.extend((key, v) for v in value)
-            continue
-        else:
-            lines.append(f"{_key(key)} = {toml_value(value)}")
-    repeated = {
-        k
-        for k, v in data.items()
-        if isinstance(v, list) and v and all(isinstance(x, Mapping) for x in v)
-    }
-    for key, table in tables:
-        lines.append("")
-        lines.append(f"[[{_key(key)}]]" if key in repeated else f"[{_key(key)}]")
-        lines.extend(f"{_key(k)} = {toml_value(v)}" for k, v in table.items())
-    return "\n".join(lines) + "\n"
 
 
 def write_arrays(path: str | Path, arrays: Mapping[str, Values]) -> None:
@@ -509,19 +281,3 @@ def _floats(value: Values) -> Any:
     if value and isinstance(value[0], list):
         return [[float(v) for v in row] for row in value]
     return [float(v) for v in value]
-
-
-def describe_frameworks() -> str:
-    """One line per layout name, for help texts."""
-    return "; ".join(f"{name}: {text}" for name, text in FRAMEWORKS.items())
-
-
-__all__ = [
-    "ParameterSet",
-    "framework_parameters",
-    "layouts_of",
-    "read_arrays",
-    "to_framework",
-    "toml_text",
-    "write_arrays",
-]

@@ -7,18 +7,14 @@ on each run, and the heavy modules are imported when the command runs.
 from __future__ import annotations
 
 import argparse
-import sys
-from typing import TYPE_CHECKING, Any
 
 from ..choices import DOCS_URL
-
-if TYPE_CHECKING:
-    from .result import FlowSolution
+from . import common
 
 FORMATS = ("text", "json", "csv")
 
 
-def add_flow_parser(commands: Any) -> None:
+def add_parser(commands: common.Subcommands) -> None:
     """Register ``flow`` on the subcommand set ``commands``."""
     parser = commands.add_parser(
         "flow",
@@ -71,10 +67,11 @@ def add_flow_parser(commands: Any) -> None:
 
 def run_flow(args: argparse.Namespace) -> int:
     """Run ``lstm-sym flow``; returns the exit code."""
-    from ..cli import EXIT_OK, UsageError
     from ..files import write_atomic
-    from .plot import plot_bytes, plot_format
-    from .whatif import Override, parse_assignment, parse_steps
+    from ..flow.compare import flow_entries, render
+    from ..flow.plot import plot_bytes, plot_format
+    from ..flow.whatif import Override, parse_assignment, parse_steps
+    from .common import EXIT_OK, UsageError, emit
 
     if args.plot:
         plot_format(args.plot)  # a bad suffix is refused before any work
@@ -96,10 +93,7 @@ def run_flow(args: argparse.Namespace) -> int:
         if args.plot
         else None
     )
-    if args.output and args.output != "-":
-        write_atomic(args.output, text)
-    else:
-        sys.stdout.write(text)
+    emit(text, args.output)  # on a terminal, control characters in a title are escaped
     if image is not None:
         write_atomic(args.plot, image)
     return EXIT_OK
@@ -112,54 +106,3 @@ def _same_file(a: str, b: str) -> bool:
         return os.path.samefile(a, b)
     except (OSError, ValueError):
         return False
-
-
-def flow_entries(
-    path: str,
-    cells: list[str] | None,
-    overrides: list[Any],
-    *,
-    digits: int,
-    end: int | None,
-) -> list[tuple[str, FlowSolution]]:
-    """(label, flow) for each cell, and for each what-if beside the flow as given."""
-    from .certified import GradientFlow
-    from .compare import load_cells
-
-    problems = load_cells(path, cells)
-    many = len(problems) > 1
-    entries: list[tuple[str, FlowSolution]] = []
-    for cell, problem in problems:
-        label = cell if many else ""
-        if overrides:
-            what_if = GradientFlow(problem, overrides)  # checks the names before any work
-            entries.append(
-                (
-                    f"{label}, as given" if many else "as given",
-                    GradientFlow(problem).solve(digits, end=end),
-                )
-            )
-            entries.append(
-                (f"{label}, what if" if many else "what if", what_if.solve(digits, end=end))
-            )
-        else:
-            entries.append((label, GradientFlow(problem).solve(digits, end=end)))
-    return entries
-
-
-def render(entries: list[tuple[str, FlowSolution]], kind: str) -> str:
-    """The entries as text, JSON or CSV (one entry: its own view; several: labelled)."""
-    import json
-
-    if len(entries) == 1 and not entries[0][0]:
-        flow = entries[0][1]
-        return {"text": flow.to_text, "json": flow.to_json, "csv": flow.to_csv}[kind]()
-    if kind == "json":
-        data = [{"label": label, **flow.to_dict()} for label, flow in entries]
-        return json.dumps({"flows": data}, indent=2, ensure_ascii=False) + "\n"
-    if kind == "csv":
-        from .table import labelled_csv
-
-        return labelled_csv([(label, flow) for label, flow in entries])
-    blocks = [f"== {label} ==\n{flow.to_text()}" for label, flow in entries]
-    return "\n".join(blocks)
