@@ -7,7 +7,8 @@ import sympy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstm_sym.codegen.printer import helper_source, print_expr
+from lstm_sym.codegen.printer import print_expr
+from lstm_sym.codegen.targets import NUMPY_VECTOR
 from lstm_sym.codegen.vector.inplace import InPlace
 from lstm_sym.spec.functions import sigma
 
@@ -38,12 +39,12 @@ def _run(expr: sympy.Expr, arrays: dict[str, np.ndarray]) -> np.ndarray:
     """``expr`` computed by the emitted in-place chain into a fresh ``dest``."""
     lines: list[str] = []
     helpers: set[str] = set()
-    chain = InPlace(lines.append, lambda e: print_expr(e, "vector", {}, helpers))
+    chain = InPlace(lines.append, lambda e: print_expr(e, NUMPY_VECTOR, {}, helpers))
     chain.assign("dest", expr)
     helpers |= chain.helpers
     namespace: dict[str, object] = {"np": np, **arrays, "dest": np.empty(4)}
     if helpers:
-        exec(helper_source(helpers, "vector"), namespace)  # the generator's own source
+        exec(NUMPY_VECTOR.helper_source(helpers), namespace)  # the generator's own source
     exec("\n".join(lines), namespace)  # the generator's own source
     return namespace["dest"]  # type: ignore[return-value]
 

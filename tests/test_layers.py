@@ -17,8 +17,18 @@ PACKAGE = Path(lstm_sym.__file__).parent
 
 #: stage of each top-level module or package; a module may import its own stage or earlier
 STAGES = [
-    {"_version", "choices", "errors", "signals", "limits", "files", "progress", "names",
-     "numbers", "equations"},
+    {
+        "_version",
+        "choices",
+        "errors",
+        "signals",
+        "limits",
+        "files",
+        "progress",
+        "names",
+        "numbers",
+        "equations",
+    },
     {"spec"},
     {"frameworks"},
     {"problem"},
@@ -81,7 +91,7 @@ def _imports() -> list[tuple[str, str, Path]]:
 def test_no_import_against_the_pipeline() -> None:
     """Every import goes to the same stage or an earlier one (the public package excepted)."""
     wrong = []
-    for importer, imported, path in _imports():
+    for importer, imported, _path in _imports():
         a, b = _unit(importer), _unit(imported)
         if a == "__init__":
             continue  # the public package loads its names lazily from every stage

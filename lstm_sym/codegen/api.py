@@ -20,8 +20,9 @@ from ..problem import Problem, load_problem
 from ..spec.cells import Cell, get_cell, with_activations
 from ..spec.heads import HEAD_SIZE, with_head
 from ..spec.losses import Loss, get_loss
-from .generate import BACKENDS, STYLES, module_source
+from .generate import module_source
 from .plan import Plan, sizes_of
+from .targets import BACKENDS, STYLES, styles_of, target_for
 
 #: Above this many parameter numbers times the batch size, straight-line scalar code loses
 #: to matrix products (measured for the LSTM, T = 10–50: the two are even between about 300
@@ -177,11 +178,10 @@ def lambdify(
     plan = Plan.build(the_cell, the_loss)
     _check_names(plan)
     _check_steps(plan)
-    if backend == "mpmath":
-        style = "scalar"
-    elif style == "auto":
+    if style == "auto" and len(styles_of(backend)) > 1:
         style = choose_style(plan, known, batch)
-    chosen = sizes_of(plan, known) if style == "scalar" else {}
-    source = module_source(plan, style=style, backend=backend, sizes=chosen, source=origin)
-    module = load_module(source, f"lstm_sym_{the_cell.name}_{style}")
-    return Functions(the_cell, the_loss, style, backend, source, module)
+    target = target_for(style, backend)
+    chosen = sizes_of(plan, known) if target.fixed_sizes else {}
+    source = module_source(plan, style=target.style, backend=backend, sizes=chosen, source=origin)
+    module = load_module(source, f"lstm_sym_{the_cell.name}_{target.style}")
+    return Functions(the_cell, the_loss, target.style, backend, source, module)

@@ -1,47 +1,44 @@
-"""Generate a module's source text for a plan, a style and a backend."""
+"""Generate a module's source text for a plan and a target (a style and a backend)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from .module import WORKSPACE, assemble, vector_wrappers
+from .module import assemble, vector_wrappers
 from .plan import Plan
+from .runtime import copied_source, workspace
 from .scalar.module import ScalarModule
 from .source import Lines, prune
-from .vector.backward import VectorEmitter
-
-#: Code styles: batched matrix code, or straight-line scalar code for tiny sizes.
-STYLES = ("vector", "scalar")
-#: Number backends of the generated code.
-BACKENDS = ("numpy", "mpmath")
+from .targets import BACKENDS, STYLES, Style, Target, target_for
+from .vector.emitter import emit_functions
 
 
-def vector_source(plan: Plan, *, source: str | None = None) -> str:
-    """The vector-style NumPy module of ``plan``."""
-    emitter = VectorEmitter(plan)
+def vector_source(
+    plan: Plan, target: Target, sizes: Mapping[str, int], source: str | None = None
+) -> str:
+    """The vector-style module of ``plan`` (any sizes: ``sizes`` is not read)."""
     out = Lines()
-    emitter.emit_forward(out)
-    out("", "")
-    emitter.emit_forward(out, grad=True)
-    out("", "")
-    emitter.emit_loss(out)
-    out("", "")
-    emitter.emit_backward(out)
-    out("", "")
-    body = WORKSPACE + "\n\n" + prune(out.text()) + "\n" + vector_wrappers(plan)
-    return assemble(plan, "vector", body, emitter.helpers, source, "numpy")
+    helpers = emit_functions(plan, target, out)
+    body = copied_source(workspace) + "\n\n" + prune(out.text()) + "\n" + vector_wrappers(plan)
+    return assemble(plan, target, body, helpers, source, ("release_buffers",))
 
 
 def scalar_source(
-    plan: Plan, sizes: Mapping[str, int], *, backend: str = "numpy", source: str | None = None
+    plan: Plan, target: Target, sizes: Mapping[str, int], source: str | None = None
 ) -> str:
     """The scalar-style module of ``plan`` for fixed ``sizes`` (floats, or mpmath numbers)."""
-    flavour = "mpmath" if backend == "mpmath" else "scalar"
-    writer = ScalarModule(plan, sizes, flavour)
+    writer = ScalarModule(plan, sizes, target)
     body = prune(writer.text())
     if plan.loss.gradient_given:
         body = writer.seed_helper() + "\n\n" + body
-    return assemble(plan, "scalar", body, writer.helpers, source, backend)
+    return assemble(plan, target, body, writer.helpers, source)
+
+
+#: The module writer of each style.
+WRITERS: dict[Style, Callable[[Plan, Target, Mapping[str, int], str | None], str]] = {
+    "vector": vector_source,
+    "scalar": scalar_source,
+}
 
 
 def module_source(
@@ -53,6 +50,8 @@ def module_source(
     source: str | None = None,
 ) -> str:
     """The module text of ``plan`` in ``style`` for ``backend``."""
-    if style == "vector" and backend == "numpy":
-        return vector_source(plan, source=source)
-    return scalar_source(plan, sizes or {}, backend=backend, source=source)
+    target = target_for(style, backend)
+    return WRITERS[target.style](plan, target, sizes or {}, source)
+
+
+__all__ = ["BACKENDS", "STYLES", "WRITERS", "module_source", "scalar_source", "vector_source"]

@@ -10,14 +10,14 @@ import unicodedata
 
 from ..derive.naming import total
 from .plan import Plan
-from .printer import helper_source
 from .source import Lines, initial_argument
+from .targets import Target
 
 #: Names of the public functions every generated module defines.
 PUBLIC = ("forward", "loss", "loss_and_grad")
 
 
-def header(plan: Plan, style: str, source: str | None, backend: str) -> str:
+def header(plan: Plan, target: Target, source: str | None) -> str:
     """The module docstring: what generated it, for which cell, with which conventions."""
     from .._version import __version__
 
@@ -27,12 +27,7 @@ def header(plan: Plan, style: str, source: str | None, backend: str) -> str:
         "",
         f"Generated from the symbolic step template of the cell{f' of {source}' if source else ''}"
         " (do not edit; regenerate with `lstm-sym codegen`).",
-        f"Backend: {backend}; style: {style}"
-        + (
-            " (matrix products over batches, one loop over time)."
-            if style == "vector"
-            else " (straight-line code per component, common subexpressions as _tmp names)."
-        ),
+        f"Backend: {target.backend}; style: {target.style} ({target.description}).",
         "",
         f"Cell: {cell.description}",
     ]
@@ -114,10 +109,10 @@ def _data_doc(plan: Plan) -> list[str]:
     return lines
 
 
-def constants(plan: Plan, style: str) -> str:
+def constants(plan: Plan, target: Target) -> str:
     """Module-level tables: parameter shapes, state sizes, quantities, loss scale."""
     out = Lines()
-    out(f"CELL = {plan.cell.name!r}", f"LOSS = {plan.loss.name!r}", f"STYLE = {style!r}")
+    out(f"CELL = {plan.cell.name!r}", f"LOSS = {plan.loss.name!r}", f"STYLE = {target.style!r}")
     out("#: parameter name -> shape (size names)")
     out("PARAMETERS = {")
     with out.indent():
@@ -138,61 +133,6 @@ def constants(plan: Plan, style: str) -> str:
     )
     out(f"LOSS_SCALE = {float(scale.constant)!r}")
     return out.text()
-
-
-#: The work buffers of the vector style: reused between calls of the same sizes and dtype.
-WORKSPACE = '''#: Work buffers of the last finished call, taken by the next call with the same sizes and
-#: dtype: new large arrays cost a page fault per 4 KiB page, which reused ones do not.
-#: Each call takes the buffers out of this list and puts them back when it returns, so
-#: calls in several threads never share them. release_buffers() frees them.
-_SPARE = []
-
-
-def _take_buffers(key):
-    """The spare work buffers if they were made for ``key``, else a new empty set."""
-    try:
-        spare_key, buffers = _SPARE.pop()
-    except IndexError:
-        return {}
-    return buffers if spare_key == key else {}
-
-
-def _keep_buffers(key, buffers):
-    """Keep ``buffers`` for the next call (one set at most)."""
-    _SPARE[:] = [(key, buffers)]
-
-
-def _buffer(ws, name, shape, dtype):
-    """The work buffer ``name`` of ``ws``, allocated on first use."""
-    array = ws.get(name)
-    if array is None:
-        array = ws[name] = np.empty(shape, dtype)
-    return array
-
-
-def _aligned(matrix):
-    """A C-contiguous copy of ``matrix`` starting on a 64-byte boundary (faster products)."""
-    padded = np.empty(matrix.size + 64 // matrix.itemsize, matrix.dtype)
-    start = (-padded.ctypes.data % 64) // matrix.itemsize
-    aligned = padded[start:start + matrix.size].reshape(matrix.shape)
-    aligned[...] = matrix
-    return aligned
-
-
-def _rows(history):
-    """A history (T, B, k) as a (T·B, k) matrix (a view when it can be; T or B may be 0)."""
-    return history.reshape(-1, history.shape[-1])
-
-
-def _steps(rows, steps, batch):
-    """A (T·B, k) matrix as a history (T, B, k)."""
-    return rows.reshape(steps, batch, rows.shape[-1])
-
-
-def release_buffers():
-    """Free the work buffers kept between calls (they are as large as one call's histories)."""
-    _SPARE.clear()
-'''
 
 
 def vector_wrappers(plan: Plan) -> str:
@@ -325,57 +265,28 @@ def vector_wrappers(plan: Plan) -> str:
     return out.text().rstrip() + "\n"
 
 
-#: Real roots over mpmath numbers (mpmath.sqrt would return a complex number).
-_MPMATH_ROOTS = '''
-
-def _pow(a, e):
-    """a ** e for a >= 0 (a ValueError for a root of a negative number, as math.pow)."""
-    if a < 0:
-        raise ValueError("math domain error")
-    return mpmath.power(a, e)
-
-
-def _sqrt(a):
-    """The square root of a >= 0."""
-    if a < 0:
-        raise ValueError("math domain error")
-    return mpmath.sqrt(a)
-'''
-
-
 def assemble(
-    plan: Plan, style: str, body: str, helpers: set[str], source: str | None, backend: str
+    plan: Plan,
+    target: Target,
+    body: str,
+    helpers: set[str],
+    source: str | None,
+    public: tuple[str, ...] = (),
 ) -> str:
-    """The whole module text."""
-    imports = "import numpy as np\n"
-    if style == "scalar" and backend == "numpy":
-        imports = "import math\n\nimport numpy as np\n"
-    if backend == "mpmath":
-        imports = "import mpmath\nimport numpy as np\n"
+    """The whole module text; ``public`` names the body's public functions besides :data:`PUBLIC`."""
     parts = [
-        header(plan, style, source, backend),
+        header(plan, target, source),
         "",
         "from __future__ import annotations",
         "",
-        imports,
+        target.imports,
     ]
-    if style == "scalar":
-        if backend == "mpmath":
-            parts.append(
-                "_exp, _tanh, _log, _mpf = mpmath.exp, mpmath.tanh, mpmath.log, mpmath.mpf\n"
-                + _MPMATH_ROOTS
-            )
-        else:
-            parts.append(
-                "_exp, _tanh, _log = math.exp, math.tanh, math.log\n"
-                "_sqrt, _pow = math.sqrt, math.pow  # ValueError for a root of a negative\n"
-            )
-    public = sorted(PUBLIC + (("release_buffers",) if style == "vector" else ()))
-    parts.append(f"__all__ = [{', '.join(repr(name) for name in public)}]\n")
-    parts.append(constants(plan, style))
-    flavour = "vector" if style == "vector" else backend if backend == "mpmath" else "scalar"
+    if target.preamble:
+        parts.append(target.preamble)
+    parts.append(f"__all__ = [{', '.join(repr(name) for name in sorted(PUBLIC + public))}]\n")
+    parts.append(constants(plan, target))
     if helpers:
-        parts.append("\n" + helper_source(helpers, flavour))
+        parts.append("\n" + target.helper_source(helpers))
     parts.append("\n" + body)
     text = "\n".join(parts)
     while "\n\n\n\n" in text:
@@ -383,4 +294,4 @@ def assemble(
     return text.rstrip() + "\n"
 
 
-__all__ = ["PUBLIC", "WORKSPACE", "assemble", "constants", "header", "vector_wrappers"]
+__all__ = ["PUBLIC", "assemble", "constants", "header", "vector_wrappers"]

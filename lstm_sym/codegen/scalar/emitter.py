@@ -23,6 +23,7 @@ from ..printer import print_expr
 from ..rewrite import Rewrite
 from ..softmax import SHIFT
 from ..source import Lines, local
+from ..targets import Target
 
 #: Scalar code is refused above this many parameter numbers (it grows as n²).
 MAX_SCALAR_PARAMETERS = 4_000
@@ -50,10 +51,10 @@ class Statement:
 class ScalarEmitter:
     """Emits the scalar module body of a plan for fixed sizes."""
 
-    def __init__(self, plan: Plan, sizes: Mapping[str, int], flavour: str):
+    def __init__(self, plan: Plan, sizes: Mapping[str, int], target: Target):
         self.plan = plan
         self.sizes = {**sizes, "1": 1}
-        self.flavour = flavour
+        self.target = target
         self.helpers: set[str] = set()
         self.temporaries = 0
         count = sum(self._count(p.shape) for p in plan.cell.params)
@@ -77,7 +78,7 @@ class ScalarEmitter:
 
     @property
     def zero(self) -> str:
-        return "_mpf(0)" if self.flavour == "mpmath" else "0.0"
+        return self.target.zero
 
     # -- expansion ---------------------------------------------------------------------
     def expand(self, eq: Equation | Outer) -> Iterator[Statement]:
@@ -155,7 +156,7 @@ class ScalarEmitter:
 
     def _squared_temporaries(self, out: Lines, value: sympy.Expr) -> sympy.Expr:
         """``(y_0 - h_0)**2`` as ``_tmp3 = y_0 - h_0`` then ``_tmp3*_tmp3`` (no float power)."""
-        if self.flavour == "mpmath":
+        if not self.target.floats:
             return value
         for power in sorted(value.atoms(sympy.Pow), key=sympy.default_sort_key):
             if power.exp == 2 and not power.base.is_Symbol:
@@ -166,14 +167,9 @@ class ScalarEmitter:
         return value
 
     def _line(self, out: Lines, target: str, value: sympy.Expr, accumulate: bool) -> None:
-        text = print_expr(value, self.flavour, {}, self.helpers)
-        if value.is_Number:
-            text = print_expr(
-                sympy.Float(value) if self.flavour != "mpmath" else value,
-                self.flavour,
-                {},
-                self.helpers,
-            )
+        if value.is_Number and self.target.floats:
+            value = sympy.Float(value)
+        text = print_expr(value, self.target, {}, self.helpers)
         out(f"{target} {'+=' if accumulate else '='} {text}")
 
     # -- pieces of the functions -------------------------------------------------------

@@ -8,149 +8,38 @@ from ...derive.naming import delta, initial_gradient, total
 from ..module import _data_doc, _shapes_doc, _signature
 from ..plan import Plan
 from ..source import Lines, initial_argument
+from ..targets import Target
 from .emitter import ScalarEmitter, Statement, accumulator, component
+from .inputs import ScalarInputs
 
 
 class ScalarModule:
     """Writes the input helpers and ``forward``/``loss``/``loss_and_grad`` in scalar style."""
 
-    def __init__(self, plan: Plan, sizes: Mapping[str, int], flavour: str):
+    def __init__(self, plan: Plan, sizes: Mapping[str, int], target: Target):
         self.plan = plan
         self.sizes = dict(sizes)
-        self.flavour = flavour
-        self.emitter = ScalarEmitter(plan, sizes, flavour)
-        self.mp = flavour == "mpmath"
+        self.target = target
+        self.emitter = ScalarEmitter(plan, sizes, target)
+        self.inputs = ScalarInputs(plan, sizes, target, self.emitter)
 
     @property
     def helpers(self) -> set[str]:
         return self.emitter.helpers
 
-    def _number(self, text: str) -> str:
-        return f"_mpf({text})" if self.mp else f"float({text})"
-
     def text(self) -> str:
         out = Lines()
-        self._helpers(out)
+        self.inputs.helpers(out)
         self._forward(out)
         self._loss(out, with_grad=False)
         self._loss(out, with_grad=True)
         return out.text().rstrip() + "\n"
 
-    # -- helpers -------------------------------------------------------------------------
-    def _helpers(self, out: Lines) -> None:
-        plan, sizes = self.plan, self.sizes
-        out(f"SIZES = {sizes!r}", "")
-        shapes = (
-            "{"
-            + ", ".join(
-                f"{p.name!r}: {tuple(sizes[d] if d != '1' else 1 for d in p.shape)!r}"
-                for p in plan.cell.params
-            )
-            + "}"
-        )
-        out(f"_SHAPES = {shapes}", "", "")
-        if self.mp:
-            size = sizes[plan.cell.input_size]
-            out(
-                "def _prepare(params, x):",
-                '    """Parameters flattened to numbers, x as nested lists, sizes checked."""',
-                "    x = np.asarray(x)",
-                f"    if x.ndim != 3 or x.shape[2] != {size}:",
-                f'        raise ValueError(f"x: expected shape (batch, T, {size}), got {{x.shape}}")',
-                "    _check_shapes(params)",
-                "    flat = [_mpf(v) for name in _SHAPES for v in np.asarray(params[name], dtype=object).ravel()]",
-                "    xs = [[[_mpf(v) for v in row] for row in seq] for seq in x.astype(object).tolist()]",
-                "    return object, flat, xs, x.shape[0], x.shape[1]",
-                "",
-                "",
-            )
-        out(
-            "def _check_shapes(params):",
-            '    """A clear error for a missing parameter or one of the wrong shape."""',
-            "    for name, shape in _SHAPES.items():",
-            "        if name not in params:",
-            '            raise ValueError(f"params: missing {name}")',
-            "        if np.shape(params[name]) != shape:",
-            '            raise ValueError(f"{name}: expected shape {shape}, got {np.shape(params[name])}")',
-            "",
-            "",
-        )
-        if not self.mp:
-            out(
-                "def _checked(params):",
-                '    """The parameters as float arrays, after _check_shapes."""',
-                "    _check_shapes(params)",
-                "    return {name: np.asarray(params[name], dtype=np.float64) for name in _SHAPES}",
-                "",
-                "",
-            )
-        out(
-            "def _initial(value, batch, size):",
-            '    """An initial state as one row of numbers per sequence."""',
-        )
-        with out.indent():
-            zero = "_mpf(0)" if self.mp else "0.0"
-            out("if value is None:", f"    return [[{zero}] * size] * batch")
-            conv = "[[_mpf(v) for v in row] for row in rows]" if self.mp else "rows"
-            array = "np.asarray(value, dtype=object)" if self.mp else "np.asarray(value)"
-            out(
-                f"rows = {array}",
-                "if rows.shape != (batch, size):",
-                "    rows = np.broadcast_to(rows, (batch, size))",
-                "rows = rows.tolist()",
-                f"return {conv}",
-            )
-        out("", "")
-        if not (plan.scale.per_count or plan.loss.gradient_given):
-            return
-        out(
-            "def _scale(batch, steps):",
-            '    """The factor of Σ ell for batch × steps targets (the loss\'s constant is inside ell)."""',
-        )
-        scale = plan.scale
-        one = "_mpf(1)" if self.mp else "1.0"
-        if scale.per_count:
-            per = self.sizes[plan.dim(plan.cell.output)] if scale.count == "elements" else 1
-            out(f"    return {one} / max(batch * steps * {per}, 1)")
-        else:
-            out(f"    return {one}")
-        out("", "")
+    def seed_helper(self) -> str:
+        """``_seed``: the given ∂L/∂(final state) of one sequence, divided by the loss scale."""
+        return self.inputs.seed_helper()
 
-    def _inputs(self, out: Lines, call: str) -> None:
-        """Bind x's rows and every parameter component; ``call`` re-runs the function."""
-        if self.mp:
-            out("_dtype, flat, xs, batch, steps = _prepare(params, x)")
-            out(self.emitter.unpack(self.emitter.param_names(), "flat"))
-            return
-        size = self.sizes[self.plan.cell.input_size]
-        out(
-            "x = np.asarray(x)",
-            f"if x.ndim != 3 or x.shape[2] != {size}:",
-            f'    raise ValueError(f"x: expected shape (batch, T, {size}), got {{x.shape}}")',
-            "batch, steps = x.shape[0], x.shape[1]",
-            "dtype = x.dtype if x.dtype.kind == 'f' else np.dtype(np.float64)",
-            "xs = x.tolist()",
-        )
-        out("try:")
-        with out.indent():
-            for param in self.plan.cell.params:
-                shape = [self.sizes[d] for d in param.shape]
-                if len(shape) == 2:
-                    rows = [
-                        "("
-                        + ", ".join(str(component(param.name, r, c)) for c in range(shape[1]))
-                        + ",)"
-                        for r in range(shape[0])
-                    ]
-                else:
-                    rows = [str(component(param.name, k)) for k in range(shape[0])]
-                out(f"({', '.join(rows)},) = params[{param.name!r}].tolist()")
-        out(
-            "except (KeyError, AttributeError, TypeError, ValueError):",
-            "    # a missing parameter or one of the wrong shape (a clear error), or not an array",
-            f"    return {call}",
-        )
-
+    # -- pieces of the functions ---------------------------------------------------------
     def _init_states(self, out: Lines) -> None:
         for state in self.plan.cell.states:
             size = self.sizes[state.size]
@@ -166,45 +55,13 @@ class ScalarModule:
         out(
             self.emitter.unpack([str(c) for c in self.emitter.components(plan.cell.input)], "xb[t]")
         )
-        if not with_data:
-            return
-        names = [str(c) for c in self.emitter.components(plan.data)]
-        if plan.loss.target == "class":
-            one, zero = ("_mpf(1)", "_mpf(0)") if self.mp else ("1.0", "0.0")
-            out("label = yb[t]")
-            for k, name in enumerate(names):
-                out(f"{name} = {one} if label == {k} else {zero}")
-        else:
-            out(self.emitter.unpack(names, "yb[t]"))
+        if with_data:
+            self.inputs.step_data(out)
 
     def _advance(self, out: Lines) -> None:
         for state in self.plan.cell.states:
             for k in range(self.sizes[state.size]):
                 out(f"{component(state.prev, k)} = {component(state.name, k)}")
-
-    def _data_lists(self, out: Lines) -> None:
-        plan = self.plan
-        if plan.loss.target == "class":
-            out("labels = np.asarray(y)")
-            out("if labels.shape != (batch, steps) or labels.dtype.kind not in 'iu':")
-            out(
-                '    raise ValueError(f"y: expected integer labels of shape {(batch, steps)}, got {labels.shape}")'
-            )
-            size = self.sizes[plan.dim(plan.cell.output)]
-            out(f"if labels.size and (labels.min() < 0 or labels.max() >= {size}):")
-            out(f'    raise ValueError("y: labels must be in 0..{size - 1}")')
-            out("ys = labels.tolist()")
-            return
-        size = self.sizes[plan.dim(plan.cell.output)]
-        out("y = np.asarray(y, dtype=object)" if self.mp else "y = np.asarray(y)")
-        out(f"if y.shape != (batch, steps, {size}):")
-        out(
-            f'    raise ValueError(f"y: expected shape {{(batch, steps, {size})}}, got {{y.shape}}")'
-        )
-        if self.mp:
-            out("ys = [[[_mpf(v) for v in row] for row in seq] for seq in y.tolist()]")
-        else:
-            out("ys = y.tolist()")
 
     def _docstring(self, out: Lines, summary: str, *, with_y: bool, returns: list[str]) -> None:
         out(f'"""{summary}', "", "Arguments:")
@@ -225,7 +82,7 @@ class ScalarModule:
                 returns=["Returns a dict: quantity name -> (batch, T, size) array."],
             )
             states = ", ".join(initial_argument(s.name) for s in plan.cell.states)
-            self._inputs(out, f"forward(_checked(params), x, {states})")
+            self.inputs.bind(out, f"forward(_checked(params), x, {states})")
             self._init_states(out)
             out("rows = []", "for b in range(batch):")
             with out.indent():
@@ -237,8 +94,7 @@ class ScalarModule:
                     names = [str(c) for eq in plan.cell_equations for c in em.components(eq.target)]
                     out(f"rows.append(({', '.join(names)},))")
                     self._advance(out)
-            kind = "object" if self.mp else "dtype"  # mpmath numbers stay mpmath numbers
-            out(f"table = np.array(rows, {kind}).reshape(batch, steps, {len(names)})")
+            out(f"table = np.array(rows, {self.inputs.dtype}).reshape(batch, steps, {len(names)})")
             out("return {")
             with out.indent():
                 start = 0
@@ -270,9 +126,9 @@ class ScalarModule:
             )
             states = ", ".join(initial_argument(s.name) for s in plan.cell.states)
             final = ", final=final" if plan.loss.gradient_given else ""
-            self._inputs(out, f"{name}(_checked(params), x, y, {states}{final})")
+            self.inputs.bind(out, f"{name}(_checked(params), x, y, {states}{final})")
             self._init_states(out)
-            self._data_lists(out)
+            self.inputs.data(out)
             if plan.scale.per_count or plan.loss.gradient_given:
                 out("scale = _scale(batch, steps)")
             out(f"total = {em.zero}")
@@ -304,27 +160,15 @@ class ScalarModule:
                         out(f"tape.append(({', '.join(tape)},))")
                     self._advance(out)
                 if plan.loss.gradient_given:
-                    self._terminal_loss(out)
+                    self.inputs.terminal_loss(out)
                 if with_grad:
                     self._backward(out, backward, tape)
             if not with_grad:
                 total = "total * scale" if plan.scale.per_count else "total"
-                out(f"return {total}" if self.mp else f"return dtype.type({total})")
+                out(f"return {self.inputs.result(total)}")
             else:
                 self._grads(out, backward)
         out("", "")
-
-    def _terminal_loss(self, out: Lines) -> None:
-        for state in self.plan.cell.states:
-            # the final state: after the loop, h_prev holds it (the initial one when T = 0)
-            comps = [str(c) for c in self.emitter.components(state.prev)]
-            out(f"if {state.name!r} in final:")
-            with out.indent():
-                conv = "_mpf" if self.mp else "float"
-                out(
-                    f"g = [{conv}(v) for v in np.asarray(final[{state.name!r}], dtype=object).reshape(batch, -1)[b]]"
-                )
-                out("total += " + " + ".join(f"g[{k}] * {c}" for k, c in enumerate(comps)))
 
     def _grad_order(self, accumulators: list[str]) -> list[str]:
         known = set(accumulators)
@@ -375,7 +219,6 @@ class ScalarModule:
         """
         plan, em = self.plan, self.emitter
         accumulators = set(st.target for st in backward if st.accumulate)
-        dtype = "object" if self.mp else "dtype"
         groups: dict[tuple[int, ...], list[tuple[str, list[str]]]] = {}
         for param in plan.cell.params:
             shape = tuple(self.sizes[d] for d in param.shape)
@@ -385,7 +228,7 @@ class ScalarModule:
         values = [v for members in groups.values() for _, vs in members for v in vs]
         values += [f"*initial_{state.name}" for state in plan.cell.states] + ["*dx"]
         out(f"values = [{', '.join(values)}]")
-        out(f"flat_grads = np.array(values, {dtype})")
+        out(f"flat_grads = np.array(values, {self.inputs.dtype})")
         if plan.scale.per_count:
             out("flat_grads *= scale")
         views: dict[str, str] = {}
@@ -439,20 +282,13 @@ class ScalarModule:
             out(f"{dx!r}: flat_grads[{start_text}:].reshape(batch, steps, {d}),")
         out("}")
         loss = "total * scale" if plan.scale.per_count else "total"
-        out(f"return ({loss}, grads)" if self.mp else f"return dtype.type({loss}), grads")
+        out(
+            f"return {self.inputs.result(loss)}, grads"
+            if self.target.floats
+            else f"return ({loss}, grads)"
+        )
 
     def _all_components(self, name: str, shape: list[int]) -> list[str]:
         if len(shape) == 2:
             return [accumulator(name, r, c) for r in range(shape[0]) for c in range(shape[1])]
         return [accumulator(name, k) for k in range(shape[0])]
-
-    def seed_helper(self) -> str:
-        """``_seed``: the given ∂L/∂(final state) of one sequence, divided by the loss scale."""
-        conv = "_mpf" if self.mp else "float"
-        return (
-            "def _seed(final, state, b, size, scale):\n"
-            '    """The adjoint arriving at a final state: the given gradient over the loss scale."""\n'
-            "    if state not in final:\n"
-            f"        return [{self.emitter.zero}] * size\n"
-            f"    return [{conv}(v) / scale for v in np.asarray(final[state], dtype=object).reshape(-1, size)[b]]\n"
-        )

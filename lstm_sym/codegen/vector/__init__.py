@@ -1,2 +1,2 @@
-"""The vector (NumPy) emitter: buffers, storage, in-place kernels, the forward and backward
-passes over stacked arrays."""
+"""The vector (NumPy) emitter: a context shared by the forward, loss and backward emitters,
+buffers, storage, in-place kernels, code over whole histories."""

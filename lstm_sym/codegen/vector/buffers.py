@@ -38,6 +38,11 @@ class Column:
         return f"{size_text(self.start)}:{size_text(self.stop)}"
 
 
+def dim_symbol(dim: str) -> sympy.Expr:
+    """A size name as a SymPy expression (``1`` for scalars)."""
+    return sympy.S.One if dim == "1" else sympy.Symbol(dim)
+
+
 def size_text(expr: sympy.Expr) -> str:
     text: str = sympy.sstr(
         expr.xreplace({s: sympy.Symbol(dim_var(s.name)) for s in expr.free_symbols})
@@ -166,8 +171,7 @@ class Layout:
 
     # -- names -----------------------------------------------------------------------
     def dim(self, name: str) -> sympy.Expr:
-        dim = self.plan.dim(name)
-        return sympy.S.One if dim == "1" else sympy.Symbol(dim)
+        return dim_symbol(self.plan.dim(name))
 
     def history(self, name: str) -> str:
         """``name`` over every step: an array of shape (T, B, size)."""

@@ -1,25 +1,23 @@
-"""Vector code over whole histories: the shared state and pieces of the vector emitter.
+"""What the vector emitters share: a plan's layout, rewritten backward and storage, and the
+small pieces of code every function of the module writes the same way.
 
-:class:`HistoryCode` holds what the emitter knows of a plan (its layout, the rewritten
-backward, which histories are kept) and emits what runs once over every step: matrix
-products of whole histories (one 2-D product, as (Mᵀ·vᵀ)ᵀ), weight gradients as outer
-products (the joined input's in one product), pointwise equations computed in place in
-work buffers, and the unpacking of a forward function's histories. The forward loop is
-:mod:`.forward`, the loss and the backward loop :mod:`.vector`.
+One :class:`VectorContext` is built per module and handed to the forward, loss and backward
+emitters (:mod:`.forward`, :mod:`.loss`, :mod:`.backward`); it also collects the helper
+functions the code calls and numbers the stacked matrices across the whole module.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import sympy
 
-from ...derive.naming import delta, delta_of, grad_of
-from ...equations import Equation, MatVec, Outer
-from ..plan import Backward, Plan
+from ..plan import Plan
 from ..printer import print_expr
 from ..rewrite import Rewrite
-from ..softmax import SHIFT
-from ..source import Lines, dim_var, local
-from .buffers import Column, Layout
+from ..source import Lines, local
+from ..targets import Target
+from .buffers import Layout
 from .buffers import size_text as _size
 from .inplace import InPlace
 from .storage import Storage
@@ -49,78 +47,59 @@ def work_buffer(name: str, shape: str) -> str:
     return f"_buffer(ws, {name!r}, {shape}, dtype)"
 
 
-class HistoryCode:
-    """What the vector emitter knows of a plan, and the code it emits over whole histories."""
+def local_names(expr: sympy.Expr) -> dict[str, str]:
+    """Every name ``expr`` reads, as the local variable that holds it."""
+    return {s.name: local(s.name) for s in expr.free_symbols}
 
-    def __init__(self, plan: Plan):
+
+@dataclass
+class VectorContext:
+    """A plan as the vector code lays it out, shared by the emitters of one module."""
+
+    plan: Plan
+    target: Target
+    layout: Layout
+    #: the backward equations as the code computes them (kept calls, hoisted factors)
+    rewrite: Rewrite
+    #: which histories each forward function keeps
+    storage: Storage
+    #: helper functions (by SymPy name) the emitted code calls
+    helpers: set[str] = field(default_factory=set)
+    #: stacked matrices emitted so far (``_stack0``, ``_stack1``, … across the module)
+    stacks: int = 0
+
+    @classmethod
+    def build(cls, plan: Plan, target: Target) -> VectorContext:
         """Analyse ``plan``: layout, backward rewrites, kept histories."""
-        self.plan = plan
-        self.helpers: set[str] = set()
-        self.layout = Layout(plan)
-        self.columns = self.layout.columns
-        self.width = self.layout.width
-        self.block_deltas = self.layout.block_deltas
-        self.activations = self.layout.activations
-        self.activation_of = self.layout.activation_of
+        layout = Layout(plan)
         groups = tuple(
-            (tuple(members), self._group_function(members)) for members, _ in self.activations
+            (tuple(members), _group_function(plan, members)) for members, _ in layout.activations
         )
-        self.rewrite = Rewrite(plan, frozenset(self.block_deltas), groups)
-        self.stacks = 0
-        self.outer_products: dict[str, tuple[str, Column, str]] = {}
-        self.joined_outer: str | None = None
-        #: block adjoints whose sum was read off the joined product already
-        self.ones_read: set[str] = set()
-        self.before, self.after = self.rewrite.before, self.rewrite.after
-        self.inside = self.rewrite.inside
-        self.stored = self.rewrite.stored
-        self.kept = self.rewrite.kept
-        self.hoists = self.rewrite.hoists
-        self.storage = Storage(plan, self.layout, self.rewrite)
-        #: whether the code being emitted works with the gradient forward's histories
-        self.grad_mode = False
+        rewrite = Rewrite(plan, frozenset(layout.block_deltas), groups)
+        return cls(plan, target, layout, rewrite, Storage(plan, layout, rewrite))
 
-    # -- names -----------------------------------------------------------------------
-    def _group_function(self, members: list[str]) -> type:
-        eq = next(e for e in self.plan.recurrent if e.target == members[0])
-        return type(eq.pointwise)
-
-    def _dim(self, name: str) -> sympy.Expr:
+    def dim(self, name: str) -> sympy.Expr:
+        """The size of ``name`` as a SymPy expression."""
         return self.layout.dim(name)
 
-    def _dim_text(self, dim: str) -> sympy.Expr:
-        return sympy.S.One if dim == "1" else sympy.Symbol(dim)
-
-    def history(self, name: str) -> str:
-        """``name`` over every step, where the function being emitted keeps it."""
-        return self.storage.history(name, self.grad_mode)
-
-    def at_step(self, name: str) -> str:
-        """``name`` at step ``t``, where the function being emitted keeps it."""
-        return self.storage.at_step(name, self.grad_mode)
-
-    def _print(self, expr: sympy.Expr, names: dict[str, str] | None = None) -> str:
+    def print(self, expr: sympy.Expr, names: dict[str, str] | None = None) -> str:
+        """``expr`` (constant adjoints substituted) as source, symbols renamed by ``names``."""
         expr = expr.xreplace(self.plan.constants)
-        return print_expr(expr, "vector", names or {}, self.helpers)
+        return print_expr(expr, self.target, names or {}, self.helpers)
 
-    def _local_names(self, expr: sympy.Expr) -> dict[str, str]:
-        return {s.name: local(s.name) for s in expr.free_symbols}
+    def assign(self, out: Lines, dest: str, expr: sympy.Expr, names: dict[str, str]) -> None:
+        """``dest[...] = expr`` as operations in place on ``dest`` (:mod:`.inplace`)."""
+        chain = InPlace(out, lambda e: self.print(e, names))
+        chain.assign(dest, expr.xreplace(self.plan.constants))
+        self.helpers |= chain.helpers
 
-    def _history_names(self, expr: sympy.Expr) -> dict[str, str]:
-        return {s.name: self.history(s.name) for s in expr.free_symbols}
-
-    # -- shared pieces ---------------------------------------------------------------
-    def _emit_dims(self, out: Lines) -> None:
-        out("steps, batch = _x_seq.shape[0], _x_seq.shape[1]", "dtype = _x_seq.dtype")
-        for dim in self.plan.size_names:
-            out(f"{dim_var(dim)} = dims[{dim!r}]")
-
-    def _emit_params(self, out: Lines, names: set[str]) -> None:
+    def emit_params(self, out: Lines, names: set[str]) -> None:
+        """Bind the parameters among ``names`` to locals."""
         for param in self.plan.params:
             if param in names:
                 out(f"{local(param)} = P[{param!r}]")
 
-    def _new_stack(
+    def new_stack(
         self, out: Lines, rows: list[tuple[str, list[str]]], cols: str, *, transpose: bool
     ) -> str:
         """Emit one stacked matrix (block rows, zeros where a row has no matrix)."""
@@ -131,217 +110,20 @@ class HistoryCode:
             if matrices:
                 parts.append(" + ".join(local(m) for m in matrices))
             else:
-                parts.append(f"np.zeros(({_size(self._dim(target))}, {cols}), dtype)")
+                parts.append(f"np.zeros(({_size(self.dim(target))}, {cols}), dtype)")
         stacked = f"np.concatenate([{', '.join(parts)}])" if len(parts) > 1 else parts[0]
         out(f"{name} = _aligned({stacked}.T)" if transpose else f"{name} = _aligned({stacked})")
         return name
 
-    def _assign(self, out: Lines, dest: str, expr: sympy.Expr, names: dict[str, str]) -> None:
-        """``dest[...] = expr`` as operations in place on ``dest`` (:mod:`.inplace`)."""
-        chain = InPlace(out, lambda e: self._print(e, names))
-        chain.assign(dest, expr.xreplace(self.plan.constants))
-        self.helpers |= chain.helpers
-
-    def _products(
-        self, out: Lines, terms: tuple[MatVec, ...], where: str, names: dict[str, str]
-    ) -> list[str]:
-        """Source of ``Σ M·v`` terms; adjoint-block terms become one stacked product."""
-        blocked = [term for term in terms if term.vector in self.block_deltas and term.transpose]
-        texts = []
-        if blocked:
-            targets = [delta_of(term.vector) or term.vector for term in blocked]
-            span, col = self.layout.block_range(targets)
-            rows = [
-                (target, [term.matrix for term in blocked if term.vector == delta(target)])
-                for target in span
-            ]
-            cols = _size(self._dim_of_cols(blocked[0].matrix))
-            stack = self._new_stack(out, rows, cols, transpose=False)
-            cols_slice = col.slice(self.width)
-            if where == "step":
-                source = "_dblock" if cols_slice == ":" else f"_dblock[:, {cols_slice}]"
-            else:
-                source = "_dblock_seq" if cols_slice == ":" else f"_dblock_seq[:, :, {cols_slice}]"
-            texts.append(matrix_product(source, stack, where))
-        for term in terms:
-            if term in blocked:
-                continue
-            vector = names.get(term.vector, term.vector)
-            matrix = local(term.matrix)
-            texts.append(matrix_product(vector, matrix, where, transpose=not term.transpose))
-        return texts
-
-    def _dim_of_cols(self, matrix: str) -> sympy.Expr:
-        cols = self.plan.param_shape(matrix)[1]
-        return sympy.S.One if cols == "1" else sympy.Symbol(cols)
-
-    def _vectorised(self, out: Lines, eq: Backward) -> None:
-        """One equation over whole histories (before or after the time loop)."""
-        if isinstance(eq, Outer):
-            self._outer(out, eq)
-            return
-        param = grad_of(eq.target)
-        is_grad = param is not None and param in self.plan.params
-        pointwise = eq.pointwise.xreplace(self.plan.constants)
-        if is_grad and not eq.linear and self._ones_sum(out, eq.target, pointwise):
-            return
-        names = self._history_names(eq.pointwise)
-        if not eq.linear and not is_grad and eq.pointwise_operands():
-            self._in_place(out, eq, pointwise, names)
-            return
-        names.update({t.vector: self.history(t.vector) for t in eq.linear})
-        pieces = self._products(out, eq.linear, "all", names) if eq.linear else []
-        if pointwise != 0 or not pieces:
-            pieces.append(self._print(pointwise, names))
-        value = " + ".join(pieces)
-        target = f"{eq.target}_seq"
-        if eq.reduce:
-            value = f"np.sum({value}, axis=-1, keepdims=True)"
-        if is_grad and param is not None:
-            out(
-                f"{local(eq.target)} = np.sum(np.broadcast_to({value}, (steps, batch, "
-                f"{_size(self._dim(param))})), axis=(0, 1))"
-            )
-            return
-        if not eq.pointwise_operands() and not eq.linear:
-            value = f"np.full((steps, batch, {_size(self._dim(eq.target))}), {value}, dtype)"
-        if eq.target in self.block_deltas:
-            out(f"{self.history(eq.target)} = {value}")
-        else:
-            out(f"{target} = {value}")
-
-    def _in_place(
-        self, out: Lines, eq: Equation, pointwise: sympy.Expr, names: dict[str, str]
-    ) -> None:
-        """A pointwise equation over whole histories, computed in place in a work buffer."""
-        if pointwise.is_Symbol and not eq.reduce and eq.target not in self.block_deltas:
-            out(f"{eq.target}_seq = {names[pointwise.name]}")
-            return
-        dims = {self.plan.dim(s.name) for s in pointwise.free_symbols} - {"1"}
-        size = _size(self._dim_text(dims.pop() if dims else "1"))
-        if eq.target in self.block_deltas:
-            self._assign(out, self.history(eq.target), pointwise, names)
-            return
-        buffer = f"_{eq.target}_terms" if eq.reduce else f"{eq.target}_seq"
-        out(f"{buffer} = {work_buffer(buffer, f'(steps, batch, {size})')}")
-        self._assign(out, buffer, pointwise, names)
-        if eq.reduce:
-            out(f"{eq.target}_seq = np.sum({buffer}, axis=-1, keepdims=True)")
-
-    def _ones_sum(self, out: Lines, target: str, pointwise: sympy.Expr) -> bool:
-        """``Σ_t Σ_b δz`` of a block adjoint, read off the joined product's column of ones."""
-        name = pointwise.name if pointwise.is_Symbol else ""
-        ones = self.layout.ones
-        if ones is None or name not in self.block_deltas:
-            return False
-        product = self._joined_product(out)
-        rows = self.block_deltas[name]
-        view = f"{product}[{_size(rows.start)}:{_size(rows.stop)}, {_size(ones.start)}]"
-        if name in self.ones_read:  # two biases of one block: each gradient its own array
-            view = f"{view}.copy()"
-        self.ones_read.add(name)
-        out(f"{local(target)} = {view}")
-        return True
-
-    def _joined_product(self, out: Lines) -> str:
-        """``_dblock_seqᵀ @ _in_seq``: the gradients of every stacked weight and bias, once."""
-        if self.joined_outer is None:
-            self.joined_outer = "_outer_in"
-            out(f"_outer_in = {outer_product('_dblock_seq', '_in_seq[:-1]')}")
-        return self.joined_outer
-
-    def _outer(self, out: Lines, eq: Outer) -> None:
-        """``Σ_t Σ_b a bᵀ``: one product over all the block adjoints that pair with a vector.
-
-        Vectors of the joined input (``x`` and ``h_prev`` in the LSTM) share one product
-        against ``_in_seq``: one matrix product for ``∂L/∂W``, ``∂L/∂U`` and ``∂L/∂b`` of every
-        gate. Other vectors pairing with the same block columns share one product against
-        their concatenated histories.
-        """
-        terms = []
-        for a, b in eq.pairs:
-            if a not in self.block_deltas:
-                terms.append(outer_product(self.history(a), self.history(b)))
-                continue
-            own = self.block_deltas[a]
-            if b in self.layout.joined:
-                product = self._joined_product(out)
-                rows = f"{_size(own.start)}:{_size(own.stop)}"
-                terms.append(f"{product}[{rows}, {self.layout.in_columns(b)}]")
-                continue
-            if b not in self.outer_products:
-                self._emit_outer_product(out, b)
-            name, col, cols = self.outer_products[b]
-            rows = f"{_size(own.start - col.start)}:{_size(own.stop - col.start)}"
-            terms.append(f"{name}[{rows}{cols}]")
-        out(f"{local(eq.target)} = {' + '.join(terms)}")
-
-    def _block_users(self) -> dict[str, Column]:
-        """Each vector outside the joined input paired with block adjoints -> the block columns."""
-        users: dict[str, list[str]] = {}
-        for e in self.after:
-            if isinstance(e, Outer):
-                for a, b in e.pairs:
-                    if a in self.block_deltas and b not in self.layout.joined:
-                        users.setdefault(b, []).append(delta_of(a) or a)
-        return {b: self.layout.block_range(targets)[1] for b, targets in users.items()}
-
-    def _emit_outer_product(self, out: Lines, b: str) -> None:
-        columns = self._block_users()
-        col = columns[b]
-        group = [v for v, c in columns.items() if c == col and v not in self.outer_products]
-        name = f"_outer{len({entry[0] for entry in self.outer_products.values()})}"
-        cols = col.slice(self.width)
-        block = "_dblock_seq" if cols == ":" else f"_dblock_seq[:, :, {cols}]"
-        flat = [self.history(v) for v in group]
-        right = flat[0] if len(group) == 1 else f"np.concatenate([{', '.join(flat)}], axis=2)"
-        out(f"{name} = {outer_product(block, right)}")
-        offset: sympy.Expr = sympy.S.Zero
-        for v in group:
-            size = self._dim(v)
-            part = "" if len(group) == 1 else f", {_size(offset)}:{_size(offset + size)}"
-            self.outer_products[v] = (name, col, part)
-            offset += size
-
-    # -- storage ---------------------------------------------------------------------
-    def _per_step(self, out: Lines, name: str, shape: str, keep: bool) -> None:
+    def per_step(self, out: Lines, name: str, shape: str, keep: bool) -> None:
         """Allocate ``name``'s history (T rows), or one step's buffer when it is not kept."""
         if keep:
             out(f"{name}_seq = {work_buffer(name + '_seq', f'(steps, {shape})')}")
         else:
             out(f"{name} = {work_buffer(name, f'({shape})')}")
 
-    def _bind_histories(self, out: Lines, names: set[str], bound: set[str] | None = None) -> None:
-        """Unpack the histories ``names`` need from ``fw`` (``bound``: already unpacked)."""
-        plan = self.plan
-        bound = set(bound or ())
-        in_step = {h.name for h in self.hoists if h.in_step}
-        for name in sorted(names):
-            if name in plan.params or name == plan.data:
-                continue
-            if self.grad_mode and name in self.storage.copied_members:
-                out(f"{name}_seq = fw[{name + '_seq'!r}]")
-            elif name == SHIFT:
-                out(f"{SHIFT}_seq = fw[{SHIFT!r}]")
-            elif name == plan.cell.input:
-                if "x" not in bound:
-                    out("_x_seq = fw['_x_seq']")
-                    bound.add("x")
-            elif name in plan.states or name in plan.prev:
-                base = plan.prev.get(name, name)
-                if base not in bound:
-                    out(f"{base}_seq = fw[{base + '_seq'!r}]")
-                    bound.add(base)
-            elif name in self.activation_of:
-                group = f"_act{self.activation_of[name][0]}"
-                if group not in bound:
-                    out(f"{group}_seq = fw[{group + '_seq'!r}]")
-                    bound.add(group)
-            elif name in self.columns:
-                if "_block" not in bound:
-                    out("_block_seq = fw['_block_seq']")
-                    bound.add("_block")
-            elif name in self.kept.values() or name in in_step:
-                out(f"{name}_seq = fw[{name + '_seq'!r}]")
-            elif name in {eq.target for eq in plan.template.forward}:
-                out(f"{name}_seq = fw[{name!r}]")
+
+def _group_function(plan: Plan, members: list[str]) -> type:
+    """The activation function of a fused group (that of its first member)."""
+    eq = next(e for e in plan.recurrent if e.target == members[0])
+    return type(eq.pointwise)
