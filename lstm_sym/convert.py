@@ -16,6 +16,7 @@ from typing import Any
 from .choices import Framework
 from .errors import InputError
 from .files import write_atomic
+from .frameworks.blocks import HEAD
 from .frameworks.files import TORCH_SUFFIXES, read_arrays, write_arrays
 from .frameworks.layouts import (
     FRAMEWORKS,
@@ -100,10 +101,7 @@ def convert(
     if to not in FRAMEWORKS:
         raise InputError("--to", f"one of: {', '.join(FRAMEWORKS)}", repr(to))
     loaded = load(source, cell=cell)
-    extra = {k: v for k, v in loaded.params.items() if k in head_params()}
-    cell_params = {k: v for k, v in loaded.params.items() if k not in extra}
-    target, arrays = to_framework(cell_params, loaded.cell, to)
-    arrays = {**arrays, **extra}
+    target, arrays = to_framework(loaded.params, loaded.cell, to)
     suffix = Path(output).suffix.lower() if output is not None else ".toml"
     if suffix == ".npz" or suffix in TORCH_SUFFIXES:
         assert output is not None
@@ -117,6 +115,8 @@ def convert(
     table.update(arrays)
     data = dict(loaded.problem) if loaded.problem is not None else {}
     data["cell"] = target
+    if "head" not in data and any(k in head_params() for k in loaded.params):
+        data["head"] = HEAD  # arrays read with a head's V, b_y (Wy, by)
     data["parameters"] = table
     first = ("title", "course", "author", "description", "cell")
     ordered = {k: data[k] for k in first if k in data} | data

@@ -13,7 +13,6 @@ LSTM can be written in Keras layout and back.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sympy
@@ -23,36 +22,13 @@ from ..choices import NATIVE as NATIVE
 from ..choices import Framework
 from ..errors import InputError, did_you_mean
 from ..spec.cells import CELLS, Cell, get_cell
-
-Values = list[Any]  # a vector (list of numbers) or a matrix (list of rows)
-
-
-@dataclass(frozen=True)
-class Tensor:
-    """One framework array: the cell parameters ``blocks`` stacked along the gate axis.
-
-    Matrices are stacked as row blocks (PyTorch: gates·n × inputs) and stored transposed
-    when ``transpose`` (Keras: inputs × gates·n); vectors are concatenated, and the result
-    reshaped into ``rows`` rows when ``rows`` > 0 (Keras' GRU bias: input and recurrent).
-    """
-
-    key: str
-    blocks: tuple[str, ...]
-    transpose: bool = False
-    rows: int = 0
-
-
-@dataclass(frozen=True)
-class Layout:
-    """How one framework stores one cell's parameters."""
-
-    framework: Framework
-    cell: str
-    tensors: tuple[Tensor, ...]
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return tuple(t.key for t in self.tensors)
+from .blocks import Layout as Layout
+from .blocks import LayoutMismatch as LayoutMismatch
+from .blocks import Tensor as Tensor
+from .blocks import Values as Values
+from .blocks import assemble as assemble
+from .blocks import shape_of as _shape
+from .blocks import split
 
 
 def _torch(
@@ -90,6 +66,54 @@ def _keras(
     )
 
 
+def course_layouts(rows_order: str = "ifoc") -> list[Layout]:
+    """The LSTM layouts of course assignments and lecture notes (cell ``lstm``).
+
+    ``cs231n``: ``Wx`` (d × 4n), ``Wh`` (n × 4n), ``b`` (4n), gates i, f, o, g side by side.
+    ``dls``: per gate ``W<g>`` = [U_g | W_g] over ``[a_prev; x]`` and a column ``b<g>``,
+    with the head ``Wy`` (V) and ``by`` (b_y, a column). ``xh_rows``: one ``W`` whose rows are
+    [x; h] and whose column blocks are the gates in ``rows_order``, and one ``b``.
+    """
+    ifog = "ifoc"
+    return [
+        Layout(
+            "cs231n",
+            "lstm",
+            (
+                Tensor("Wx", tuple(f"W_{g}" for g in ifog), transpose=True),
+                Tensor("Wh", tuple(f"U_{g}" for g in ifog), transpose=True),
+                Tensor("b", tuple(f"b_{g}" for g in ifog)),
+            ),
+        ),
+        Layout(
+            "dls",
+            "lstm",
+            tuple(
+                tensor
+                for g in "fico"
+                for tensor in (
+                    Tensor(f"W{g}", (f"U_{g}", f"W_{g}"), columns=2),
+                    Tensor(f"b{g}", (f"b_{g}",), column=True),
+                )
+            ),
+            head=(Tensor("Wy", ("V",)), Tensor("by", ("b_y",), column=True)),
+        ),
+        Layout(
+            "xh_rows",
+            "lstm",
+            (
+                Tensor(
+                    "W",
+                    tuple(name for g in rows_order for name in (f"W_{g}", f"U_{g}")),
+                    transpose=True,
+                    columns=2,
+                ),
+                Tensor("b", tuple(f"b_{g}" for g in rows_order)),
+            ),
+        ),
+    ]
+
+
 _TORCH_LSTM = "ifgo"
 _TORCH_GRU = "rzn"
 
@@ -124,6 +148,7 @@ LAYOUTS: list[Layout] = [
         "gru_cho", [f"W_{g}" for g in "zrn"], [f"U_{g}" for g in "zrn"], [f"b_{g}" for g in "zrn"]
     ),
     _keras("elman", ["W_h"], ["U_h"], ["b_h"]),
+    *course_layouts(),
 ]
 
 
@@ -179,94 +204,6 @@ def check_framework(name: Any, field: str) -> Framework:
     raise InputError(field, f"one of: {known}", repr(name) + did_you_mean(name, FRAMEWORKS))
 
 
-# -- splitting and assembling ------------------------------------------------------------
-
-
-def _shape(value: Values) -> tuple[int, ...]:
-    if value and isinstance(value[0], list):
-        return (len(value), len(value[0]))
-    return (len(value),)
-
-
-def _transpose(matrix: Values) -> Values:
-    return [list(column) for column in zip(*matrix, strict=True)]
-
-
-class LayoutMismatch(ValueError):
-    """Arrays that do not fit a layout (the message says why)."""
-
-
-def split(
-    layout: Layout, arrays: Mapping[str, Values], sizes: dict[str, int] | None = None
-) -> dict[str, Values]:
-    """The cell parameters stored in ``arrays`` (framework key -> nested lists).
-
-    ``sizes`` collects the sizes (n, d, ...) the arrays imply; a contradiction raises
-    :class:`LayoutMismatch`.
-    """
-    cell = get_cell(layout.cell)
-    sizes = {} if sizes is None else sizes
-    params: dict[str, Values] = {}
-    for tensor in layout.tensors:
-        value = arrays[tensor.key]
-        shape = _shape(value)
-        k = len(tensor.blocks)
-        first = cell.param(tensor.blocks[0])
-        if first.is_matrix:
-            if len(shape) != 2:
-                raise LayoutMismatch(f"{tensor.key}: expected a matrix, found shape {shape}")
-            matrix = _transpose(value) if tensor.transpose else value
-            rows = len(matrix)
-            if rows % k:
-                raise LayoutMismatch(f"{tensor.key}: {rows} rows are not {k} equal gate blocks")
-            step = rows // k
-            blocks = [matrix[j * step : (j + 1) * step] for j in range(k)]
-        else:
-            if tensor.rows:
-                if len(shape) != 2 or shape[0] != tensor.rows:
-                    raise LayoutMismatch(
-                        f"{tensor.key}: expected {tensor.rows} rows, found shape {shape}"
-                    )
-                flat = [v for row in value for v in row]
-            elif len(shape) != 1:
-                raise LayoutMismatch(f"{tensor.key}: expected a vector, found shape {shape}")
-            else:
-                flat = list(value)
-            if len(flat) % k:
-                raise LayoutMismatch(
-                    f"{tensor.key}: {len(flat)} entries are not {k} equal gate blocks"
-                )
-            step = len(flat) // k
-            blocks = [flat[j * step : (j + 1) * step] for j in range(k)]
-        for name, block in zip(tensor.blocks, blocks, strict=True):
-            param = cell.param(name)
-            for dim, size in zip(param.shape, _shape(block), strict=True):
-                if sizes.setdefault(dim, size) != size:
-                    raise LayoutMismatch(
-                        f"{tensor.key}: its {name} block implies {dim} = {size}, elsewhere {dim} = {sizes[dim]}"
-                    )
-            params[name] = block
-    return params
-
-
-def assemble(layout: Layout, params: Mapping[str, Values]) -> dict[str, Values]:
-    """The framework arrays (key -> nested lists) holding the cell parameters ``params``."""
-    cell = get_cell(layout.cell)
-    arrays: dict[str, Values] = {}
-    for tensor in layout.tensors:
-        if cell.param(tensor.blocks[0]).is_matrix:
-            stacked = [list(row) for name in tensor.blocks for row in params[name]]
-            arrays[tensor.key] = _transpose(stacked) if tensor.transpose else stacked
-        else:
-            flat = [v for name in tensor.blocks for v in params[name]]
-            if tensor.rows:
-                width = len(flat) // tensor.rows
-                arrays[tensor.key] = [flat[r * width : (r + 1) * width] for r in range(tensor.rows)]
-            else:
-                arrays[tensor.key] = flat
-    return arrays
-
-
 # -- between equivalent cells ------------------------------------------------------------
 
 
@@ -286,7 +223,8 @@ def convert_cell(params: Mapping[str, Values], source: str, target: str) -> dict
     for param in source_cell.params:
         for dim, size in zip(param.shape, _shape(params[param.name]), strict=True):
             sizes.setdefault(dim, size)
-    out: dict[str, Values] = {}
+    own = {p.name for p in source_cell.params}
+    out: dict[str, Values] = {k: v for k, v in params.items() if k not in own}  # a head's
     for param in target_cell.params:
         parts = [params[name] for name in mapping[param.name]]
         shape = tuple(sizes[d] for d in param.shape)
@@ -327,13 +265,22 @@ def route(cell: str, framework: Framework) -> tuple[str, Layout | None]:
 def to_framework(
     params: Mapping[str, Values], cell: str, framework: Framework
 ) -> tuple[str, dict[str, Values]]:
-    """``params`` of ``cell`` as ``framework`` arrays (converting to an equivalent cell if needed)."""
+    """``params`` of ``cell`` as ``framework`` arrays (converting to an equivalent cell if needed).
+
+    Parameters that are not the cell's (a head's ``V``, ``b_y``) go into the layout's head
+    arrays when it has them, and keep their names otherwise.
+    """
     check_framework(framework, "to")
     target, layout = route(cell, framework)
     converted = convert_cell(params, cell, target)
+    own = {p.name for p in get_cell(target).params}
     if layout is None:
-        return target, {p.name: converted[p.name] for p in get_cell(target).params}
-    return target, assemble(layout, converted)
+        return target, {p.name: converted[p.name] for p in get_cell(target).params} | {
+            k: v for k, v in converted.items() if k not in own
+        }
+    stored = {name for tensor in layout.head for name in tensor.blocks}
+    rest = {k: v for k, v in converted.items() if k not in own and k not in stored}
+    return target, assemble(layout, converted) | rest
 
 
 def infer_cell(names: set[str]) -> str | None:

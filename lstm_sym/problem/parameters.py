@@ -89,7 +89,7 @@ def framework_parameters(
     else:
         layout, params, _ = identify(framework, arrays, None, field)
         cell = layout.cell
-    unknown = sorted(set(arrays) - set(layout.keys))
+    unknown = sorted(set(arrays) - {*layout.keys, *layout.head_keys})
     if unknown:
         raise InputError(
             f"{field}.{unknown[0]}",

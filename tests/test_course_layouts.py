@@ -1,0 +1,369 @@
+"""Course layouts (cs231n, dls, xh_rows): values and gradients against independent NumPy
+implementations written in each course's own code shape, and exact round trips through
+``convert``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from cell_reference import sigmoid
+
+import lstm_sym
+from lstm_sym.convert import convert, load
+from lstm_sym.frameworks.layouts import assemble, layouts_of
+
+N, T, D, H, CLASSES = 2, 3, 3, 2, 3
+RNG = np.random.default_rng(20261207)
+
+
+def _dyadic(*shape: int) -> np.ndarray:
+    """Numbers that float64 holds exactly, so both sides compute from the same values."""
+    return RNG.integers(-24, 25, size=shape) / 16
+
+
+X = _dyadic(N, T, D)  # batch-major, as the vision course keeps it
+Y = _dyadic(N, T, H)
+H0 = _dyadic(N, H)
+LABELS = RNG.integers(0, CLASSES, size=(N, T))
+
+
+# -- the vision course's RNN assignment: lstm_forward / lstm_backward ---------------------
+
+
+def lstm_step_forward(
+    x: np.ndarray,
+    prev_h: np.ndarray,
+    prev_c: np.ndarray,
+    Wx: np.ndarray,
+    Wh: np.ndarray,
+    b: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, tuple[Any, ...]]:
+    h = prev_h.shape[1]
+    a = x @ Wx + prev_h @ Wh + b
+    i, f, o = sigmoid(a[:, :h]), sigmoid(a[:, h : 2 * h]), sigmoid(a[:, 2 * h : 3 * h])
+    g = np.tanh(a[:, 3 * h :])
+    next_c = f * prev_c + i * g
+    next_h = o * np.tanh(next_c)
+    return next_h, next_c, (x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c)
+
+
+def lstm_step_backward(
+    dnext_h: np.ndarray, dnext_c: np.ndarray, cache: tuple[Any, ...]
+) -> tuple[np.ndarray, ...]:
+    x, prev_h, prev_c, Wx, Wh, i, f, o, g, next_c = cache
+    tc = np.tanh(next_c)
+    dc = dnext_c + dnext_h * o * (1 - tc**2)
+    da = np.hstack(
+        [
+            dc * g * i * (1 - i),
+            dc * prev_c * f * (1 - f),
+            dnext_h * tc * o * (1 - o),
+            dc * i * (1 - g**2),
+        ]
+    )
+    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0)
+
+
+def lstm_forward(
+    x: np.ndarray, h0: np.ndarray, Wx: np.ndarray, Wh: np.ndarray, b: np.ndarray
+) -> Any:
+    n, steps, _ = x.shape
+    h = np.zeros((n, steps, h0.shape[1]))
+    prev_h, prev_c, caches = h0, np.zeros_like(h0), []
+    for t in range(steps):
+        prev_h, prev_c, cache = lstm_step_forward(x[:, t, :], prev_h, prev_c, Wx, Wh, b)
+        h[:, t, :] = prev_h
+        caches.append(cache)
+    return h, caches
+
+
+def lstm_backward(dh: np.ndarray, caches: list[Any]) -> tuple[np.ndarray, ...]:
+    n, steps, hidden = dh.shape
+    Wx, Wh = caches[0][3], caches[0][4]
+    dx = np.zeros((n, steps, Wx.shape[0]))
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(4 * hidden)
+    dprev_h, dprev_c = np.zeros((n, hidden)), np.zeros((n, hidden))
+    for t in reversed(range(steps)):
+        dx[:, t, :], dprev_h, dprev_c, dwx, dwh, dbt = lstm_step_backward(
+            dh[:, t, :] + dprev_h, dprev_c, caches[t]
+        )
+        dWx, dWh, db = dWx + dwx, dWh + dwh, db + dbt
+    return dx, dprev_h, dWx, dWh, db
+
+
+# -- the deep-learning specialization's sequence models: per gate over [a_prev; x] --------
+
+
+def softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+
+
+def lstm_cell_forward(
+    xt: np.ndarray, a_prev: np.ndarray, c_prev: np.ndarray, parameters: dict[str, np.ndarray]
+) -> Any:
+    p = parameters
+    concat = np.concatenate((a_prev, xt), axis=0)
+    ft = sigmoid(p["Wf"] @ concat + p["bf"])
+    it = sigmoid(p["Wi"] @ concat + p["bi"])
+    cct = np.tanh(p["Wc"] @ concat + p["bc"])
+    c_next = ft * c_prev + it * cct
+    ot = sigmoid(p["Wo"] @ concat + p["bo"])
+    a_next = ot * np.tanh(c_next)
+    yt_pred = softmax(p["Wy"] @ a_next + p["by"])
+    return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt)
+
+
+def lstm_cell_backward(
+    da_next: np.ndarray, dc_next: np.ndarray, cache: tuple[Any, ...], p: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt = cache
+    n_a = a_next.shape[0]
+    tanh_c = np.tanh(c_next)
+    dc = dc_next + ot * (1 - tanh_c**2) * da_next
+    gates = {
+        "o": da_next * tanh_c * ot * (1 - ot),
+        "c": dc * it * (1 - cct**2),
+        "i": dc * cct * it * (1 - it),
+        "f": dc * c_prev * ft * (1 - ft),
+    }
+    concat = np.concatenate((a_prev, xt), axis=0)
+    grads = {f"dW{g}": d @ concat.T for g, d in gates.items()}
+    grads |= {f"db{g}": d.sum(axis=1, keepdims=True) for g, d in gates.items()}
+    grads["da_prev"] = sum(p[f"W{g}"][:, :n_a].T @ d for g, d in gates.items())
+    grads["dxt"] = sum(p[f"W{g}"][:, n_a:].T @ d for g, d in gates.items())
+    grads["dc_prev"] = dc * ft
+    return grads
+
+
+def dls_forward_backward(
+    x: np.ndarray, a0: np.ndarray, p: dict[str, np.ndarray], labels: np.ndarray
+) -> Any:
+    """x is (n_x, m, T_x); the loss is Σ_t Σ_m −log y_pred[label]: its value, ŷ and gradients."""
+    steps = x.shape[2]
+    a_next, c_next, caches, y_pred = a0, np.zeros_like(a0), [], []
+    for t in range(steps):
+        a_next, c_next, yt, cache = lstm_cell_forward(x[:, :, t], a_next, c_next, p)
+        caches.append(cache)
+        y_pred.append(yt)
+    onehot = [np.eye(p["Wy"].shape[0])[:, labels[:, t]] for t in range(steps)]
+    loss = -sum(np.log((y * o).sum(axis=0)).sum() for y, o in zip(y_pred, onehot, strict=True))
+    grads = {key: np.zeros_like(value) for key, value in p.items()}
+    da_prev, dc_prev = np.zeros_like(a0), np.zeros_like(a0)
+    for t in reversed(range(steps)):
+        dz = y_pred[t] - onehot[t]
+        grads["dWy"] = grads.get("dWy", 0) + dz @ caches[t][0].T
+        grads["dby"] = grads.get("dby", 0) + dz.sum(axis=1, keepdims=True)
+        step = lstm_cell_backward(p["Wy"].T @ dz + da_prev, dc_prev, caches[t], p)
+        da_prev, dc_prev = step["da_prev"], step["dc_prev"]
+        for g in "fico":
+            grads[f"dW{g}"] = grads.get(f"dW{g}", 0) + step[f"dW{g}"]
+            grads[f"db{g}"] = grads.get(f"db{g}", 0) + step[f"db{g}"]
+    return loss, y_pred, grads
+
+
+# -- lecture notes: one W with rows [x; h] ------------------------------------------------
+
+
+def xh_rows_forward(
+    xs: np.ndarray, h: np.ndarray, W: np.ndarray, b: np.ndarray
+) -> list[np.ndarray]:
+    """z = [x; h]ᵀ W + b, gate columns i, f, o, g."""
+    n, c, out = h.shape[0], np.zeros_like(h), []
+    for x in xs:
+        z = np.concatenate([x, h]) @ W + b
+        i, f, o, g = (
+            sigmoid(z[:n]),
+            sigmoid(z[n : 2 * n]),
+            sigmoid(z[2 * n : 3 * n]),
+            np.tanh(z[3 * n :]),
+        )
+        c = f * c + i * g
+        h = o * np.tanh(c)
+        out.append(h)
+    return out
+
+
+# -- lstm_sym's side ---------------------------------------------------------------------
+
+
+def _problem(
+    tmp_path: Path, layout: str, parameters: str, sequences: str, top: str = ""
+) -> lstm_sym.Solution:
+    text = f'{top}\n[parameters]\nlayout = "{layout}"\n{parameters}\n{sequences}'
+    (tmp_path / "p.toml").write_text(text)
+    problem = lstm_sym.load_problem(tmp_path / "p.toml")
+    assert problem.layout == layout and problem.cell.name == "lstm"
+    return lstm_sym.solve(problem, 20, gradients=True)
+
+
+def _batch(*, targets: str = "y", h0: bool = True) -> str:
+    """The batch as [[sequence]] tables: sequence b is x[b] (T × D)."""
+    out = []
+    for b in range(N):
+        data = Y[b].tolist() if targets == "y" else LABELS[b].tolist()
+        out.append(f"[[sequence]]\nx = {X[b].tolist()!r}\n{targets} = {data!r}\n")
+        if h0:
+            out.append(f"h_0 = {H0[b].tolist()!r}\n")
+    return "".join(out)
+
+
+def _value(solution: lstm_sym.Solution, name: str, b: int | None = None, *index: int) -> float:
+    where = f"[{','.join(str(k + 1) for k in index)}]" if index else ""
+    return float(solution[f"{name}{where}" + (f"^({b + 1})" if b is not None else "")])
+
+
+def _gradients(solution: lstm_sym.Solution, layout: str) -> dict[str, np.ndarray]:
+    """lstm_sym's parameter gradients, assembled into the layout's arrays."""
+    grads: dict[str, Any] = {}
+    for param in solution.problem.cell.params:
+        value = np.array(solution.problem.params[param.name], dtype=object)
+        grads[param.name] = [
+            _value(solution, f"dL_d{param.name}", None, *index)
+            for index in np.ndindex(*value.shape)
+        ]
+        if param.is_matrix:
+            width = value.shape[1]
+            flat = grads[param.name]
+            grads[param.name] = [flat[r : r + width] for r in range(0, len(flat), width)]
+    found = next(lay for lay in layouts_of(layout) if lay.cell == "lstm")  # type: ignore[arg-type]
+    return {key: np.array(value, dtype=float) for key, value in assemble(found, grads).items()}
+
+
+def _close(ours: Any, theirs: Any) -> None:
+    assert np.asarray(ours, dtype=float) == pytest.approx(np.asarray(theirs), rel=1e-12, abs=1e-14)
+
+
+def _cs231n_weights() -> dict[str, np.ndarray]:
+    return {"Wx": _dyadic(D, 4 * H), "Wh": _dyadic(H, 4 * H), "b": _dyadic(4 * H)}
+
+
+def test_cs231n_values_and_gradients(tmp_path: Path) -> None:
+    """Wx, Wh, b saved with np.savez give the assignment's h, dx, dh0, dWx, dWh and db."""
+    w = _cs231n_weights()
+    np.savez(tmp_path / "lstm.npz", **w)
+    solution = _problem(tmp_path, "cs231n", 'file = "lstm.npz"', _batch())
+    h, caches = lstm_forward(X, H0, w["Wx"], w["Wh"], w["b"])
+    dx, dh0, dWx, dWh, db = lstm_backward(h - Y, caches)  # L = ½ Σ (h − y)²
+    assert float(solution["L"]) == pytest.approx(0.5 * ((h - Y) ** 2).sum(), rel=1e-13)
+    for b, t, k in np.ndindex(N, T, H):
+        _close(_value(solution, f"h_{t + 1}", b, k), h[b, t, k])
+    for b, t, k in np.ndindex(N, T, D):
+        _close(_value(solution, f"dL_dx_{t + 1}", b, k), dx[b, t, k])
+    for b, k in np.ndindex(N, H):
+        _close(_value(solution, "dL_dh_0", b, k), dh0[b, k])
+    grads = _gradients(solution, "cs231n")
+    for key, expected in (("Wx", dWx), ("Wh", dWh), ("b", db)):
+        _close(grads[key], expected)
+
+
+def _dls_parameters() -> dict[str, np.ndarray]:
+    p = {f"W{g}": _dyadic(H, H + D) for g in "fico"}
+    p |= {f"b{g}": _dyadic(H, 1) for g in "fico"}
+    return p | {"Wy": _dyadic(CLASSES, H), "by": _dyadic(CLASSES, 1)}
+
+
+def test_dls_values_and_gradients(tmp_path: Path) -> None:
+    """The parameters dict, with Wy, by and softmax, gives the assignment's a, y_pred and
+    every gradient (dWf ... dbo, dWy, dby) of the cross-entropy loss."""
+    p = _dls_parameters()
+    lines = "\n".join(f"{key} = {value.tolist()!r}" for key, value in p.items())
+    top = 'head = "linear"\nloss = "cross_entropy"'
+    solution = _problem(tmp_path, "dls", lines, _batch(targets="labels"), top)
+    x = X.transpose(2, 0, 1)  # (n_x, m, T_x), the course's shape
+    loss, y_pred, grads = dls_forward_backward(x, H0.T, p, LABELS)
+    assert float(solution["L"]) == pytest.approx(loss, rel=1e-13)
+    for b, t, k in np.ndindex(N, T, CLASSES):
+        _close(_value(solution, f"p_{t + 1}", b, k), y_pred[t][k, b])
+    ours = _gradients(solution, "dls")
+    for key in (*(f"W{g}" for g in "fico"), *(f"b{g}" for g in "fico")):
+        _close(ours[key], grads[f"d{key}"])
+    _close(
+        [[_value(solution, "dL_dV", None, r, c) for c in range(H)] for r in range(CLASSES)],
+        grads["dWy"],
+    )
+    _close([[_value(solution, "dL_db_y", None, r)] for r in range(CLASSES)], grads["dby"])
+
+
+def test_xh_rows_values_and_gradients(tmp_path: Path) -> None:
+    """W with rows [x; h] is the vision course's [Wx; Wh]: the same h, and dW = [dWx; dWh]."""
+    w = _cs231n_weights()
+    W = np.vstack([w["Wx"], w["Wh"]])
+    lines = f"W = {W.tolist()!r}\nb = {w['b'].tolist()!r}"
+    solution = _problem(tmp_path, "xh_rows", lines, _batch())
+    for b in range(N):
+        for t, h in enumerate(xh_rows_forward(X[b], H0[b], W, w["b"])):
+            _close([_value(solution, f"h_{t + 1}", b, k) for k in range(H)], h)
+    h, caches = lstm_forward(X, H0, w["Wx"], w["Wh"], w["b"])
+    _, _, dWx, dWh, db = lstm_backward(h - Y, caches)
+    grads = _gradients(solution, "xh_rows")
+    _close(grads["W"], np.vstack([dWx, dWh]))
+    _close(grads["b"], db)
+
+
+@pytest.mark.parametrize("layout", ["cs231n", "dls", "xh_rows"])
+def test_homework_round_trip_is_exact(tmp_path: Path, layout: str) -> None:
+    """hw6 -> layout -> lstm_sym gives back the exact parameters, and the same solution."""
+    convert("examples/hw6.toml", tmp_path / "course.toml", to=layout)  # type: ignore[arg-type]
+    convert(tmp_path / "course.toml", tmp_path / "back.toml", to="lstm_sym")
+    original = lstm_sym.load_problem("examples/hw6.toml")
+    course = lstm_sym.load_problem(tmp_path / "course.toml")
+    assert course.layout == layout
+    assert dict(course.params) == dict(original.params)
+    assert dict(lstm_sym.load_problem(tmp_path / "back.toml").params) == dict(original.params)
+
+
+def test_npz_round_trip_through_every_course_layout_is_bitwise(tmp_path: Path) -> None:
+    """cs231n .npz -> dls -> xh_rows -> pytorch -> keras -> cs231n .npz, bit for bit."""
+    w = _cs231n_weights()
+    np.savez(tmp_path / "in.npz", **w)
+    source = tmp_path / "in.npz"
+    for layout in ("dls", "xh_rows", "pytorch", "keras", "lstm_sym"):
+        convert(source, tmp_path / f"{layout}.toml", to=layout)  # type: ignore[arg-type]
+        source = tmp_path / f"{layout}.toml"
+    convert(source, tmp_path / "out.npz", to="cs231n")
+    with np.load(tmp_path / "out.npz") as out:
+        assert sorted(out.files) == sorted(w)
+        for key, value in w.items():
+            assert np.array_equal(out[key], value), key
+
+
+def test_dls_npz_with_head_round_trips(tmp_path: Path) -> None:
+    """The whole parameters dict (Wy, by included) is read from an .npz and written back."""
+    p = _dls_parameters()
+    np.savez(tmp_path / "in.npz", **p)
+    loaded = load(tmp_path / "in.npz")
+    assert loaded.layout == "dls" and {"V", "b_y"} <= set(loaded.params)
+    convert(tmp_path / "in.npz", tmp_path / "native.toml", to="lstm_sym")
+    convert(tmp_path / "native.toml", tmp_path / "out.npz", to="dls")
+    with np.load(tmp_path / "out.npz") as out:
+        assert sorted(out.files) == sorted(p)
+        for key, value in p.items():
+            assert np.array_equal(out[key], value), key
+
+
+@pytest.mark.parametrize(
+    ("layout", "arrays", "message"),
+    [
+        ("cs231n", "Wx = [[1, 2, 3, 4]]\nWh = [[1, 2, 3]]\nb = [0, 0, 0, 0]", "Wh"),
+        (
+            "dls",
+            "Wf = [[1, 2]]\nWi = [[1, 2]]\nWc = [[1, 2]]\nWo = [[1, 2]]\n"
+            "bf = [0]\nbi = [[0]]\nbc = [[0]]\nbo = [[0]]",
+            "bf",
+        ),
+        ("xh_rows", "W = [[1, 2, 3]]\nb = [0, 0, 0, 0]", "W"),
+    ],
+)
+def test_misshapen_course_arrays_name_the_array(
+    tmp_path: Path, layout: str, arrays: str, message: str
+) -> None:
+    """Arrays that do not fit the layout: one InputError naming the array."""
+    (tmp_path / "p.toml").write_text(
+        f'[parameters]\nlayout = "{layout}"\n{arrays}\n[sequence]\nx = [[1]]\ny = [0]\n'
+    )
+    with pytest.raises(lstm_sym.InputError, match=message):
+        lstm_sym.load_problem(tmp_path / "p.toml")
