@@ -9,7 +9,7 @@ is the parameters' entries one after another, reshaped into rows or stored as a 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +40,15 @@ class Tensor:
     rows: int = 0
     columns: int = 1
     column: bool = False
+
+    def stacked(self, name: Callable[[str], str] = str) -> str:
+        """The blocks in order: grid rows joined by ``, ``, blocks within a row by `` | ``."""
+        return ", ".join(" | ".join(name(b) for b in row) for row in self.grid)
+
+    @property
+    def shaped(self) -> str:
+        """How the stacked blocks are reshaped, in words (empty when they are not)."""
+        return f" in {self.rows} rows" if self.rows else " as a column" if self.column else ""
 
     @property
     def grid(self) -> list[tuple[str, ...]]:

@@ -353,9 +353,7 @@ def describe_layout(framework: Framework, cell: Cell) -> str:
         if layout.cell == cell.name:
             parts = []
             for tensor in layout.tensors:
-                stacked = ", ".join(tensor.blocks)
                 how = "transposed, " if tensor.transpose else ""
-                rows = f" in {tensor.rows} rows" if tensor.rows else ""
-                parts.append(f"{tensor.key} = [{how}{stacked}]{rows}")
+                parts.append(f"{tensor.key} = [{how}{tensor.stacked()}]{tensor.shaped}")
             return f"{framework}: " + "; ".join(parts)
     return framework
