@@ -367,3 +367,58 @@ def test_misshapen_course_arrays_name_the_array(
     )
     with pytest.raises(lstm_sym.InputError, match=message):
         lstm_sym.load_problem(tmp_path / "p.toml")
+
+
+def test_xh_rows_gate_order_is_chosen(tmp_path: Path) -> None:
+    """`gates = "f, i, o, g"` reads W's column blocks in that order: the same h as the
+    default order with the blocks moved, and convert --gates writes it back exactly."""
+    w = _cs231n_weights()
+    W = np.vstack([w["Wx"], w["Wh"]])
+    blocks = {
+        g: (W[:, k * H : (k + 1) * H], w["b"][k * H : (k + 1) * H]) for k, g in enumerate("ifog")
+    }
+    fiog = {key: np.hstack([blocks[g][j] for g in "fiog"]) for j, key in enumerate(("W", "b"))}
+    lines = f'gates = "f, i, o, g"\nW = {fiog["W"].tolist()!r}\nb = {fiog["b"].tolist()!r}'
+    solution = _problem(tmp_path, "xh_rows", lines, _batch())
+    assert solution.problem.gates == "fioc"
+    assert "b = [b_f, b_i, b_o, b_c]" in dict(solution.problem.conventions)["parameters"]
+    for b in range(N):
+        for t, h in enumerate(xh_rows_forward(X[b], H0[b], W, w["b"])):
+            _close([_value(solution, f"h_{t + 1}", b, k) for k in range(H)], h)
+    convert(tmp_path / "p.toml", tmp_path / "native.toml", to="lstm_sym")
+    text = convert(tmp_path / "native.toml", None, to="xh_rows", gates="fiog")
+    assert text is not None and 'gates = "f, i, o, g"' in text
+    (tmp_path / "back.toml").write_text(text)
+    assert dict(lstm_sym.load_problem(tmp_path / "back.toml").params) == dict(
+        solution.problem.params
+    )
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        (
+            'layout = "xh_rows"\ngates = "i, f, o"',
+            "parameters.gates: expected the gates i, f, o and g",
+        ),
+        ('layout = "xh_rows"\ngates = 4', "parameters.gates"),
+        ('layout = "cs231n"\ngates = "ifog"', "only the xh_rows layout"),
+    ],
+)
+def test_bad_gate_orders_are_one_line_errors(tmp_path: Path, table: str, message: str) -> None:
+    """A gate order that is not the four gates, or on a layout without one, is refused."""
+    (tmp_path / "p.toml").write_text(
+        f"[parameters]\n{table}\nW = [[1, 2, 3, 4]]\nb = [0, 0, 0, 0]\n[sequence]\nx = []\ny = []\n"
+    )
+    with pytest.raises(lstm_sym.InputError, match=message):
+        lstm_sym.load_problem(tmp_path / "p.toml")
+
+
+def test_convert_gates_needs_xh_rows(capsys: pytest.CaptureFixture[str]) -> None:
+    """--gates with another layout, or a wrong order: exit 2 and one line."""
+    from lstm_sym.cli import main
+
+    for args in (["--to", "dls", "--gates", "fiog"], ["--to", "xh_rows", "--gates", "fiox"]):
+        assert main(["convert", "examples/hw6.toml", *args]) == 2
+        err = capsys.readouterr().err
+        assert "--gates" in err and err.count("\n") == 1

@@ -29,6 +29,7 @@ from .blocks import Values as Values
 from .blocks import assemble as assemble
 from .blocks import shape_of as _shape
 from .blocks import split
+from .courses import ORDERED, course_layouts, xh_rows
 
 
 def _torch(
@@ -64,54 +65,6 @@ def _keras(
             Tensor("bias", tuple(bias), rows=rows),
         ),
     )
-
-
-def course_layouts(rows_order: str = "ifoc") -> list[Layout]:
-    """The LSTM layouts of course assignments and lecture notes (cell ``lstm``).
-
-    ``cs231n``: ``Wx`` (d × 4n), ``Wh`` (n × 4n), ``b`` (4n), gates i, f, o, g side by side.
-    ``dls``: per gate ``W<g>`` = [U_g | W_g] over ``[a_prev; x]`` and a column ``b<g>``,
-    with the head ``Wy`` (V) and ``by`` (b_y, a column). ``xh_rows``: one ``W`` whose rows are
-    [x; h] and whose column blocks are the gates in ``rows_order``, and one ``b``.
-    """
-    ifog = "ifoc"
-    return [
-        Layout(
-            "cs231n",
-            "lstm",
-            (
-                Tensor("Wx", tuple(f"W_{g}" for g in ifog), transpose=True),
-                Tensor("Wh", tuple(f"U_{g}" for g in ifog), transpose=True),
-                Tensor("b", tuple(f"b_{g}" for g in ifog)),
-            ),
-        ),
-        Layout(
-            "dls",
-            "lstm",
-            tuple(
-                tensor
-                for g in "fico"
-                for tensor in (
-                    Tensor(f"W{g}", (f"U_{g}", f"W_{g}"), columns=2),
-                    Tensor(f"b{g}", (f"b_{g}",), column=True),
-                )
-            ),
-            head=(Tensor("Wy", ("V",)), Tensor("by", ("b_y",), column=True)),
-        ),
-        Layout(
-            "xh_rows",
-            "lstm",
-            (
-                Tensor(
-                    "W",
-                    tuple(name for g in rows_order for name in (f"W_{g}", f"U_{g}")),
-                    transpose=True,
-                    columns=2,
-                ),
-                Tensor("b", tuple(f"b_{g}" for g in rows_order)),
-            ),
-        ),
-    ]
 
 
 _TORCH_LSTM = "ifgo"
@@ -189,10 +142,14 @@ _READS_ALSO: dict[Framework, tuple[Framework, ...]] = {
 }
 
 
-def layouts_of(framework: Framework, *, reading: bool = False) -> list[Layout]:
-    """The layouts a framework has, one per cell (with ``reading``, also its sibling's)."""
+def layouts_of(framework: Framework, *, reading: bool = False, gates: str = "") -> list[Layout]:
+    """The layouts a framework has, one per cell (with ``reading``, also its sibling's).
+
+    ``gates`` is the gate order of the layout whose order is chosen (``xh_rows``).
+    """
     names = (framework, *(_READS_ALSO.get(framework, ()) if reading else ()))
-    return [layout for layout in LAYOUTS if layout.framework in names]
+    found = [layout for layout in LAYOUTS if layout.framework in names]
+    return [xh_rows(gates) if gates and lay.framework == ORDERED else lay for lay in found]
 
 
 def check_framework(name: Any, field: str) -> Framework:
@@ -241,7 +198,7 @@ def _sum(parts: list[Values], shape: tuple[int, ...]) -> Values:
     return [sum((p[k] for p in parts), sympy.S.Zero) for k in range(shape[0])]
 
 
-def route(cell: str, framework: Framework) -> tuple[str, Layout | None]:
+def route(cell: str, framework: Framework, gates: str = "") -> tuple[str, Layout | None]:
     """The cell to convert ``cell``'s parameters to for ``framework``, and its layout.
 
     The layout is ``None`` for the native layout. A cell without a layout of its own goes
@@ -251,7 +208,7 @@ def route(cell: str, framework: Framework) -> tuple[str, Layout | None]:
         return cell, None
     candidates = [cell] + [target for (source, target) in EQUIVALENT if source == cell]
     for name in candidates:
-        for layout in layouts_of(framework):
+        for layout in layouts_of(framework, gates=gates):
             if layout.cell == name:
                 return name, layout
     have = sorted({layout.cell for layout in layouts_of(framework)})
@@ -263,7 +220,7 @@ def route(cell: str, framework: Framework) -> tuple[str, Layout | None]:
 
 
 def to_framework(
-    params: Mapping[str, Values], cell: str, framework: Framework
+    params: Mapping[str, Values], cell: str, framework: Framework, gates: str = ""
 ) -> tuple[str, dict[str, Values]]:
     """``params`` of ``cell`` as ``framework`` arrays (converting to an equivalent cell if needed).
 
@@ -271,7 +228,7 @@ def to_framework(
     arrays when it has them, and keep their names otherwise.
     """
     check_framework(framework, "to")
-    target, layout = route(cell, framework)
+    target, layout = route(cell, framework, gates)
     converted = convert_cell(params, cell, target)
     own = {p.name for p in get_cell(target).params}
     if layout is None:
@@ -298,7 +255,11 @@ def normalize_keys(arrays: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def identify(
-    framework: Framework, arrays: Mapping[str, Values], cell: str | None, field: str
+    framework: Framework,
+    arrays: Mapping[str, Values],
+    cell: str | None,
+    field: str,
+    gates: str = "",
 ) -> tuple[Layout, dict[str, Values], dict[str, int]]:
     """The layout ``arrays`` are in (the cell's, or the only one they fit) and the parameters.
 
@@ -307,13 +268,13 @@ def identify(
     keys = set(arrays)
     candidates = [
         layout
-        for layout in layouts_of(framework, reading=True)
+        for layout in layouts_of(framework, reading=True, gates=gates)
         if (cell is None or layout.cell == cell) and set(layout.keys) <= keys
     ]
     if cell is not None and not candidates:
-        have = [layout for layout in layouts_of(framework) if layout.cell == cell]
+        have = [layout for layout in layouts_of(framework, gates=gates) if layout.cell == cell]
         if not have:
-            cells = sorted({layout.cell for layout in layouts_of(framework)})
+            cells = sorted({layout.cell for layout in layouts_of(framework, gates=gates)})
             raise InputError(
                 field, f"a cell with a {framework} layout ({', '.join(cells)})", repr(cell)
             )
@@ -333,7 +294,7 @@ def identify(
         expected = f"{framework} arrays of one cell" + (f" ({cell})" if cell else "")
         if not candidates:
             wanted = "; ".join(
-                f"{lay.cell}: {', '.join(lay.keys)}" for lay in layouts_of(framework)
+                f"{lay.cell}: {', '.join(lay.keys)}" for lay in layouts_of(framework, gates=gates)
             )
             raise InputError(
                 field, f"{expected}, with keys {wanted}", ", ".join(sorted(keys)) or "no arrays"
@@ -345,11 +306,11 @@ def identify(
     )
 
 
-def describe_layout(framework: Framework, cell: Cell) -> str:
+def describe_layout(framework: Framework, cell: Cell, gates: str = "") -> str:
     """One line stating how a problem's parameters were given, for sheets and listings."""
     if framework == NATIVE:
         return f"{FRAMEWORKS[NATIVE]}"
-    for layout in layouts_of(framework):
+    for layout in layouts_of(framework, gates=gates):
         if layout.cell == cell.name:
             parts = []
             for tensor in layout.tensors:

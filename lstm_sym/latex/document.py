@@ -83,7 +83,7 @@ def _layout(problem: Problem, names: NameStyle) -> str:
         text = f"one entry per parameter, named as in the cell ({shown}{more})"
     else:
         arrays = []
-        for layout in layouts_of(problem.layout):
+        for layout in layouts_of(problem.layout, gates=problem.gates):
             if layout.cell != cell.name:
                 continue
             for tensor in layout.tensors:

@@ -1,0 +1,87 @@
+"""The LSTM layouts of course material (cell ``lstm``), and the gate order of ``xh_rows``.
+
+``cs231n``: ``Wx`` (d × 4n), ``Wh`` (n × 4n), ``b`` (4n), gates i, f, o, g side by side.
+``dls``: per gate ``W<g>`` = [U_g | W_g] over ``[a_prev; x]`` and a column ``b<g>``, with
+the head ``Wy`` (V) and ``by`` (b_y, a column). ``xh_rows``: one ``W`` whose rows are
+[x; h] and whose column blocks are the gates in a chosen order, and one ``b``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..choices import Framework
+from ..errors import InputError
+from .blocks import Layout, Tensor
+
+#: The layout whose gate order a problem chooses (``gates = "f, i, o, g"``), and its default.
+ORDERED: Framework = "xh_rows"
+DEFAULT_ORDER = "ifoc"
+
+#: How a gate may be written in ``gates``: the cell's letters, and g or c̃ for the candidate.
+_LETTERS = {"i": "i", "f": "f", "o": "o", "c": "c", "g": "c", "c̃": "c"}
+
+
+def xh_rows(order: str = DEFAULT_ORDER) -> Layout:
+    """``W`` ((d + n) × 4n, rows [x; h], gate columns in ``order``) and ``b`` (4n)."""
+    return Layout(
+        ORDERED,
+        "lstm",
+        (
+            Tensor(
+                "W",
+                tuple(name for g in order for name in (f"W_{g}", f"U_{g}")),
+                transpose=True,
+                columns=2,
+            ),
+            Tensor("b", tuple(f"b_{g}" for g in order)),
+        ),
+    )
+
+
+def course_layouts() -> list[Layout]:
+    """The course layouts, ``xh_rows`` in its default order."""
+    ifog = "ifoc"
+    return [
+        Layout(
+            "cs231n",
+            "lstm",
+            (
+                Tensor("Wx", tuple(f"W_{g}" for g in ifog), transpose=True),
+                Tensor("Wh", tuple(f"U_{g}" for g in ifog), transpose=True),
+                Tensor("b", tuple(f"b_{g}" for g in ifog)),
+            ),
+        ),
+        Layout(
+            "dls",
+            "lstm",
+            tuple(
+                tensor
+                for g in "fico"
+                for tensor in (
+                    Tensor(f"W{g}", (f"U_{g}", f"W_{g}"), columns=2),
+                    Tensor(f"b{g}", (f"b_{g}",), column=True),
+                )
+            ),
+            head=(Tensor("Wy", ("V",)), Tensor("by", ("b_y",), column=True)),
+        ),
+        xh_rows(),
+    ]
+
+
+def gate_order(raw: Any, field: str) -> str:
+    """A gate order as written (``"f, i, o, g"``, ``"ifog"``) as the cell's letters (``"fioc"``)."""
+    expected = 'the gates i, f, o and g (or c) in order, such as "i, f, o, g"'
+    if not isinstance(raw, str):
+        raise InputError(field, expected, type(raw).__name__)
+    words = raw.replace(",", " ").split()
+    parts = words if len(words) > 1 else list(raw.strip())
+    letters = [_LETTERS.get(part.lower()) for part in parts]
+    if None in letters or sorted(str(x) for x in letters) != sorted(DEFAULT_ORDER):
+        raise InputError(field, expected, repr(raw))
+    return "".join(str(x) for x in letters)
+
+
+def gate_text(order: str) -> str:
+    """A gate order as the layout's docs write it (the candidate as g): ``"i, f, o, g"``."""
+    return ", ".join("g" if g == "c" else g for g in order)
