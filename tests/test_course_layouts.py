@@ -422,3 +422,26 @@ def test_convert_gates_needs_xh_rows(capsys: pytest.CaptureFixture[str]) -> None
         assert main(["convert", "examples/hw6.toml", *args]) == 2
         err = capsys.readouterr().err
         assert "--gates" in err and err.count("\n") == 1
+
+
+def test_check_answers_in_the_course_notation() -> None:
+    """Answers written with a course's names (a, cct, Γ_u, yt_pred; g, a_g) are checked as
+    the cell's h, c̃, i, p; z_c; other layouts keep the cell's names only."""
+    dls = lstm_sym.solve("examples/dls_lstm.toml", digits=12, gradients=True)
+    answers: dict[str, Any] = {
+        "a_1": str(dls["h_1"]),
+        "cct_2": str(dls["c_tilde_2"]),
+        "Gamma_u_1": str(dls["i_1"]),
+        "yt_pred_2": [str(dls[f"p_2[{k}]"]) for k in (1, 2, 3)],
+        "delta_a_2": str(dls["delta_h_2"]),
+    }
+    report = lstm_sym.check("examples/dls_lstm.toml", answers)
+    assert {a.verdict for a in report.answers} == {"correct"} and len(report.answers) == 7
+    cs231n = lstm_sym.solve("examples/cs231n_lstm.toml", digits=12)
+    answers = {"g_2": str(cs231n["c_tilde_2"]), "a_g_1": str(cs231n["z_c_1"]), "g_1": "0.1"}
+    verdicts = {
+        a.key: a.verdict for a in lstm_sym.check("examples/cs231n_lstm.toml", answers).answers
+    }
+    assert verdicts == {"g_2": "correct", "a_g_1": "correct", "g_1": "wrong"}
+    with pytest.raises(lstm_sym.InputError, match="g_2: expected the name of a quantity"):
+        lstm_sym.check("examples/hw6.toml", {"g_2": "1"})

@@ -82,6 +82,20 @@ def gate_order(raw: Any, field: str) -> str:
     return "".join(str(x) for x in letters)
 
 
+#: How each course writes the ``lstm`` cell's quantities where its names differ: answers
+#: to ``check`` for a problem given in that layout may use them (``a_2``, ``cct_1``, and
+#: ``delta_a_2``, ``dL_da_2`` alike). Keys are compared in lower case.
+COURSE_NAMES: dict[str, dict[str, str]] = {
+    "cs231n": {"g": "c_tilde", "a_i": "z_i", "a_f": "z_f", "a_o": "z_o", "a_g": "z_c"},
+    "dls": {
+        **{"a": "h", "cct": "c_tilde", "ft": "f", "it": "i", "ot": "o"},
+        **{"gamma_f": "f", "gamma_u": "i", "gamma_i": "i", "gamma_o": "o"},
+        **{"yt_pred": "p", "y_pred": "p"},
+    },
+    "xh_rows": {"g": "c_tilde", "z_g": "z_c"},
+}
+
+
 def gate_text(order: str) -> str:
     """A gate order as the layout's docs write it (the candidate as g): ``"i, f, o, g"``."""
     return ", ".join("g" if g == "c" else g for g in order)
