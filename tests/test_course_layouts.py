@@ -13,6 +13,7 @@ from cell_reference import sigmoid
 
 import lstm_sym
 from lstm_sym.convert import convert, load
+from lstm_sym.frameworks.courses import course_sequences
 from lstm_sym.frameworks.layouts import assemble, layouts_of
 
 N, T, D, H, CLASSES = 2, 3, 3, 2, 3
@@ -200,14 +201,15 @@ def _problem(
     return lstm_sym.solve(problem, 20, gradients=True)
 
 
-def _batch(*, targets: str = "y", h0: bool = True) -> str:
-    """The batch as [[sequence]] tables: sequence b is x[b] (T × D)."""
+def _batch(layout: str = "cs231n", *, targets: str = "y") -> str:
+    """The batch as [[sequence]] tables, made from the course's own x and h0 by
+    course_sequences (cs231n: x is N × T × D; dls: x is n_x × m × T_x, a0 n_a × m)."""
+    x, h0 = (X, H0) if layout == "cs231n" else (X.transpose(2, 0, 1), H0.T)
     out = []
-    for b in range(N):
+    for b, table in enumerate(course_sequences(layout, x, h0)):
         data = Y[b].tolist() if targets == "y" else LABELS[b].tolist()
-        out.append(f"[[sequence]]\nx = {X[b].tolist()!r}\n{targets} = {data!r}\n")
-        if h0:
-            out.append(f"h_0 = {H0[b].tolist()!r}\n")
+        out.append(f"[[sequence]]\nx = {table['x']!r}\nh_0 = {table['h_0']!r}\n")
+        out.append(f"{targets} = {data!r}\n")
     return "".join(out)
 
 
@@ -272,7 +274,7 @@ def test_dls_values_and_gradients(tmp_path: Path) -> None:
     p = _dls_parameters()
     lines = "\n".join(f"{key} = {value.tolist()!r}" for key, value in p.items())
     top = 'head = "linear"\nloss = "cross_entropy"'
-    solution = _problem(tmp_path, "dls", lines, _batch(targets="labels"), top)
+    solution = _problem(tmp_path, "dls", lines, _batch("dls", targets="labels"), top)
     x = X.transpose(2, 0, 1)  # (n_x, m, T_x), the course's shape
     loss, y_pred, grads = dls_forward_backward(x, H0.T, p, LABELS)
     assert float(solution["L"]) == pytest.approx(loss, rel=1e-13)
@@ -445,3 +447,10 @@ def test_check_answers_in_the_course_notation() -> None:
     assert verdicts == {"g_2": "correct", "a_g_1": "correct", "g_1": "wrong"}
     with pytest.raises(lstm_sym.InputError, match="g_2: expected the name of a quantity"):
         lstm_sym.check("examples/hw6.toml", {"g_2": "1"})
+
+
+def test_course_sequences_refuses_other_layouts() -> None:
+    """Only the layouts whose x has a known shape split it into sequences."""
+    with pytest.raises(lstm_sym.InputError, match="layout: expected one of cs231n, dls"):
+        course_sequences("keras", [[[0.0]]])
+    assert course_sequences("dls", [[[1, 2]], [[3, 4]]]) == [{"x": [[1, 3], [2, 4]]}]

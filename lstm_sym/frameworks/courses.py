@@ -99,3 +99,31 @@ COURSE_NAMES: dict[str, dict[str, str]] = {
 def gate_text(order: str) -> str:
     """A gate order as the layout's docs write it (the candidate as g): ``"i, f, o, g"``."""
     return ", ".join("g" if g == "c" else g for g in order)
+
+
+#: Where each course keeps the sequence, the step and the component in its ``x`` (and the
+#: sequence and the component in its ``h0`` / ``a0``).
+X_AXES = {"cs231n": "ntd", "dls": "dnt"}
+
+
+def course_sequences(layout: str, x: Any, h0: Any = None) -> list[dict[str, Any]]:
+    """A course's batch ``x`` (and initial output ``h0``) as one ``[[sequence]]`` table each.
+
+    ``cs231n``: x is N × T × D and h0 N × H; ``dls``: x is n_x × m × T_x and a0 n_a × m.
+    Nested lists or NumPy arrays; the tables hold ``x`` (T × d) and ``h_0``, and the caller
+    adds each sequence's targets.
+    """
+    if layout not in X_AXES:
+        raise InputError("layout", f"one of {', '.join(X_AXES)}", repr(layout))
+    x = x.tolist() if hasattr(x, "tolist") else x
+    h0 = h0.tolist() if hasattr(h0, "tolist") else h0
+    if X_AXES[layout] == "ntd":
+        xs = [sequence for sequence in x]
+        starts = None if h0 is None else list(h0)
+    else:
+        xs = [[[row[n][t] for row in x] for t in range(len(x[0][0]))] for n in range(len(x[0]))]
+        starts = None if h0 is None else [[row[n] for row in h0] for n in range(len(h0[0]))]
+    tables: list[dict[str, Any]] = [{"x": sequence} for sequence in xs]
+    for table, start in zip(tables, starts or [], strict=False):
+        table["h_0"] = start
+    return tables
