@@ -240,6 +240,9 @@ def test_dls_values_and_gradients(tmp_path: Path) -> None:
     lines = "\n".join(f"{key} = {value.tolist()!r}" for key, value in p.items())
     top = 'head = "linear"\nloss = "cross_entropy"'
     solution = _problem(tmp_path, "dls", lines, _batch("dls", targets="labels"), top)
+    stated = dict(solution.problem.conventions)["parameters"]
+    assert "Wf = [U_f | W_f]; bf = [b_f] as a column" in stated
+    assert stated.endswith("Wy = [V]; by = [b_y] as a column")
     x = X.transpose(2, 0, 1)  # (n_x, m, T_x), the course's shape
     loss, y_pred, grads = dls_forward_backward(x, H0.T, p, LABELS)
     assert float(solution["L"]) == pytest.approx(loss, rel=1e-13)

@@ -71,6 +71,11 @@ class Layout:
         """The arrays every set of parameters in this layout has."""
         return tuple(t.key for t in self.tensors)
 
+    def stored(self, cell: Cell) -> tuple[Tensor, ...]:
+        """The arrays of ``cell``'s parameters: the head's too when ``cell`` has its V, b_y."""
+        names = {p.name for p in cell.params}
+        return (*self.tensors, *(t for t in self.head if t.blocks[0] in names))
+
     @property
     def head_keys(self) -> tuple[str, ...]:
         """The arrays holding the output head's parameters, when the problem has one."""

@@ -313,7 +313,7 @@ def describe_layout(framework: Framework, cell: Cell, gates: str = "") -> str:
     for layout in layouts_of(framework, gates=gates):
         if layout.cell == cell.name:
             parts = []
-            for tensor in layout.tensors:
+            for tensor in layout.stored(cell):
                 how = "transposed, " if tensor.transpose else ""
                 parts.append(f"{tensor.key} = [{how}{tensor.stacked()}]{tensor.shaped}")
             return f"{framework}: " + "; ".join(parts)

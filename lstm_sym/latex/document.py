@@ -86,7 +86,7 @@ def _layout(problem: Problem, names: NameStyle) -> str:
         for layout in layouts_of(problem.layout, gates=problem.gates):
             if layout.cell != cell.name:
                 continue
-            for tensor in layout.tensors:
+            for tensor in layout.stored(cell):
                 stacked = f"[{tensor.stacked(lambda block: names(Name(block)))}]"
                 stacked += r"^{\top}" if tensor.transpose else ""
                 arrays.append(f"{code(tensor.key)} $= {stacked}${tensor.shaped}")
