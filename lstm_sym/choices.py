@@ -30,7 +30,7 @@ Engine = Literal["arb", "mpmath"]
 ENGINES: tuple[Engine, ...] = get_args(Engine)
 
 #: A parameter layout.
-Framework = Literal["lstm_sym", "pytorch", "pytorch_cell", "keras"]
+Framework = Literal["lstm_sym", "pytorch", "pytorch_cell", "keras", "cs231n", "dls", "xh_rows"]
 
 #: The native layout: one entry per parameter, named as in the cell.
 NATIVE: Framework = "lstm_sym"
@@ -41,6 +41,9 @@ FRAMEWORKS: dict[Framework, str] = {
     "pytorch": "torch.nn.LSTM / GRU / RNN state dict (weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0)",
     "pytorch_cell": "torch.nn.LSTMCell / GRUCell / RNNCell state dict (weight_ih, weight_hh, bias_ih, bias_hh)",
     "keras": "Keras LSTM / GRU / SimpleRNN weights (kernel, recurrent_kernel, bias)",
+    "cs231n": "CS231n's RNN assignment: Wx (d × 4n), Wh (n × 4n), b (4n), gates i, f, o, g",
+    "dls": "the Deep Learning Specialization's LSTM: Wf, Wi, Wc, Wo over [a_prev; x], bf, ..., Wy, by",
+    "xh_rows": "lecture notes' W ((d + n) × 4n, rows [x; h], gates i, f, o, g) and b (4n)",
 }
 
 #: The documentation site: help texts point here (an installed user has no docs/ folder).

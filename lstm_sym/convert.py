@@ -16,6 +16,8 @@ from typing import Any
 from .choices import Framework
 from .errors import InputError
 from .files import write_atomic
+from .frameworks.blocks import HEAD
+from .frameworks.courses import ORDERED, gate_order, gate_text
 from .frameworks.files import TORCH_SUFFIXES, read_arrays, write_arrays
 from .frameworks.layouts import (
     FRAMEWORKS,
@@ -94,16 +96,24 @@ def load(path: str | Path, *, cell: str | None = None) -> Loaded:
 
 
 def convert(
-    source: str | Path, output: str | Path | None, *, to: Framework, cell: str | None = None
+    source: str | Path,
+    output: str | Path | None,
+    *,
+    to: Framework,
+    cell: str | None = None,
+    gates: str | None = None,
 ) -> str | None:
-    """Convert ``source`` to layout ``to``; writes ``output`` (by suffix) or returns TOML text."""
+    """Convert ``source`` to layout ``to``; writes ``output`` (by suffix) or returns TOML text.
+
+    ``gates`` is the gate order to write a layout that has one in (``xh_rows``).
+    """
     if to not in FRAMEWORKS:
         raise InputError("--to", f"one of: {', '.join(FRAMEWORKS)}", repr(to))
+    if gates is not None and to != ORDERED:
+        raise InputError("--gates", f"--to {ORDERED} (the layout with a gate order)", f"--to {to}")
+    order = "" if gates is None else gate_order(gates, "--gates")
     loaded = load(source, cell=cell)
-    extra = {k: v for k, v in loaded.params.items() if k in head_params()}
-    cell_params = {k: v for k, v in loaded.params.items() if k not in extra}
-    target, arrays = to_framework(cell_params, loaded.cell, to)
-    arrays = {**arrays, **extra}
+    target, arrays = to_framework(loaded.params, loaded.cell, to, order)
     suffix = Path(output).suffix.lower() if output is not None else ".toml"
     if suffix == ".npz" or suffix in TORCH_SUFFIXES:
         assert output is not None
@@ -114,9 +124,13 @@ def convert(
             "output", "a file ending in .toml, .npz, .pt, .pth or .bin", repr(str(output))
         )
     table: dict[str, Any] = {} if to == NATIVE else {"layout": to}
+    if order:
+        table["gates"] = gate_text(order)
     table.update(arrays)
     data = dict(loaded.problem) if loaded.problem is not None else {}
     data["cell"] = target
+    if "head" not in data and any(k in head_params() for k in loaded.params):
+        data["head"] = HEAD  # arrays read with a head's V, b_y (Wy, by)
     data["parameters"] = table
     first = ("title", "course", "author", "description", "cell")
     ordered = {k: data[k] for k in first if k in data} | data

@@ -22,6 +22,7 @@ import mpmath
 from ..derive.naming import DELTA, GRAD, LOSS, TOTAL, Section, delta, total
 from ..errors import InputError, describe
 from ..evaluate.evaluator import Evaluator, scalar_values
+from ..frameworks.courses import COURSE_NAMES
 from ..names import Name
 from ..problem import Problem
 
@@ -168,6 +169,7 @@ class Catalogue:
             self._folded.setdefault(str(name).lower(), []).append(name)
 
     def _lookup(self, name: Name) -> Name | None:
+        name = self._course_name(name)
         if name in self.by_name or name in self.wholes:
             return name
         if name.index and all(i == 1 for i in name.index):  # h_1[1] of a one-unit cell
@@ -176,6 +178,15 @@ class Catalogue:
                 return plain
         folded = self._folded.get(str(name).lower(), [])
         return folded[0] if len(folded) == 1 else None
+
+    def _course_name(self, name: Name) -> Name:
+        """``name`` in the cell's notation when it is written in the layout's course's."""
+        names = COURSE_NAMES.get(self.problem.layout, {})
+        base = name.base.lower()
+        for build, prefix in ((str, ""), (delta, DELTA), (total, TOTAL)):
+            if base.startswith(prefix.lower()) and base[len(prefix) :] in names:
+                return Name(build(names[base[len(prefix) :]]), name.step, name.index, name.seq)
+        return name
 
     def resolve(self, key: str) -> Name:
         """The quantity (a scalar, or a whole vector or matrix) ``key`` names."""

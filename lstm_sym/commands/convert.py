@@ -26,6 +26,12 @@ def add_parser(commands: common.Subcommands) -> None:
         help="the cell of the parameters when the input does not say (arrays are read "
         "through an equivalent cell's layout if needed)",
     )
+    parser.add_argument(
+        "--gates",
+        metavar="ORDER",
+        help='the gate order of --to xh_rows\'s column blocks, such as "f, i, o, g" '
+        "(default i, f, o, g)",
+    )
     common.add_output(parser, "write to FILE (.toml, .npz, .pt) instead of stdout")
     parser.set_defaults(run=run)
 
@@ -33,7 +39,7 @@ def add_parser(commands: common.Subcommands) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..convert import convert
 
-    text = convert(args.input, args.output, to=args.to, cell=args.cell)
+    text = convert(args.input, args.output, to=args.to, cell=args.cell, gates=args.gates)
     if text is not None:
         common.emit(text, None)
     return common.EXIT_OK

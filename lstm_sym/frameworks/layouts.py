@@ -13,7 +13,6 @@ LSTM can be written in Keras layout and back.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import sympy
@@ -23,36 +22,14 @@ from ..choices import NATIVE as NATIVE
 from ..choices import Framework
 from ..errors import InputError, did_you_mean
 from ..spec.cells import CELLS, Cell, get_cell
-
-Values = list[Any]  # a vector (list of numbers) or a matrix (list of rows)
-
-
-@dataclass(frozen=True)
-class Tensor:
-    """One framework array: the cell parameters ``blocks`` stacked along the gate axis.
-
-    Matrices are stacked as row blocks (PyTorch: gates·n × inputs) and stored transposed
-    when ``transpose`` (Keras: inputs × gates·n); vectors are concatenated, and the result
-    reshaped into ``rows`` rows when ``rows`` > 0 (Keras' GRU bias: input and recurrent).
-    """
-
-    key: str
-    blocks: tuple[str, ...]
-    transpose: bool = False
-    rows: int = 0
-
-
-@dataclass(frozen=True)
-class Layout:
-    """How one framework stores one cell's parameters."""
-
-    framework: Framework
-    cell: str
-    tensors: tuple[Tensor, ...]
-
-    @property
-    def keys(self) -> tuple[str, ...]:
-        return tuple(t.key for t in self.tensors)
+from .blocks import Layout as Layout
+from .blocks import LayoutMismatch as LayoutMismatch
+from .blocks import Tensor as Tensor
+from .blocks import Values as Values
+from .blocks import assemble as assemble
+from .blocks import shape_of as _shape
+from .blocks import split
+from .courses import ORDERED, course_layouts, xh_rows
 
 
 def _torch(
@@ -124,6 +101,7 @@ LAYOUTS: list[Layout] = [
         "gru_cho", [f"W_{g}" for g in "zrn"], [f"U_{g}" for g in "zrn"], [f"b_{g}" for g in "zrn"]
     ),
     _keras("elman", ["W_h"], ["U_h"], ["b_h"]),
+    *course_layouts(),
 ]
 
 
@@ -164,10 +142,14 @@ _READS_ALSO: dict[Framework, tuple[Framework, ...]] = {
 }
 
 
-def layouts_of(framework: Framework, *, reading: bool = False) -> list[Layout]:
-    """The layouts a framework has, one per cell (with ``reading``, also its sibling's)."""
+def layouts_of(framework: Framework, *, reading: bool = False, gates: str = "") -> list[Layout]:
+    """The layouts a framework has, one per cell (with ``reading``, also its sibling's).
+
+    ``gates`` is the gate order of the layout whose order is chosen (``xh_rows``).
+    """
     names = (framework, *(_READS_ALSO.get(framework, ()) if reading else ()))
-    return [layout for layout in LAYOUTS if layout.framework in names]
+    found = [layout for layout in LAYOUTS if layout.framework in names]
+    return [xh_rows(gates) if gates and lay.framework == ORDERED else lay for lay in found]
 
 
 def check_framework(name: Any, field: str) -> Framework:
@@ -177,94 +159,6 @@ def check_framework(name: Any, field: str) -> Framework:
             return framework
     known = ", ".join(FRAMEWORKS)
     raise InputError(field, f"one of: {known}", repr(name) + did_you_mean(name, FRAMEWORKS))
-
-
-# -- splitting and assembling ------------------------------------------------------------
-
-
-def _shape(value: Values) -> tuple[int, ...]:
-    if value and isinstance(value[0], list):
-        return (len(value), len(value[0]))
-    return (len(value),)
-
-
-def _transpose(matrix: Values) -> Values:
-    return [list(column) for column in zip(*matrix, strict=True)]
-
-
-class LayoutMismatch(ValueError):
-    """Arrays that do not fit a layout (the message says why)."""
-
-
-def split(
-    layout: Layout, arrays: Mapping[str, Values], sizes: dict[str, int] | None = None
-) -> dict[str, Values]:
-    """The cell parameters stored in ``arrays`` (framework key -> nested lists).
-
-    ``sizes`` collects the sizes (n, d, ...) the arrays imply; a contradiction raises
-    :class:`LayoutMismatch`.
-    """
-    cell = get_cell(layout.cell)
-    sizes = {} if sizes is None else sizes
-    params: dict[str, Values] = {}
-    for tensor in layout.tensors:
-        value = arrays[tensor.key]
-        shape = _shape(value)
-        k = len(tensor.blocks)
-        first = cell.param(tensor.blocks[0])
-        if first.is_matrix:
-            if len(shape) != 2:
-                raise LayoutMismatch(f"{tensor.key}: expected a matrix, found shape {shape}")
-            matrix = _transpose(value) if tensor.transpose else value
-            rows = len(matrix)
-            if rows % k:
-                raise LayoutMismatch(f"{tensor.key}: {rows} rows are not {k} equal gate blocks")
-            step = rows // k
-            blocks = [matrix[j * step : (j + 1) * step] for j in range(k)]
-        else:
-            if tensor.rows:
-                if len(shape) != 2 or shape[0] != tensor.rows:
-                    raise LayoutMismatch(
-                        f"{tensor.key}: expected {tensor.rows} rows, found shape {shape}"
-                    )
-                flat = [v for row in value for v in row]
-            elif len(shape) != 1:
-                raise LayoutMismatch(f"{tensor.key}: expected a vector, found shape {shape}")
-            else:
-                flat = list(value)
-            if len(flat) % k:
-                raise LayoutMismatch(
-                    f"{tensor.key}: {len(flat)} entries are not {k} equal gate blocks"
-                )
-            step = len(flat) // k
-            blocks = [flat[j * step : (j + 1) * step] for j in range(k)]
-        for name, block in zip(tensor.blocks, blocks, strict=True):
-            param = cell.param(name)
-            for dim, size in zip(param.shape, _shape(block), strict=True):
-                if sizes.setdefault(dim, size) != size:
-                    raise LayoutMismatch(
-                        f"{tensor.key}: its {name} block implies {dim} = {size}, elsewhere {dim} = {sizes[dim]}"
-                    )
-            params[name] = block
-    return params
-
-
-def assemble(layout: Layout, params: Mapping[str, Values]) -> dict[str, Values]:
-    """The framework arrays (key -> nested lists) holding the cell parameters ``params``."""
-    cell = get_cell(layout.cell)
-    arrays: dict[str, Values] = {}
-    for tensor in layout.tensors:
-        if cell.param(tensor.blocks[0]).is_matrix:
-            stacked = [list(row) for name in tensor.blocks for row in params[name]]
-            arrays[tensor.key] = _transpose(stacked) if tensor.transpose else stacked
-        else:
-            flat = [v for name in tensor.blocks for v in params[name]]
-            if tensor.rows:
-                width = len(flat) // tensor.rows
-                arrays[tensor.key] = [flat[r * width : (r + 1) * width] for r in range(tensor.rows)]
-            else:
-                arrays[tensor.key] = flat
-    return arrays
 
 
 # -- between equivalent cells ------------------------------------------------------------
@@ -286,7 +180,8 @@ def convert_cell(params: Mapping[str, Values], source: str, target: str) -> dict
     for param in source_cell.params:
         for dim, size in zip(param.shape, _shape(params[param.name]), strict=True):
             sizes.setdefault(dim, size)
-    out: dict[str, Values] = {}
+    own = {p.name for p in source_cell.params}
+    out: dict[str, Values] = {k: v for k, v in params.items() if k not in own}  # a head's
     for param in target_cell.params:
         parts = [params[name] for name in mapping[param.name]]
         shape = tuple(sizes[d] for d in param.shape)
@@ -303,7 +198,7 @@ def _sum(parts: list[Values], shape: tuple[int, ...]) -> Values:
     return [sum((p[k] for p in parts), sympy.S.Zero) for k in range(shape[0])]
 
 
-def route(cell: str, framework: Framework) -> tuple[str, Layout | None]:
+def route(cell: str, framework: Framework, gates: str = "") -> tuple[str, Layout | None]:
     """The cell to convert ``cell``'s parameters to for ``framework``, and its layout.
 
     The layout is ``None`` for the native layout. A cell without a layout of its own goes
@@ -313,7 +208,7 @@ def route(cell: str, framework: Framework) -> tuple[str, Layout | None]:
         return cell, None
     candidates = [cell] + [target for (source, target) in EQUIVALENT if source == cell]
     for name in candidates:
-        for layout in layouts_of(framework):
+        for layout in layouts_of(framework, gates=gates):
             if layout.cell == name:
                 return name, layout
     have = sorted({layout.cell for layout in layouts_of(framework)})
@@ -325,15 +220,24 @@ def route(cell: str, framework: Framework) -> tuple[str, Layout | None]:
 
 
 def to_framework(
-    params: Mapping[str, Values], cell: str, framework: Framework
+    params: Mapping[str, Values], cell: str, framework: Framework, gates: str = ""
 ) -> tuple[str, dict[str, Values]]:
-    """``params`` of ``cell`` as ``framework`` arrays (converting to an equivalent cell if needed)."""
+    """``params`` of ``cell`` as ``framework`` arrays (converting to an equivalent cell if needed).
+
+    Parameters that are not the cell's (a head's ``V``, ``b_y``) go into the layout's head
+    arrays when it has them, and keep their names otherwise.
+    """
     check_framework(framework, "to")
-    target, layout = route(cell, framework)
+    target, layout = route(cell, framework, gates)
     converted = convert_cell(params, cell, target)
+    own = {p.name for p in get_cell(target).params}
     if layout is None:
-        return target, {p.name: converted[p.name] for p in get_cell(target).params}
-    return target, assemble(layout, converted)
+        return target, {p.name: converted[p.name] for p in get_cell(target).params} | {
+            k: v for k, v in converted.items() if k not in own
+        }
+    stored = {name for tensor in layout.head for name in tensor.blocks}
+    rest = {k: v for k, v in converted.items() if k not in own and k not in stored}
+    return target, assemble(layout, converted) | rest
 
 
 def infer_cell(names: set[str]) -> str | None:
@@ -351,7 +255,11 @@ def normalize_keys(arrays: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def identify(
-    framework: Framework, arrays: Mapping[str, Values], cell: str | None, field: str
+    framework: Framework,
+    arrays: Mapping[str, Values],
+    cell: str | None,
+    field: str,
+    gates: str = "",
 ) -> tuple[Layout, dict[str, Values], dict[str, int]]:
     """The layout ``arrays`` are in (the cell's, or the only one they fit) and the parameters.
 
@@ -360,13 +268,13 @@ def identify(
     keys = set(arrays)
     candidates = [
         layout
-        for layout in layouts_of(framework, reading=True)
+        for layout in layouts_of(framework, reading=True, gates=gates)
         if (cell is None or layout.cell == cell) and set(layout.keys) <= keys
     ]
     if cell is not None and not candidates:
-        have = [layout for layout in layouts_of(framework) if layout.cell == cell]
+        have = [layout for layout in layouts_of(framework, gates=gates) if layout.cell == cell]
         if not have:
-            cells = sorted({layout.cell for layout in layouts_of(framework)})
+            cells = sorted({layout.cell for layout in layouts_of(framework, gates=gates)})
             raise InputError(
                 field, f"a cell with a {framework} layout ({', '.join(cells)})", repr(cell)
             )
@@ -386,7 +294,7 @@ def identify(
         expected = f"{framework} arrays of one cell" + (f" ({cell})" if cell else "")
         if not candidates:
             wanted = "; ".join(
-                f"{lay.cell}: {', '.join(lay.keys)}" for lay in layouts_of(framework)
+                f"{lay.cell}: {', '.join(lay.keys)}" for lay in layouts_of(framework, gates=gates)
             )
             raise InputError(
                 field, f"{expected}, with keys {wanted}", ", ".join(sorted(keys)) or "no arrays"
@@ -398,17 +306,15 @@ def identify(
     )
 
 
-def describe_layout(framework: Framework, cell: Cell) -> str:
+def describe_layout(framework: Framework, cell: Cell, gates: str = "") -> str:
     """One line stating how a problem's parameters were given, for sheets and listings."""
     if framework == NATIVE:
         return f"{FRAMEWORKS[NATIVE]}"
-    for layout in layouts_of(framework):
+    for layout in layouts_of(framework, gates=gates):
         if layout.cell == cell.name:
             parts = []
-            for tensor in layout.tensors:
-                stacked = ", ".join(tensor.blocks)
+            for tensor in layout.stored(cell):
                 how = "transposed, " if tensor.transpose else ""
-                rows = f" in {tensor.rows} rows" if tensor.rows else ""
-                parts.append(f"{tensor.key} = [{how}{stacked}]{rows}")
+                parts.append(f"{tensor.key} = [{how}{tensor.stacked()}]{tensor.shaped}")
             return f"{framework}: " + "; ".join(parts)
     return framework

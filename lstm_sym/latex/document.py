@@ -83,14 +83,13 @@ def _layout(problem: Problem, names: NameStyle) -> str:
         text = f"one entry per parameter, named as in the cell ({shown}{more})"
     else:
         arrays = []
-        for layout in layouts_of(problem.layout):
+        for layout in layouts_of(problem.layout, gates=problem.gates):
             if layout.cell != cell.name:
                 continue
-            for tensor in layout.tensors:
-                blocks = ", ".join(names(Name(block)) for block in tensor.blocks)
-                stacked = rf"[{blocks}]^{{\top}}" if tensor.transpose else f"[{blocks}]"
-                rows = f" in {tensor.rows} rows" if tensor.rows else ""
-                arrays.append(f"{code(tensor.key)} $= {stacked}${rows}")
+            for tensor in layout.stored(cell):
+                stacked = f"[{tensor.stacked(lambda block: names(Name(block)))}]"
+                stacked += r"^{\top}" if tensor.transpose else ""
+                arrays.append(f"{code(tensor.key)} $= {stacked}${tensor.shaped}")
         text = f"{code(problem.layout)} layout" + (": " + "; ".join(arrays) if arrays else "")
     if problem.parameters_file:
         text += f" (read from {code(problem.parameters_file)})"

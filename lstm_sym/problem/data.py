@@ -35,6 +35,8 @@ class Parameters(Generic[V]):
     sizes: Mapping[str, int] = field(default_factory=dict)
     layout: Framework = NATIVE
     file: str | None = None
+    #: the gate order chosen for a layout that has one (``xh_rows``), as the cell's letters
+    gates: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class Problem:
     head: str = "none"
     #: the file the parameters were read from, if any
     parameters_file: str | None = None
+    #: the gate order of a layout that has one (``xh_rows``): "" for its default
+    gates: str = ""
 
     def __repr__(self) -> str:
         return f"<Problem {self.synopsis}>"
@@ -110,7 +114,11 @@ class Problem:
         if cell.activations:
             chosen = ", ".join(f"{slot.name}: {slot.activation}" for slot in cell.activations)
             items.append(("activations", chosen))
-        given = describe_layout(self.layout, cell) if self.layout != NATIVE else FRAMEWORKS[NATIVE]
+        given = (
+            describe_layout(self.layout, cell, self.gates)
+            if self.layout != NATIVE
+            else FRAMEWORKS[NATIVE]
+        )
         if self.parameters_file:
             given += f" (read from {self.parameters_file})"
         items.append(("parameters", given))

@@ -11,6 +11,7 @@ import sympy
 
 from ..choices import Framework
 from ..errors import InputError
+from ..frameworks.courses import ORDERED, gate_order
 from ..frameworks.files import read_arrays
 from ..frameworks.layouts import (
     NATIVE,
@@ -26,7 +27,7 @@ from .arrays import describe_raw, exact_array
 from .data import Parameters
 
 #: Keys of a ``[parameters]`` table that are not parameters.
-LAYOUT_KEY, FILE_KEY = "layout", "file"
+LAYOUT_KEY, FILE_KEY, GATES_KEY = "layout", "file", "gates"
 
 
 def table_values(
@@ -37,7 +38,7 @@ def table_values(
     File arrays are exact already; inline ones are as written. ``base`` is the folder a
     relative file name is read from.
     """
-    values: dict[str, Any] = {k: v for k, v in table.items() if k not in (LAYOUT_KEY, FILE_KEY)}
+    values = {k: v for k, v in table.items() if k not in (LAYOUT_KEY, FILE_KEY, GATES_KEY)}
     file = table.get(FILE_KEY)
     if file is None:
         return values, None
@@ -72,6 +73,7 @@ def framework_parameters(
     """
     framework = check_framework(table.get(LAYOUT_KEY, NATIVE), f"{field}.{LAYOUT_KEY}")
     values, file = table_values(table, framework, base=base, field=field)
+    gates = _gates(table, framework, f"{field}.{GATES_KEY}")
     if framework == NATIVE:
         name = cell or infer_cell(set(values)) or "lstm"
         return Parameters(get_cell(name), values, file=file)
@@ -83,20 +85,31 @@ def framework_parameters(
     }
     if cell is not None:
         get_cell(cell)
-        layout_cell, _ = route(cell, framework)
-        layout, params, _ = identify(framework, arrays, layout_cell, field)
+        layout_cell, _ = route(cell, framework, gates)
+        layout, params, _ = identify(framework, arrays, layout_cell, field, gates)
         params = convert_cell(params, layout.cell, cell)
     else:
-        layout, params, _ = identify(framework, arrays, None, field)
+        layout, params, _ = identify(framework, arrays, None, field, gates)
         cell = layout.cell
-    unknown = sorted(set(arrays) - set(layout.keys))
+    unknown = sorted(set(arrays) - {*layout.keys, *layout.head_keys})
     if unknown:
         raise InputError(
             f"{field}.{unknown[0]}",
             f"one of the {framework} arrays {', '.join(layout.keys)}",
             f"unknown key {unknown[0]!r}",
         )
-    return Parameters(get_cell(cell), {**params, **passed}, layout=layout.framework, file=file)
+    return Parameters(
+        get_cell(cell), {**params, **passed}, layout=layout.framework, file=file, gates=gates
+    )
+
+
+def _gates(table: Mapping[str, Any], framework: Framework, field: str) -> str:
+    """The gate order a table chooses (``xh_rows`` only), as the cell's letters; "" if none."""
+    if GATES_KEY not in table:
+        return ""
+    if framework != ORDERED:
+        raise InputError(field, f"no gate order (only the {ORDERED} layout has one)", framework)
+    return gate_order(table[GATES_KEY], field)
 
 
 def _framework_array(raw: Any, field: str) -> list[Any]:

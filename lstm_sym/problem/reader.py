@@ -100,7 +100,12 @@ def read_parameters(
     except InputError as error:
         raise (error.located(source) if source else error) from None
     return Parameters(
-        reader.cell, values, dict(reader.sizes.values), reader.layout, reader.parameters_file
+        reader.cell,
+        values,
+        dict(reader.sizes.values),
+        reader.layout,
+        reader.parameters_file,
+        gates=reader.gates,
     )
 
 
@@ -128,6 +133,7 @@ class _Reader:
             raise InputError("head", f"a head name ({', '.join(HEADS)})", describe_raw(self.head))
         self.layout: Framework = NATIVE
         self.parameters_file: str | None = None
+        self.gates = ""
         self.params_raw = data.get("parameters")
         base = self._cell(data.get("cell"), cell, source)
         activations = data.get("activations", {})
@@ -167,6 +173,7 @@ class _Reader:
         head = frozenset(spec.param_names) if spec is not None else frozenset()
         given = framework_parameters(table, name, base=base, extra=head)
         self.params_raw, self.layout, self.parameters_file = given.values, given.layout, given.file
+        self.gates = given.gates
         return given.cell
 
     def _custom_cell(
@@ -287,6 +294,7 @@ class _Reader:
             layout=self.layout,
             head=self.head,
             parameters_file=self.parameters_file,
+            gates=self.gates,
         )
 
     def _check_parameter_table(self) -> Mapping[str, Any]:
