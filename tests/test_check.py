@@ -297,3 +297,20 @@ def test_drift_names_only_answers_it_depends_on() -> None:
         se = {"se_1": "ell_1", "se_2": "ell_2"}
         source = se.get(name, name)
         assert {se.get(c, c) for c in credited} <= _upstream(problem, source), name
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"h_1[1]": "0.5"},
+        {"h_1[1]": "0.5", "L": "1.2"},
+        {"p_1[1]": "0.3", "L": "2.0"},
+    ],
+)
+def test_a_probability_rounded_to_zero_explains_nothing(answers: dict[str, str]) -> None:
+    """Replaying a classifier's softmax rounded to 1 place takes a p of 0 through y·log p
+    (0·log 0): that replay explains no answer, and every answer still gets a verdict."""
+    report = check(load_problem("examples/classifier.toml"), answers)
+    assert len(report.answers) == len(answers)
+    assert {a.verdict for a in report.answers} <= {CORRECT, DRIFT, TRUNCATED, WRONG}
+    assert report.answers[0].verdict == WRONG

@@ -90,6 +90,10 @@ class Rounding:
         if isinstance(value, list):
             return [self.round(v) for v in value]
         value = mpmath.mpf(value)
+        if not mpmath.isfinite(value):
+            # 0·log 0 after a probability rounded to 0: no paper calculation takes this path,
+            # and the value explains no answer
+            return value
         if not self.significant and value and mpmath.mag(value) < -4 * (self.digits + 2):
             return mpmath.mpf(0)  # far below the last place kept (and cheap for exp(-1e998))
         try:

@@ -194,8 +194,11 @@ def nearby(value: mpmath.mpf, places: int) -> Decimal | None:
     """``value`` as a Decimal, far more precise than ``places`` decimal places.
 
     A value beyond the decimal exponent range (10^±10^18: ``exp(-1e998)`` after a carried
-    answer of 1e998) is 0 at any places when tiny, and ``None`` when huge.
+    answer of 1e998) is 0 at any places when tiny, and ``None`` when huge; so is a value that
+    is not a number at all (a replay that took 0·log 0).
     """
+    if not mpmath.isfinite(value):
+        return None
     try:
         return to_decimal(mpmath.mpf(value), max(places, 0) + 30)
     except TooLargeError:
