@@ -141,6 +141,8 @@ class Model:
             raise InputError(field, expected.format(limit=limit("digits")), repr(digits))
         check("digits", digits, field, expected)
         check_work(*_work(self.problem), digits)
+        if gradients or flow:
+            self.problem.refuse_gradients("flow" if flow else "gradients")
         if engine not in ENGINES:
             raise InputError("engine", " or ".join(ENGINES), repr(engine))
         if flow:

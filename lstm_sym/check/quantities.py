@@ -191,6 +191,8 @@ class Catalogue:
             else []
         )
         hint = f"closest: {', '.join(close)}" if close else f"for example {', '.join(texts[:4])}"
+        if self.problem.forward_only:
+            hint += "; a forward-only problem has no loss and no gradients"
         field = key if len(key) <= 40 else key[:37] + "..."
         raise InputError(field, f"the name of a quantity of this problem ({hint})", describe(key))
 

@@ -94,7 +94,7 @@ class Sheet:
             problem = load_problem(problem)
         self.model = problem if isinstance(problem, Model) else Model(problem)
         self.problem = self.model.problem
-        self.options = replace(options or SheetOptions(), **changes)
+        self.options = _forward_only(replace(options or SheetOptions(), **changes), self.problem)
         self._check_size()
         self.names = NameStyle(self.problem.cell)
         self.gradients = "backward" in self.options.parts
@@ -269,7 +269,10 @@ class Sheet:
         """The cell's equations (and the derived backward equations) at a general step t."""
         params = tuple(p.name for p in self.problem.cell.params)
         batch = self.problem.batch > 1
-        equations = StepEquations(self.program.with_loss, self.names, params, batch=batch)
+        template = (
+            self.program.without_loss if self.problem.forward_only else self.program.with_loss
+        )
+        equations = StepEquations(template, self.names, params, batch=batch)
         forward = [line(lhs, rhs) for lhs, rhs in equations.forward()]
         total = r"\sum_{t} \ell_{t}"
         terminal = self.program.terminal
@@ -282,7 +285,8 @@ class Sheet:
             given = ", ".join(f"${self.names.template(g)}$" for g in terminal.data)
         if batch:
             total = rf"\sum_{{b}} \left({total}\right)" if terminal else rf"\sum_{{b}} {total}"
-        forward.append(line("L", [total]))
+        if not self.problem.forward_only:
+            forward.append(line("L", [total]))
         out = [
             Block("Equations", (), level=1, note="At every step $t$:").latex(),
             Block("", tuple(forward)).latex(),
@@ -364,3 +368,19 @@ class Sheet:
         if "backward" in self.options.parts:
             blocks.append(self.backward_block())
         return "\n\n".join(block._repr_latex_() for block in blocks)
+
+
+def _forward_only(options: SheetOptions, problem: Problem) -> SheetOptions:
+    """A forward-only problem's options: by default its forward pass and summary only.
+
+    Asking for the loss, the backward pass or the gradient flow by name is refused.
+    """
+    if not problem.forward_only:
+        return options
+    if options.parts == PARTS:
+        options = replace(options, parts=("forward", "summary"))
+    if options.flow:
+        problem.refuse_gradients("flow")
+    if "loss" in options.parts or "backward" in options.parts:
+        problem.refuse_gradients("parts")
+    return options

@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 import sympy
 
 from ..choices import Framework
+from ..errors import InputError
 from ..frameworks.layouts import FRAMEWORKS, NATIVE, describe_layout
 from ..spec.cells import Cell
 from ..spec.losses import Loss
@@ -95,6 +96,22 @@ class Problem:
         return len(self.sequences)
 
     @property
+    def forward_only(self) -> bool:
+        """Whether no step has a target: no loss, no gradients (the upstream loss never is)."""
+        return not self.loss.gradient_given and not any(
+            seq.terminal or any(y is not None for y in seq.targets) for seq in self.sequences
+        )
+
+    def refuse_gradients(self, field: str) -> None:
+        """Refuse what needs a loss (``field``: the option asking for it) on a forward-only problem."""
+        if self.forward_only:
+            raise InputError(
+                field,
+                f"a problem with targets ({self.loss.data_key} at some step) for a loss and gradients",
+                "a forward-only problem (no targets)",
+            )
+
+    @property
     def target_count(self) -> int:
         """How many steps have a target (the N of a per-label mean)."""
         return sum(1 for seq in self.sequences for y in seq.targets if y is not None)
@@ -114,7 +131,8 @@ class Problem:
         if self.parameters_file:
             given += f" (read from {self.parameters_file})"
         items.append(("parameters", given))
-        items.append(("loss", f"{self.loss.name}: {self.loss.description}"))
+        if not self.forward_only:
+            items.append(("loss", f"{self.loss.name}: {self.loss.description}"))
         return tuple(items)
 
     @property

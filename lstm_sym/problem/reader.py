@@ -375,14 +375,8 @@ class _Reader:
             targets = self._steps(
                 raw[key], f"{where}.{key}", output_dim, optional=True, steps=len(x)
             )
-        elif self.loss.gradient_given:
+        else:  # no targets: a forward-only sequence (docs/problem-files.md)
             targets = (None,) * len(x)
-        else:
-            raise InputError(
-                f"{where}.{key}",
-                f"the targets, one per time step ({NO_TARGET!r} where there is none)",
-                "nothing",
-            )
         initial: dict[str, Vector] = {}
         for alias, state in aliases.items():
             if alias in raw:
