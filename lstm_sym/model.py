@@ -152,6 +152,17 @@ class Model:
             flowing = GradientFlow(self.problem).solve(digits, decimals=decimals, entries=True)
             solution.add_section("flow", flowing.named())
             return solution
+        solution = self._solve(digits, gradients=gradients, decimals=decimals, engine=engine)
+        if gradients and self.problem.training is not None:
+            from .evaluate.update import certified_updates
+
+            solution.add_section(
+                "update", certified_updates(self.problem, digits, decimals=decimals)
+            )
+        return solution
+
+    def _solve(self, digits: int, *, gradients: bool, decimals: bool, engine: Engine) -> Solution:
+        """Every quantity of the program (the forward pass, loss and gradients), certified."""
         if engine == "arb":
             return self._prove(digits, gradients=gradients, decimals=decimals)
         sections: dict[Name, str] = {}

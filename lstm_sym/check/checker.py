@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..derive.naming import BACKWARD, GRADIENT
+from ..derive.naming import BACKWARD, GRADIENT, UPDATE
 from ..errors import InputError, LstmSymError
 from ..evaluate.evaluator import Evaluator, Hook
 from ..latex.names import NameStyle
@@ -99,7 +99,7 @@ class _Checker:
     def __init__(self, problem: Problem, entries: list[_Entry]):
         self.problem = problem
         self.entries = entries
-        self.gradients = any(e.quantity.section in (BACKWARD, GRADIENT) for e in entries)
+        self.gradients = any(e.quantity.section in (BACKWARD, GRADIENT, UPDATE) for e in entries)
         self.evaluator = Evaluator(problem)
         searched = [decimals(e.written) for e in entries if searchable(e)]
         #: working digits of every search (longer answers each use their own)
@@ -179,6 +179,8 @@ class _Checker:
     def feeds(self, earlier: _Entry, entry: _Entry) -> bool:
         """Whether ``entry``'s quantity is downstream of ``earlier``'s (carrying it matters)."""
         ancestors = self.ancestors(entry.quantity.source)
+        if entry.quantity.section == UPDATE and earlier.quantity.name == entry.quantity.source:
+            return True  # W_f_new[1,2] is computed from dL_dW_f[1,2]
         return ancestors is None or earlier.quantity.source in ancestors
 
     # -- verdicts --------------------------------------------------------------------------

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 import mpmath
 
-from ..derive.naming import DELTA, GRAD, LOSS, TOTAL, Section, delta, total
+from ..derive.naming import DELTA, GRAD, GRADIENT, LOSS, TOTAL, UPDATE, Section, delta, total
 from ..errors import InputError, describe
 from ..evaluate.evaluator import Evaluator, scalar_values
+from ..evaluate.update import updated_name
 from ..names import Name
 from ..problem import Problem
 
@@ -56,6 +57,11 @@ def quantities(problem: Problem) -> list[Quantity]:
         if squared and section == LOSS and name.base == "ell":
             se = Name(SQUARED_ERROR, name.step, name.index, name.seq)
             found.append(Quantity(se, section, len(found), name))
+    if problem.training is not None:  # W_f_new[1,2] from dL_dW_f[1,2]
+        for section, name in listing:
+            new = updated_name(problem, name) if section == GRADIENT else None
+            if new is not None:
+                found.append(Quantity(new, UPDATE, len(found), name))
     return found
 
 

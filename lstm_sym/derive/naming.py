@@ -26,13 +26,17 @@ if TYPE_CHECKING:
 #: Prefixes and suffixes of derived names (``delta_f``, ``grad_W_f``, ``dL_dW_f``,
 #: ``h_prev``, ``delta_h_next``) and the separator of reduction helpers.
 DELTA, GRAD, TOTAL, PREV, NEXT, HELPER = "delta_", "grad_", "dL_d", "_prev", "_next", "__"
+#: Suffix of a parameter after one optimizer step: ``W_f_new``.
+UPDATED = "_new"
 
 #: The part of the program a quantity belongs to, in evaluation order.
-Section = Literal["forward", "loss", "backward", "gradient"]
+Section = Literal["forward", "loss", "backward", "gradient", "update"]
 FORWARD: Section = "forward"
 LOSS: Section = "loss"
 BACKWARD: Section = "backward"
 GRADIENT: Section = "gradient"
+#: The parameters after one optimizer step (``W_f_new``), computed from the gradients.
+UPDATE: Section = "update"
 
 
 def delta(quantity: str) -> str:
@@ -99,6 +103,16 @@ def prev_of(name: str) -> str | None:
 def incoming_of(name: str) -> str | None:
     """The state whose incoming adjoint ``name`` is (``delta_h_next`` → ``h``), else ``None``."""
     return _strip(name, DELTA, NEXT)
+
+
+def updated(param: str) -> str:
+    """The parameter after one optimizer step: ``W_f_new``."""
+    return param + UPDATED
+
+
+def updated_of(name: str) -> str | None:
+    """The parameter whose updated value ``name`` is (``W_f_new`` → ``W_f``), else ``None``."""
+    return _strip(name, "", UPDATED)
 
 
 def initial_gradient(state: str, seq: int | None = None) -> Name:
@@ -227,6 +241,8 @@ __all__ = [
     "NEXT",
     "PREV",
     "TOTAL",
+    "UPDATE",
+    "UPDATED",
     "Gradient",
     "Naming",
     "Section",
@@ -244,4 +260,6 @@ __all__ = [
     "prev_of",
     "total",
     "total_of",
+    "updated",
+    "updated_of",
 ]

@@ -337,6 +337,10 @@ class Sheet:
             body.append(self.loss_block().latex())
         if "backward" in options.parts:
             body.append(self.backward_block().latex())
+            if problem.training is not None:
+                from .update import update_block
+
+                body.append(update_block(problem, self.names, self.numbers).latex())
         if "summary" in options.parts:
             body.append(self.summary())
         packages = ""

@@ -14,6 +14,7 @@ from ..errors import InputError
 from ..frameworks.layouts import FRAMEWORKS, NATIVE, describe_layout
 from ..spec.cells import Cell
 from ..spec.losses import Loss
+from .training import Training
 
 Vector = tuple[sympy.Rational, ...]
 Matrix = tuple[Vector, ...]
@@ -75,6 +76,8 @@ class Problem:
     head: str = "none"
     #: the file the parameters were read from, if any
     parameters_file: str | None = None
+    #: one optimizer step asked for (the ``[training]`` table), if any
+    training: Training | None = None
 
     def __repr__(self) -> str:
         return f"<Problem {self.synopsis}>"
