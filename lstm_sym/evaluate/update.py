@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 import mpmath
+import sympy
 
 from ..derive.naming import GRADIENT, total_of, updated
 from ..names import Name
@@ -21,18 +23,18 @@ from .evaluator import Evaluator, scalar_values
 from .zeros import structural_zeros
 
 
-def parameter_value(value: Matrix | Vector, index: tuple[int, ...]) -> object:
+def parameter_value(value: Matrix | Vector, index: tuple[int, ...]) -> sympy.Rational:
     """One component of a parameter by its 1-based index (none for a size-1 parameter)."""
-    entry: object = value
+    entry: Any = value
     for i in index or (1,) * (2 if isinstance(value[0], tuple) else 1):
-        entry = entry[i - 1]  # type: ignore[index]
+        entry = entry[i - 1]
     return entry
 
 
 def updated_name(problem: Problem, gradient: Name) -> Name | None:
     """``W_f_new[1,2]`` for the gradient ``dL_dW_f[1,2]``; ``None`` for other gradients."""
     param = total_of(gradient.base)
-    if gradient.step is not None or param not in problem.params:
+    if gradient.step is not None or param is None or param not in problem.params:
         return None
     return Name(updated(param), None, gradient.index)
 
@@ -48,7 +50,7 @@ def update_values(problem: Problem, gradients: Mapping[Name, mpmath.mpf]) -> dic
             param = total_of(name.base)
             assert param is not None
             value = parameter_value(problem.params[param], name.index)
-            out[new] = training.step(to_mpf(value), gradient)  # type: ignore[arg-type]
+            out[new] = training.step(to_mpf(value), gradient)
     return out
 
 
