@@ -147,7 +147,7 @@ def test_sheet_lines() -> None:
 
 def test_check_follows_through_from_the_students_gradient(tmp_path: Path) -> None:
     answers = tmp_path / "answers.toml"
-    answers.write_text('dL_dW_f = [-0.01697, 0.05]\nW_f_new = [1.0017, 1.995]\nb_f_new = 0.2034\n')
+    answers.write_text("dL_dW_f = [-0.01697, 0.05]\nW_f_new = [1.0017, 1.995]\nb_f_new = 0.2034\n")
     report = check(load_problem(STEP), answers)
     verdicts = {a.name: (a.verdict, a.follows_from) for a in report.answers}
     assert verdicts["W_f_new[1,1]"][0] == "correct"

@@ -25,6 +25,8 @@ from ..evaluate.evaluator import Evaluator, scalar_values
 from ..evaluate.update import updated_name
 from ..names import Name
 from ..problem import Problem
+from ..spec.heads import HEAD_OUTPUT
+from ..spec.losses import SOFTMAX_OUTPUT
 
 #: The name of the squared error of losses whose step term is scale · ‖y − output‖².
 SQUARED_ERROR = "se"
@@ -89,6 +91,9 @@ _TILDE = re.compile(r"(?P<q>[A-Za-z])_?(?:~|tilde|bar|hat|hash)", re.I)
 _TOTAL_LOSS = {"loss", "l", "mse", "sse", "e", "j", "cost", "total_loss", "error"}
 _STEP_LOSS = {"ell", "l", "loss", "e", "j", "cost", "l_t"}
 _SQUARED = {"se", "sq_err", "sqerr", "sq_error", "squared_error", "squared_err", "e2", "err2"}
+#: The output head's values before the softmax (``y_hat``), and the softmax's (``p``).
+_LOGITS = {"logits", "logit", "scores", "z_y", "zy"}
+_PROBABILITIES = {"probs", "prob", "probabilities", "softmax", "y_pred", "yt_pred", "p_hat"}
 
 
 #: Longest answer name that can name a quantity (longer ones match nothing).
@@ -115,6 +120,10 @@ def _bases(base: str, stepped: bool) -> Iterator[str]:
         yield "ell"
     if low in _SQUARED:
         yield SQUARED_ERROR
+    if low in _LOGITS:
+        yield HEAD_OUTPUT
+    if low in _PROBABILITIES:
+        yield SOFTMAX_OUTPUT
     tilde = _TILDE.fullmatch(base)
     if tilde:
         yield f"{tilde['q']}_tilde"
