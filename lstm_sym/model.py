@@ -126,6 +126,7 @@ class Model:
         decimals: bool = False,
         flow: bool = False,
         engine: Engine = "arb",
+        intermediates: bool = False,
     ) -> Solution:
         """Every quantity correctly rounded to ``digits`` significant digits (or decimal places).
 
@@ -133,7 +134,9 @@ class Model:
         (:mod:`lstm_sym.evaluate.prove`); with ``mpmath`` values are recomputed at higher precision
         until the rounded results agree (:mod:`lstm_sym.evaluate.certify`). ``flow`` adds the
         gradient-flow quantities as a section ``flow`` (``norm_dL_dc_1``, ``dc_2_dc_1``: see
-        :mod:`lstm_sym.flow.naming`).
+        :mod:`lstm_sym.flow.naming`). ``intermediates`` adds a section ``intermediate``:
+        ``tanh_c_1`` and a batch's per-sequence losses ``L^(2)``
+        (:mod:`lstm_sym.evaluate.intermediates`).
         """
         field, least = ("decimals", 0) if decimals else ("digits", MIN_DIGITS)
         expected = f"an integer from {least} to {{limit}}"
@@ -153,6 +156,11 @@ class Model:
             solution.add_section("flow", flowing.named())
             return solution
         solution = self._solve(digits, gradients=gradients, decimals=decimals, engine=engine)
+        if intermediates:
+            from .evaluate.intermediates import certified_intermediates
+
+            named = certified_intermediates(self.problem, digits, decimals=decimals)
+            solution.add_section("intermediate", named)
         if gradients and self.problem.training is not None:
             from .evaluate.update import certified_updates
 
@@ -243,6 +251,7 @@ class SolveOptions(TypedDict, total=False):
     decimals: bool
     flow: bool
     engine: Engine
+    intermediates: bool
 
 
 def solve(

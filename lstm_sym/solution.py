@@ -19,6 +19,7 @@ SECTION_TITLES = {
     "loss": "Loss",
     "backward": "Backward pass (delta_q = dL/dq)",
     "gradient": "Gradients",
+    "intermediate": "Named intermediates (tanh_c = tanh(c_t); L^(b): the loss of sequence b)",
     "update": "One optimizer step (W_new = the parameter after the step)",
     "flow": "Gradient flow (norms: Euclidean for vectors, spectral for Jacobians; docs/flow.md)",
 }

@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..derive.naming import BACKWARD, GRADIENT, UPDATE
+from ..derive.naming import BACKWARD, GRADIENT, INTERMEDIATE, UPDATE
 from ..errors import InputError, LstmSymError
 from ..evaluate.evaluator import Evaluator, Hook
 from ..latex.names import NameStyle
@@ -62,6 +62,10 @@ NEAR = 20
 #: Answers written to more decimal places than this get no search of rounding habits or
 #: catalogued mistakes (each would re-evaluate the problem at their precision).
 SEARCH_PLACES = 40
+
+
+#: Sections of values computed from one program value after the evaluation.
+DERIVED = (UPDATE, INTERMEDIATE)
 
 
 @dataclass
@@ -179,8 +183,8 @@ class _Checker:
     def feeds(self, earlier: _Entry, entry: _Entry) -> bool:
         """Whether ``entry``'s quantity is downstream of ``earlier``'s (carrying it matters)."""
         ancestors = self.ancestors(entry.quantity.source)
-        if entry.quantity.section == UPDATE and earlier.quantity.name == entry.quantity.source:
-            return True  # W_f_new[1,2] is computed from dL_dW_f[1,2]
+        if entry.quantity.section in DERIVED and earlier.quantity.name == entry.quantity.source:
+            return True  # W_f_new[1,2] is computed from dL_dW_f[1,2], tanh_c_1 from c_1
         return ancestors is None or earlier.quantity.source in ancestors
 
     # -- verdicts --------------------------------------------------------------------------

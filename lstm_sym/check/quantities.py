@@ -19,9 +19,22 @@ from dataclasses import dataclass
 
 import mpmath
 
-from ..derive.naming import DELTA, GRAD, GRADIENT, LOSS, TOTAL, UPDATE, Section, delta, total
+from ..derive.naming import (
+    DELTA,
+    GRAD,
+    GRADIENT,
+    INTERMEDIATE,
+    LOSS,
+    TOTAL,
+    UPDATE,
+    Section,
+    applied,
+    delta,
+    total,
+)
 from ..errors import InputError, describe
 from ..evaluate.evaluator import Evaluator, scalar_values
+from ..evaluate.intermediates import sources as intermediate_sources
 from ..evaluate.update import updated_name
 from ..names import Name
 from ..problem import Problem
@@ -54,8 +67,13 @@ def quantities(problem: Problem) -> list[Quantity]:
         ]
     squared = problem.loss.squared_error
     found: list[Quantity] = []
+    named: dict[Name, list[Name]] = {}  # tanh_c_1 right after c_1, L^(2) after L
+    for intermediate, source in intermediate_sources(problem, [name for _, name in listing]):
+        named.setdefault(source, []).append(intermediate)
     for section, name in listing:
         found.append(Quantity(name, section, len(found), name))
+        for intermediate in named.get(name, ()):
+            found.append(Quantity(intermediate, INTERMEDIATE, len(found), name))
         if squared and section == LOSS and name.base == "ell":
             se = Name(SQUARED_ERROR, name.step, name.index, name.seq)
             found.append(Quantity(se, section, len(found), name))
@@ -87,6 +105,8 @@ _SQUARE = re.compile(
     r"\((?P<a>[A-Za-z]\w*?)_?(?P<s>\d+)-(?P<b>[A-Za-z]\w*?)_?(?P<t>\d+)\)(?:\^2|\*\*2)"
     r"(?:\^\(?(?P<seq>\d+)\)?)?"
 )
+#: ``tanh(c_1)``, ``tanh(c_1[2])``: the named intermediate ``tanh_c_1``.
+_APPLIED = re.compile(r"(?P<function>tanh)\((?P<quantity>[^()]+)\)(?P<rest>.*)")
 _TILDE = re.compile(r"(?P<q>[A-Za-z])_?(?:~|tilde|bar|hat|hash)", re.I)
 _TOTAL_LOSS = {"loss", "l", "mse", "sse", "e", "j", "cost", "total_loss", "error"}
 _STEP_LOSS = {"ell", "l", "loss", "e", "j", "cost", "l_t"}
@@ -155,6 +175,9 @@ def spellings(key: str) -> Iterator[Name]:
         seq = int(square["seq"]) if square["seq"] else None
         yield Name(SQUARED_ERROR, int(square["s"]), (), seq)
         return
+    call = _APPLIED.fullmatch(text)
+    if call:
+        text = applied(call["function"], call["quantity"]) + call["rest"]
     parts = _PARTS.fullmatch(text)
     if not parts:
         return

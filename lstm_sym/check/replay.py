@@ -17,10 +17,11 @@ from typing import Any
 import gmpy2
 import mpmath
 
-from ..derive.naming import UPDATE, Naming
+from ..derive.naming import INTERMEDIATE, UPDATE, Naming
 from ..errors import TooLargeError
 from ..evaluate.compile import Env
 from ..evaluate.evaluator import Evaluator, Hook, scalar_values
+from ..evaluate.intermediates import value_of as intermediate_value
 from ..evaluate.update import update_values
 from ..names import Name
 from ..numbers import round_decimals, round_significant, to_decimal, to_mpf
@@ -138,6 +139,9 @@ def evaluate(
 def value_of(quantity: Quantity, values: Values, problem: Problem, dps: int) -> mpmath.mpf:
     """The value of an answerable quantity at ``dps`` digits (scaled from its source for ``se_t``)."""
     value = values[quantity.source]
+    if quantity.section == INTERMEDIATE:  # tanh_c_1 from c_1, L^(2) from the loss terms
+        with mpmath.workdps(dps):
+            return intermediate_value(quantity.name, values, quantity.source)
     if quantity.section == UPDATE:  # W_f_new[1,2] from dL_dW_f[1,2]
         with mpmath.workdps(dps):
             return update_values(problem, {quantity.source: value})[quantity.name]

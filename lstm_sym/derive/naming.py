@@ -30,13 +30,15 @@ DELTA, GRAD, TOTAL, PREV, NEXT, HELPER = "delta_", "grad_", "dL_d", "_prev", "_n
 UPDATED = "_new"
 
 #: The part of the program a quantity belongs to, in evaluation order.
-Section = Literal["forward", "loss", "backward", "gradient", "update"]
+Section = Literal["forward", "loss", "backward", "gradient", "update", "intermediate"]
 FORWARD: Section = "forward"
 LOSS: Section = "loss"
 BACKWARD: Section = "backward"
 GRADIENT: Section = "gradient"
 #: The parameters after one optimizer step (``W_f_new``), computed from the gradients.
 UPDATE: Section = "update"
+#: Named intermediates courses print that the program does not name (``tanh_c_1``, ``L^(2)``).
+INTERMEDIATE: Section = "intermediate"
 
 
 def delta(quantity: str) -> str:
@@ -113,6 +115,11 @@ def updated(param: str) -> str:
 def updated_of(name: str) -> str | None:
     """The parameter whose updated value ``name`` is (``W_f_new`` → ``W_f``), else ``None``."""
     return _strip(name, "", UPDATED)
+
+
+def applied(function: str, quantity: str) -> str:
+    """A function of a quantity as its own named value: ``tanh_c`` for tanh(c_t)."""
+    return f"{function}_{quantity}"
 
 
 def initial_gradient(state: str, seq: int | None = None) -> Name:
@@ -237,6 +244,7 @@ __all__ = [
     "GRAD",
     "GRADIENT",
     "HELPER",
+    "INTERMEDIATE",
     "LOSS",
     "NEXT",
     "PREV",
@@ -246,6 +254,7 @@ __all__ = [
     "Gradient",
     "Naming",
     "Section",
+    "applied",
     "delta",
     "delta_of",
     "given_gradient",

@@ -1,0 +1,64 @@
+"""Named intermediates: tanh(c_t) as tanh_c_t, and a batch's per-sequence losses L^(b)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+import mpmath
+import pytest
+
+from lstm_sym import Model, load_problem
+from lstm_sym.check import check
+from lstm_sym.check.quantities import Catalogue
+from lstm_sym.cli import main
+from lstm_sym.names import Name
+
+ROOT = Path(__file__).resolve().parent.parent
+HW6 = ROOT / "examples" / "hw6.toml"
+BATCH = ROOT / "examples" / "batch_d3_n2.toml"
+
+
+def test_tanh_c_is_tanh_of_c() -> None:
+    model = Model.load(HW6)
+    exact = model.solve(50)
+    solution = model.solve(30, intermediates=True)
+    for t in (1, 2):
+        with mpmath.workdps(60):
+            expected = mpmath.tanh(mpmath.mpf(str(exact[Name("c", t)])))
+            text = mpmath.nstr(expected, 30, min_fixed=-5, max_fixed=5)
+        assert solution[Name("tanh_c", t)] == Decimal(text)
+        assert solution.sections[Name("tanh_c", t)] == "intermediate"
+
+
+def test_sequence_losses_sum_to_the_loss() -> None:
+    solution = Model.load(BATCH).solve(20, intermediates=True)
+    parts = solution[Name("L", None, (), 1)] + solution[Name("L", None, (), 2)]
+    assert abs(parts - solution["L"]) <= Decimal("1e-19")
+
+
+def test_not_by_default() -> None:
+    """Without the option nothing changes (solve's output, and so every golden)."""
+    assert "intermediate" not in set(Model.load(HW6).solve(10).sections.values())
+
+
+def test_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["solve", str(BATCH), "--intermediates", "--digits", "6", "--format", "json"]) == 0
+    named = json.loads(capsys.readouterr().out)["values"]["intermediate"]
+    assert named["L^(1)"] == "0.338911" and named["tanh_c_1[2]^(2)"] == "-0.181121"
+
+
+@pytest.mark.parametrize("key", ["tanh_c_1", "tanh(c_1)", "tanh_c1", "tanh(c1)"])
+def test_spellings(key: str) -> None:
+    assert Catalogue(load_problem(HW6)).resolve(key) == Name("tanh_c", 1)
+
+
+def test_check_follows_through(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.toml"
+    answers.write_text('"tanh(c_1)" = 0.2223\nc_2 = -0.2\ntanh_c_2 = -0.1974\n')
+    report = check(load_problem(HW6), answers)
+    verdicts = {a.name: a.verdict for a in report.answers}
+    assert verdicts == {"tanh_c_1": "correct", "c_2": "correct", "tanh_c_2": "rounding drift"}
+    answers.write_text('"L^(1)" = 0.33891\n"L^(2)" = 0.5197\n')
+    assert check(load_problem(BATCH), answers).all_correct
