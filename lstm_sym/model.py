@@ -159,7 +159,9 @@ class Model:
         if intermediates:
             from .evaluate.intermediates import certified_intermediates
 
-            named = certified_intermediates(self.problem, digits, decimals=decimals)
+            named = certified_intermediates(
+                self.problem, digits, decimals=decimals, gradients=gradients
+            )
             solution.add_section("intermediate", named)
         if gradients and self.problem.training is not None:
             from .evaluate.update import certified_updates

@@ -19,7 +19,10 @@ SECTION_TITLES = {
     "loss": "Loss",
     "backward": "Backward pass (delta_q = dL/dq)",
     "gradient": "Gradients",
-    "intermediate": "Named intermediates (tanh_c = tanh(c_t); L^(b): the loss of sequence b)",
+    "intermediate": (
+        "Named intermediates (tanh_c = tanh(c_t); L^(b): the loss of sequence b; "
+        "dell_dh = dl_t/dh_t, delta_h_rec = delta_h - dell_dh)"
+    ),
     "update": "One optimizer step (W_new = the parameter after the step)",
     "flow": "Gradient flow (norms: Euclidean for vectors, spectral for Jacobians; docs/flow.md)",
 }

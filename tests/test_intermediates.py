@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from pathlib import Path
 
 import mpmath
@@ -62,3 +62,24 @@ def test_check_follows_through(tmp_path: Path) -> None:
     assert verdicts == {"tanh_c_1": "correct", "c_2": "correct", "tanh_c_2": "rounding drift"}
     answers.write_text('"L^(1)" = 0.33891\n"L^(2)" = 0.5197\n')
     assert check(load_problem(BATCH), answers).all_correct
+
+
+def test_adjoint_shares() -> None:
+    """δh_t = ∂ℓ_t/∂h_t + what flows back from t+1; under half_sse the direct share is h_t − y_t."""
+    problem = load_problem(HW6)
+    solution = Model(problem).solve(30, gradients=True, intermediates=True)
+    for t, y in ((1, Decimal("0.5")), (2, Decimal("0.8"))):
+        direct, flowing = solution[Name("dell_dh", t)], solution[Name("delta_h_rec", t)]
+        with localcontext() as context:
+            context.prec = 60
+            assert direct == solution[Name("h", t)] - y  # both exact to 30 digits
+            assert abs(direct + flowing - solution[Name("delta_h", t)]) <= Decimal("1e-30")
+    assert solution[Name("delta_h_rec", 2)] == 0
+    # what flows back into step 1 is what step 2 passes to its previous state
+    assert "dell_dh_1" not in Model(problem).solve(10, intermediates=True)
+
+
+def test_check_adjoint_shares(tmp_path: Path) -> None:
+    answers = tmp_path / "answers.toml"
+    answers.write_text("dell_dh_1 = -0.28259\ndelta_h_rec_1 = -0.17126\ndelta_h_rec_2 = 0\n")
+    assert check(load_problem(HW6), answers).all_correct

@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..derive.naming import BACKWARD, GRADIENT, INTERMEDIATE, UPDATE
+from ..derive.naming import BACKWARD, GRADIENT, INTERMEDIATE, UPDATE, delta_of
 from ..errors import InputError, LstmSymError
 from ..evaluate.evaluator import Evaluator, Hook
 from ..latex.names import NameStyle
@@ -103,7 +103,11 @@ class _Checker:
     def __init__(self, problem: Problem, entries: list[_Entry]):
         self.problem = problem
         self.entries = entries
-        self.gradients = any(e.quantity.section in (BACKWARD, GRADIENT, UPDATE) for e in entries)
+        self.gradients = any(
+            e.quantity.section in (BACKWARD, GRADIENT, UPDATE)
+            or delta_of(e.quantity.source.base) is not None  # a share of δh_t
+            for e in entries
+        )
         self.evaluator = Evaluator(problem)
         searched = [decimals(e.written) for e in entries if searchable(e)]
         #: working digits of every search (longer answers each use their own)

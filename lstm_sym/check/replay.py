@@ -21,6 +21,7 @@ from ..derive.naming import INTERMEDIATE, UPDATE, Naming
 from ..errors import TooLargeError
 from ..evaluate.compile import Env
 from ..evaluate.evaluator import Evaluator, Hook, scalar_values
+from ..evaluate.intermediates import adjoint_parts
 from ..evaluate.intermediates import value_of as intermediate_value
 from ..evaluate.update import update_values
 from ..names import Name
@@ -131,6 +132,8 @@ def evaluate(
             name: +mpmath.mpf(value)
             for _, name, value in scalar_values(evaluator.problem, trace, gradients=gradients)
         }
+        if gradients:  # the shares of δh_t (named intermediates)
+            values.update(adjoint_parts(evaluator.problem, trace))
         if isinstance(hook, Carry):  # the given gradients, for the updated parameters
             values.update({n: decimal_mpf(v) for n, v in hook.totals.items() if n in values})
     return values

@@ -122,6 +122,16 @@ def applied(function: str, quantity: str) -> str:
     return f"{function}_{quantity}"
 
 
+def direct(quantity: str) -> str:
+    """∂ℓ_t/∂quantity: the loss term's own share of δquantity_t (``dell_dh``)."""
+    return "dell_d" + quantity
+
+
+def recurrent(state: str) -> str:
+    """The share of δstate_t that flows back from step t+1 (``delta_h_rec``)."""
+    return delta(state) + "_rec"
+
+
 def initial_gradient(state: str, seq: int | None = None) -> Name:
     """∂L/∂(initial state) of sequence ``seq``: ``dL_dh_0``."""
     return Name(total(state), 0, (), seq)
@@ -257,6 +267,7 @@ __all__ = [
     "applied",
     "delta",
     "delta_of",
+    "direct",
     "given_gradient",
     "grad",
     "grad_of",
@@ -267,6 +278,7 @@ __all__ = [
     "is_helper",
     "prev",
     "prev_of",
+    "recurrent",
     "total",
     "total_of",
     "updated",
