@@ -83,3 +83,27 @@ def test_check_adjoint_shares(tmp_path: Path) -> None:
     answers = tmp_path / "answers.toml"
     answers.write_text("dell_dh_1 = -0.28259\ndelta_h_rec_1 = -0.17126\ndelta_h_rec_2 = 0\n")
     assert check(load_problem(HW6), answers).all_correct
+
+
+def test_sheet_section() -> None:
+    """An option: the default sheet (and every golden) is unchanged."""
+    from lstm_sym.latex import Sheet
+
+    assert "Named intermediates" not in Sheet(HW6).to_latex()
+    tex = Sheet(HW6, intermediates=True).to_latex()
+    assert r"\tanh\left(c_{1}\right) &= \tanh\left(0.22605\right) = 0.22228" in tex
+    assert (
+        r"{\delta h_{1}}^{\mathrm{rec}} &= \delta h_{1} - \frac{\partial \ell_{1}}{\partial h_{1}} "
+        r"= -0.45385 - \left(-0.28259\right) = -0.17126"
+    ) in tex
+    batch = Sheet(BATCH, intermediates=True).to_latex()
+    assert (
+        r"L^{(1)} &= \ell_{1}^{(1)} + \ell_{2}^{(1)} + \ell_{3}^{(1)} "
+        r"= 0.03785 + 0.26101 + 0.04005 = 0.33891"
+    ) in batch
+
+
+def test_sheet_cli(tmp_path: Path) -> None:
+    out = tmp_path / "sheet.tex"
+    assert main(["sheet", str(HW6), "--intermediates", "-o", str(out)]) == 0
+    assert r"\section*{Named intermediates}" in out.read_text()

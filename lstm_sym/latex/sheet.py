@@ -56,6 +56,8 @@ class SheetOptions:
     author: str | None = None
     #: add the "Gradient flow" section (lstm_sym.latex.flow)
     flow: bool = False
+    #: add the "Named intermediates" section (tanh(c_t), L^(b), the shares of δh_t)
+    intermediates: bool = False
 
     def __post_init__(self) -> None:
         parts = tuple(self.parts)
@@ -140,7 +142,12 @@ class Sheet:
         """Certified values (``None`` on a problem-only sheet)."""
         if self.options.problem_only:
             return None
-        return self.model.solve(self.options.digits, decimals=True, gradients=self.gradients)
+        return self.model.solve(
+            self.options.digits,
+            decimals=True,
+            gradients=self.gradients,
+            intermediates=self.options.intermediates,
+        )
 
     @cached_property
     def numbers(self) -> Numbers:
@@ -341,6 +348,11 @@ class Sheet:
                 from .update import update_block
 
                 body.append(update_block(problem, self.names, self.numbers).latex())
+        if options.intermediates and self.solution is not None:
+            from .intermediates import intermediate_block
+
+            block = intermediate_block(problem, self.names, self.numbers, self.solution)
+            body.append(block.latex())
         if "summary" in options.parts:
             body.append(self.summary())
         packages = ""
