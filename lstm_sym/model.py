@@ -126,6 +126,7 @@ class Model:
         decimals: bool = False,
         flow: bool = False,
         engine: Engine = "arb",
+        intermediates: bool = False,
     ) -> Solution:
         """Every quantity correctly rounded to ``digits`` significant digits (or decimal places).
 
@@ -133,7 +134,9 @@ class Model:
         (:mod:`lstm_sym.evaluate.prove`); with ``mpmath`` values are recomputed at higher precision
         until the rounded results agree (:mod:`lstm_sym.evaluate.certify`). ``flow`` adds the
         gradient-flow quantities as a section ``flow`` (``norm_dL_dc_1``, ``dc_2_dc_1``: see
-        :mod:`lstm_sym.flow.naming`).
+        :mod:`lstm_sym.flow.naming`). ``intermediates`` adds a section ``intermediate``:
+        ``tanh_c_1`` and a batch's per-sequence losses ``L^(2)``
+        (:mod:`lstm_sym.evaluate.intermediates`).
         """
         field, least = ("decimals", 0) if decimals else ("digits", MIN_DIGITS)
         expected = f"an integer from {least} to {{limit}}"
@@ -141,6 +144,8 @@ class Model:
             raise InputError(field, expected.format(limit=limit("digits")), repr(digits))
         check("digits", digits, field, expected)
         check_work(*_work(self.problem), digits)
+        if gradients or flow:
+            self.problem.refuse_gradients("flow" if flow else "gradients")
         if engine not in ENGINES:
             raise InputError("engine", " or ".join(ENGINES), repr(engine))
         if flow:
@@ -150,6 +155,24 @@ class Model:
             flowing = GradientFlow(self.problem).solve(digits, decimals=decimals, entries=True)
             solution.add_section("flow", flowing.named())
             return solution
+        solution = self._solve(digits, gradients=gradients, decimals=decimals, engine=engine)
+        if intermediates:
+            from .evaluate.intermediates import certified_intermediates
+
+            named = certified_intermediates(
+                self.problem, digits, decimals=decimals, gradients=gradients
+            )
+            solution.add_section("intermediate", named)
+        if gradients and self.problem.training is not None:
+            from .evaluate.update import certified_updates
+
+            solution.add_section(
+                "update", certified_updates(self.problem, digits, decimals=decimals)
+            )
+        return solution
+
+    def _solve(self, digits: int, *, gradients: bool, decimals: bool, engine: Engine) -> Solution:
+        """Every quantity of the program (the forward pass, loss and gradients), certified."""
         if engine == "arb":
             return self._prove(digits, gradients=gradients, decimals=decimals)
         sections: dict[Name, str] = {}
@@ -230,6 +253,7 @@ class SolveOptions(TypedDict, total=False):
     decimals: bool
     flow: bool
     engine: Engine
+    intermediates: bool
 
 
 def solve(

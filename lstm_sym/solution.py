@@ -19,6 +19,11 @@ SECTION_TITLES = {
     "loss": "Loss",
     "backward": "Backward pass (delta_q = dL/dq)",
     "gradient": "Gradients",
+    "intermediate": (
+        "Named intermediates (tanh_c = tanh(c_t); L^(b): the loss of sequence b; "
+        "dell_dh = dl_t/dh_t, delta_h_rec = delta_h - dell_dh)"
+    ),
+    "update": "One optimizer step (W_new = the parameter after the step)",
     "flow": "Gradient flow (norms: Euclidean for vectors, spectral for Jacobians; docs/flow.md)",
 }
 
@@ -97,7 +102,7 @@ class Solution(NamedValues):
         batch = f", {p.batch} sequences" if p.batch > 1 else ""
         lines = [p.title] if p.title else []
         lines.append(
-            f"{p.cell.name} cell, {p.loss.name} loss; {sizes}, T = {'/'.join(map(str, steps))}{batch}; "
+            f"{p.cell.name} cell, {_loss_text(p)}; {sizes}, T = {'/'.join(map(str, steps))}{batch}; "
             f"{self.precision_text}"
         )
         return lines
@@ -147,7 +152,7 @@ class Solution(NamedValues):
             "problem": p.source,
             "title": p.title,
             "cell": p.cell.name,
-            "loss": p.loss.name,
+            "loss": None if p.forward_only else p.loss.name,
             "sizes": dict(sorted(p.sizes.items())),
             "steps": [seq.steps for seq in p.sequences],
             "digits": self.digits,
@@ -222,6 +227,11 @@ LATEX_TITLES = {
 def _markdown_text(text: str) -> str:
     """User text (a title) shown literally in Markdown: its markup characters escaped."""
     return "".join("\\" + char if char in "\\`*_[]<>|#$" else char for char in text)
+
+
+def _loss_text(problem: Problem) -> str:
+    """The header's loss: its name, or that the problem is forward only (no targets)."""
+    return "forward only" if problem.forward_only else f"{problem.loss.name} loss"
 
 
 def _int_width(text: str) -> int:

@@ -108,7 +108,6 @@ BAD = [
     ({"x": "[]"}, r"sequence\[1\]\.x: expected at least one time step, found an empty list"),
     ({"x": "[[1, 0], [0.5]]"}, r"sequence\[1\]\.x\[2\]: expected a vector of 2 numbers"),
     ({"y": "[0.5]"}, r"sequence\[1\]\.y: expected 2 entries .*found 1 entries"),
-    ({"y": None}, r"sequence\[1\]\.y: expected the targets"),
     ({"cell": '"lsmt"'}, r"cell: expected one of: .*lstm.*, found 'lsmt'"),
     ({"loss": '"l2"'}, r"loss: expected one of: .*half_sse"),
     ({"h_0": "[1, 2]"}, r"sequence\[1\]\.h_0: expected a vector of 1 numbers"),

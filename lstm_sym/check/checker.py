@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..derive.naming import BACKWARD, GRADIENT
+from ..derive.naming import BACKWARD, GRADIENT, INTERMEDIATE, UPDATE, delta_of
 from ..errors import InputError, LstmSymError
 from ..evaluate.evaluator import Evaluator, Hook
 from ..latex.names import NameStyle
@@ -64,6 +64,10 @@ NEAR = 20
 SEARCH_PLACES = 40
 
 
+#: Sections of values computed from one program value after the evaluation.
+DERIVED = (UPDATE, INTERMEDIATE)
+
+
 @dataclass
 class _Entry:
     """One answered scalar while it is being judged."""
@@ -99,7 +103,11 @@ class _Checker:
     def __init__(self, problem: Problem, entries: list[_Entry]):
         self.problem = problem
         self.entries = entries
-        self.gradients = any(e.quantity.section in (BACKWARD, GRADIENT) for e in entries)
+        self.gradients = any(
+            e.quantity.section in (BACKWARD, GRADIENT, UPDATE)
+            or delta_of(e.quantity.source.base) is not None  # a share of δh_t
+            for e in entries
+        )
         self.evaluator = Evaluator(problem)
         searched = [decimals(e.written) for e in entries if searchable(e)]
         #: working digits of every search (longer answers each use their own)
@@ -179,6 +187,8 @@ class _Checker:
     def feeds(self, earlier: _Entry, entry: _Entry) -> bool:
         """Whether ``entry``'s quantity is downstream of ``earlier``'s (carrying it matters)."""
         ancestors = self.ancestors(entry.quantity.source)
+        if entry.quantity.section in DERIVED and earlier.quantity.name == entry.quantity.source:
+            return True  # W_f_new[1,2] is computed from dL_dW_f[1,2], tanh_c_1 from c_1
         return ancestors is None or earlier.quantity.source in ancestors
 
     # -- verdicts --------------------------------------------------------------------------

@@ -19,12 +19,28 @@ from dataclasses import dataclass
 
 import mpmath
 
-from ..derive.naming import DELTA, GRAD, LOSS, TOTAL, Section, delta, total
+from ..derive.naming import (
+    DELTA,
+    GRAD,
+    GRADIENT,
+    INTERMEDIATE,
+    LOSS,
+    TOTAL,
+    UPDATE,
+    Section,
+    applied,
+    delta,
+    total,
+)
 from ..errors import InputError, describe
 from ..evaluate.evaluator import Evaluator, scalar_values
+from ..evaluate.intermediates import sources as intermediate_sources
+from ..evaluate.update import updated_name
 from ..frameworks.courses import COURSE_NAMES
 from ..names import Name
 from ..problem import Problem
+from ..spec.heads import HEAD_OUTPUT
+from ..spec.losses import SOFTMAX_OUTPUT
 
 #: The name of the squared error of losses whose step term is scale · ‖y − output‖².
 SQUARED_ERROR = "se"
@@ -52,11 +68,21 @@ def quantities(problem: Problem) -> list[Quantity]:
         ]
     squared = problem.loss.squared_error
     found: list[Quantity] = []
+    named: dict[Name, list[Name]] = {}  # tanh_c_1 right after c_1, L^(2) after L
+    for intermediate, source in intermediate_sources(problem, [name for _, name in listing]):
+        named.setdefault(source, []).append(intermediate)
     for section, name in listing:
         found.append(Quantity(name, section, len(found), name))
+        for intermediate in named.get(name, ()):
+            found.append(Quantity(intermediate, INTERMEDIATE, len(found), name))
         if squared and section == LOSS and name.base == "ell":
             se = Name(SQUARED_ERROR, name.step, name.index, name.seq)
             found.append(Quantity(se, section, len(found), name))
+    if problem.training is not None:  # W_f_new[1,2] from dL_dW_f[1,2]
+        for section, name in listing:
+            new = updated_name(problem, name) if section == GRADIENT else None
+            if new is not None:
+                found.append(Quantity(new, UPDATE, len(found), name))
     return found
 
 
@@ -80,10 +106,15 @@ _SQUARE = re.compile(
     r"\((?P<a>[A-Za-z]\w*?)_?(?P<s>\d+)-(?P<b>[A-Za-z]\w*?)_?(?P<t>\d+)\)(?:\^2|\*\*2)"
     r"(?:\^\(?(?P<seq>\d+)\)?)?"
 )
+#: ``tanh(c_1)``, ``tanh(c_1[2])``: the named intermediate ``tanh_c_1``.
+_APPLIED = re.compile(r"(?P<function>tanh)\((?P<quantity>[^()]+)\)(?P<rest>.*)")
 _TILDE = re.compile(r"(?P<q>[A-Za-z])_?(?:~|tilde|bar|hat|hash)", re.I)
 _TOTAL_LOSS = {"loss", "l", "mse", "sse", "e", "j", "cost", "total_loss", "error"}
 _STEP_LOSS = {"ell", "l", "loss", "e", "j", "cost", "l_t"}
 _SQUARED = {"se", "sq_err", "sqerr", "sq_error", "squared_error", "squared_err", "e2", "err2"}
+#: The output head's values before the softmax (``y_hat``), and the softmax's (``p``).
+_LOGITS = {"logits", "logit", "scores", "z_y", "zy"}
+_PROBABILITIES = {"probs", "prob", "probabilities", "softmax", "y_pred", "yt_pred", "p_hat"}
 
 
 #: Longest answer name that can name a quantity (longer ones match nothing).
@@ -110,6 +141,10 @@ def _bases(base: str, stepped: bool) -> Iterator[str]:
         yield "ell"
     if low in _SQUARED:
         yield SQUARED_ERROR
+    if low in _LOGITS:
+        yield HEAD_OUTPUT
+    if low in _PROBABILITIES:
+        yield SOFTMAX_OUTPUT
     tilde = _TILDE.fullmatch(base)
     if tilde:
         yield f"{tilde['q']}_tilde"
@@ -141,6 +176,9 @@ def spellings(key: str) -> Iterator[Name]:
         seq = int(square["seq"]) if square["seq"] else None
         yield Name(SQUARED_ERROR, int(square["s"]), (), seq)
         return
+    call = _APPLIED.fullmatch(text)
+    if call:
+        text = applied(call["function"], call["quantity"]) + call["rest"]
     parts = _PARTS.fullmatch(text)
     if not parts:
         return
@@ -202,6 +240,8 @@ class Catalogue:
             else []
         )
         hint = f"closest: {', '.join(close)}" if close else f"for example {', '.join(texts[:4])}"
+        if self.problem.forward_only:
+            hint += "; a forward-only problem has no loss and no gradients"
         field = key if len(key) <= 40 else key[:37] + "..."
         raise InputError(field, f"the name of a quantity of this problem ({hint})", describe(key))
 

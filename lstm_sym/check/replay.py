@@ -17,10 +17,13 @@ from typing import Any
 import gmpy2
 import mpmath
 
-from ..derive.naming import Naming
+from ..derive.naming import INTERMEDIATE, UPDATE, Naming
 from ..errors import TooLargeError
 from ..evaluate.compile import Env
 from ..evaluate.evaluator import Evaluator, Hook, scalar_values
+from ..evaluate.intermediates import adjoint_parts
+from ..evaluate.intermediates import value_of as intermediate_value
+from ..evaluate.update import update_values
 from ..names import Name
 from ..numbers import round_decimals, round_significant, to_decimal, to_mpf
 from ..problem import Problem
@@ -53,11 +56,14 @@ class Carry:
     def __init__(self, problem: Problem, values: Mapping[Name, Decimal], after: Hook | None = None):
         self.after_hook = after
         self.values: dict[tuple[str, int, int], list[tuple[int, Decimal]]] = {}
+        #: the given totals over the steps (dL_dW_f[1,2]): only an optimizer step reads them
+        self.totals: dict[Name, Decimal] = {}
         naming = Naming.of(problem.cell)
         for name, value in values.items():
             found = naming.template(name)
             if found is None or len(name.index) > 1:
-                continue  # parameters' gradients and totals: nothing downstream reads them
+                self.totals[name] = value
+                continue
             b = name.seq - 1 if name.seq is not None else 0
             k = name.index[0] - 1 if name.index else 0
             self.values.setdefault((*found, b), []).append((k, value))
@@ -130,12 +136,22 @@ def evaluate(
             name: +mpmath.mpf(value)
             for _, name, value in scalar_values(evaluator.problem, trace, gradients=gradients)
         }
+        if gradients:  # the shares of δh_t (named intermediates)
+            values.update(adjoint_parts(evaluator.problem, trace))
+        if isinstance(hook, Carry):  # the given gradients, for the updated parameters
+            values.update({n: decimal_mpf(v) for n, v in hook.totals.items() if n in values})
     return values
 
 
 def value_of(quantity: Quantity, values: Values, problem: Problem, dps: int) -> mpmath.mpf:
     """The value of an answerable quantity at ``dps`` digits (scaled from its source for ``se_t``)."""
     value = values[quantity.source]
+    if quantity.section == INTERMEDIATE:  # tanh_c_1 from c_1, L^(2) from the loss terms
+        with mpmath.workdps(dps):
+            return intermediate_value(quantity.name, values, quantity.source)
+    if quantity.section == UPDATE:  # W_f_new[1,2] from dL_dW_f[1,2]
+        with mpmath.workdps(dps):
+            return update_values(problem, {quantity.source: value})[quantity.name]
     if quantity.source == quantity.name:
         return value
     with mpmath.workdps(dps):  # se_t = ell_t / scale under this problem's loss

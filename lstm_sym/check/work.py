@@ -18,7 +18,7 @@ import sympy
 from sympy.printing.str import StrPrinter
 
 from ..choices import MIN_DIGITS
-from ..derive.naming import BACKWARD, FORWARD, GRADIENT, LOSS
+from ..derive.naming import BACKWARD, FORWARD, GRADIENT, INTERMEDIATE, LOSS, UPDATE
 from ..derive.program import Assignment
 from ..errors import LstmSymError
 from ..latex.blocks import line as make_line
@@ -67,6 +67,8 @@ def work_line(
     ``rounded`` is the exact value at the places written (the value of an ``se_t`` line);
     ``lhs`` the quantity's LaTeX name. A problem too large for a sheet has no line.
     """
+    if quantity.section in (UPDATE, INTERMEDIATE):  # not a line of the program
+        return None
     places = decimals(written)
     digits = min(max(places, MIN_DIGITS), limit("sheet_digits"))
     try:

@@ -49,6 +49,11 @@ def add_parser(commands: common.Subcommands) -> None:
     parser.add_argument(
         "--flow", action="store_true", help=f"add a Gradient flow section (see {DOCS_URL}flow/)"
     )
+    parser.add_argument(
+        "--intermediates",
+        action="store_true",
+        help="add tanh(c_t), a batch's per-sequence losses and the shares of delta_h_t",
+    )
     parser.add_argument("--title", help="title (default: the problem file's title)")
     parser.add_argument("--course", help="course line (default: the problem file's course)")
     parser.add_argument("--author", help="author line (default: the problem file's author)")
@@ -76,6 +81,7 @@ def run(args: argparse.Namespace) -> int:
         course=args.course,
         author=args.author,
         flow=args.flow,
+        intermediates=args.intermediates,
     )
     text = sheet.to_latex()
     if args.pdf:  # the .tex is written with the PDF: an interrupted build leaves neither

@@ -38,6 +38,11 @@ def add_parser(commands: common.Subcommands) -> None:
         action="store_true",
         help=f"also the gradient flow: norm_dL_dc_1, dc_2_dc_1, ... (see {DOCS_URL}flow/)",
     )
+    parser.add_argument(
+        "--intermediates",
+        action="store_true",
+        help="also tanh(c_t) as tanh_c_t and, for a batch, each sequence's loss L^(b)",
+    )
     common.add_format(parser)
     parser.add_argument(
         "--engine",
@@ -65,7 +70,12 @@ def run(args: argparse.Namespace) -> int:
     decimals = args.decimals is not None
     digits = args.decimals if decimals else args.digits
     solution = model.solve(
-        digits, gradients=args.grad, decimals=decimals, engine=args.engine, flow=args.flow
+        digits,
+        gradients=args.grad,
+        decimals=decimals,
+        engine=args.engine,
+        flow=args.flow,
+        intermediates=args.intermediates,
     )
     text = (
         solution.to_json(enclosures=args.enclosures)

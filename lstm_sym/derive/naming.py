@@ -26,13 +26,19 @@ if TYPE_CHECKING:
 #: Prefixes and suffixes of derived names (``delta_f``, ``grad_W_f``, ``dL_dW_f``,
 #: ``h_prev``, ``delta_h_next``) and the separator of reduction helpers.
 DELTA, GRAD, TOTAL, PREV, NEXT, HELPER = "delta_", "grad_", "dL_d", "_prev", "_next", "__"
+#: Suffix of a parameter after one optimizer step: ``W_f_new``.
+UPDATED = "_new"
 
 #: The part of the program a quantity belongs to, in evaluation order.
-Section = Literal["forward", "loss", "backward", "gradient"]
+Section = Literal["forward", "loss", "backward", "gradient", "update", "intermediate"]
 FORWARD: Section = "forward"
 LOSS: Section = "loss"
 BACKWARD: Section = "backward"
 GRADIENT: Section = "gradient"
+#: The parameters after one optimizer step (``W_f_new``), computed from the gradients.
+UPDATE: Section = "update"
+#: Named intermediates courses print that the program does not name (``tanh_c_1``, ``L^(2)``).
+INTERMEDIATE: Section = "intermediate"
 
 
 def delta(quantity: str) -> str:
@@ -99,6 +105,31 @@ def prev_of(name: str) -> str | None:
 def incoming_of(name: str) -> str | None:
     """The state whose incoming adjoint ``name`` is (``delta_h_next`` → ``h``), else ``None``."""
     return _strip(name, DELTA, NEXT)
+
+
+def updated(param: str) -> str:
+    """The parameter after one optimizer step: ``W_f_new``."""
+    return param + UPDATED
+
+
+def updated_of(name: str) -> str | None:
+    """The parameter whose updated value ``name`` is (``W_f_new`` → ``W_f``), else ``None``."""
+    return _strip(name, "", UPDATED)
+
+
+def applied(function: str, quantity: str) -> str:
+    """A function of a quantity as its own named value: ``tanh_c`` for tanh(c_t)."""
+    return f"{function}_{quantity}"
+
+
+def direct(quantity: str) -> str:
+    """∂ℓ_t/∂quantity: the loss term's own share of δquantity_t (``dell_dh``)."""
+    return "dell_d" + quantity
+
+
+def recurrent(state: str) -> str:
+    """The share of δstate_t that flows back from step t+1 (``delta_h_rec``)."""
+    return delta(state) + "_rec"
 
 
 def initial_gradient(state: str, seq: int | None = None) -> Name:
@@ -223,15 +254,20 @@ __all__ = [
     "GRAD",
     "GRADIENT",
     "HELPER",
+    "INTERMEDIATE",
     "LOSS",
     "NEXT",
     "PREV",
     "TOTAL",
+    "UPDATE",
+    "UPDATED",
     "Gradient",
     "Naming",
     "Section",
+    "applied",
     "delta",
     "delta_of",
+    "direct",
     "given_gradient",
     "grad",
     "grad_of",
@@ -242,6 +278,9 @@ __all__ = [
     "is_helper",
     "prev",
     "prev_of",
+    "recurrent",
     "total",
     "total_of",
+    "updated",
+    "updated_of",
 ]

@@ -278,7 +278,8 @@ class Program:
             if self.terminal is not None:
                 for eq in self.terminal.forward:
                     yield from self._assignment(self.terminal, eq, b, None)
-        yield self._total_loss()
+        if not self.problem.forward_only:
+            yield self._total_loss()
 
     def _total_loss(self) -> Assignment:
         terms = []
@@ -349,7 +350,7 @@ class Program:
 
     def _generate(self) -> Iterator[Assignment]:
         yield from self._forward()
-        if self.gradients:
+        if self.gradients and not self.problem.forward_only:
             yield from self._backward()
 
     def __iter__(self) -> Iterator[Assignment]:
@@ -391,7 +392,8 @@ class Program:
     def _candidates(self, name: Name) -> Iterator[Assignment]:
         """The assignments of the equation that may define ``name`` (all its components)."""
         if name.base == "L":
-            yield self._total_loss()
+            if not self.problem.forward_only:
+                yield self._total_loss()
             return
         b = (name.seq or 1) - 1
         if not 0 <= b < self.problem.batch:

@@ -331,9 +331,9 @@ def _scalars(
                 (naming.LOSS, n, v)
                 for n, v in _components(term, None, seq, trace.terminal[pos][term])
             )
-    if trace.complete:
+    if trace.complete and not problem.forward_only:
         yield naming.LOSS, Name("L"), trace.loss
-    if not gradients:
+    if not gradients or problem.forward_only:
         return
     names = Naming.of(cell)
     # the adjoints named in the program as in the template (not those of the previous

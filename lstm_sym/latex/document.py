@@ -156,7 +156,10 @@ def given(problem: Problem, names: NameStyle, lookup: Lookup) -> str:
     for b, seq in enumerate(problem.sequences):
         label = problem.seq_label(b)
         size = len(seq.x[0])
-        heading = f"Sequence {label}" if label is not None else "Inputs, targets and initial states"
+        targets = "" if problem.forward_only else ", targets"
+        heading = (
+            f"Sequence {label}" if label is not None else f"Inputs{targets} and initial states"
+        )
         out.append(rf"\subsection*{{{heading}}}")
         items = [
             f"{names(Name(cell.input, t, (), label))} = "
@@ -164,7 +167,7 @@ def given(problem: Problem, names: NameStyle, lookup: Lookup) -> str:
             for t in range(1, seq.steps + 1)
         ]
         data = problem.loss.data
-        for t, target in enumerate(seq.targets, start=1):
+        for t, target in enumerate(() if problem.forward_only else seq.targets, start=1):
             name = Name(data, t, (), label)
             value = (
                 shaped(name, len(target), 1, False, lookup)
@@ -215,10 +218,11 @@ def summary(problem: Problem, names: NameStyle, lookup: Lookup, *, gradients: bo
     """
     cell = problem.cell
     out = [r"\section*{Summary}"]
+    loss = not problem.forward_only
     for b, seq in enumerate(problem.sequences):
         label = problem.seq_label(b)
         header = ["$t$"] + [f"${names.template(s.name, 't')}$" for s in cell.states]
-        header.append(f"${names.template(LOSS_TERM, 't')}$")
+        header += [f"${names.template(LOSS_TERM, 't')}$"] if loss else []
         rows = []
         for t in range(1, seq.steps + 1):
             row = [str(t)]
@@ -226,13 +230,15 @@ def summary(problem: Problem, names: NameStyle, lookup: Lookup, *, gradients: bo
                 size = problem.sizes.get(state.size, 1)
                 row.append(shaped(Name(state.name, t, (), label), size, 1, False, lookup))
             has_loss = seq.targets[t - 1] is not None
-            row.append(lookup(Name(LOSS_TERM, t, (), label)) or BLANK if has_loss else "")
+            if loss:
+                row.append(lookup(Name(LOSS_TERM, t, (), label)) or BLANK if has_loss else "")
             rows.append(row)
         if label is not None:
             out.append(rf"\subsection*{{Sequence {label}}}")
         out.append(table(header, rows))
-    out.append(rf"\[ L = {lookup(Name('L')) or BLANK} \]")
-    if not gradients:
+    if loss:
+        out.append(rf"\[ L = {lookup(Name('L')) or BLANK} \]")
+    if not gradients or not loss:
         return "\n".join(out)
     rows = []
     sizes = {state.name: problem.sizes.get(state.size, 1) for state in cell.states}

@@ -56,6 +56,8 @@ class SheetOptions:
     author: str | None = None
     #: add the "Gradient flow" section (lstm_sym.latex.flow)
     flow: bool = False
+    #: add the "Named intermediates" section (tanh(c_t), L^(b), the shares of δh_t)
+    intermediates: bool = False
 
     def __post_init__(self) -> None:
         parts = tuple(self.parts)
@@ -94,7 +96,7 @@ class Sheet:
             problem = load_problem(problem)
         self.model = problem if isinstance(problem, Model) else Model(problem)
         self.problem = self.model.problem
-        self.options = replace(options or SheetOptions(), **changes)
+        self.options = _forward_only(replace(options or SheetOptions(), **changes), self.problem)
         self._check_size()
         self.names = NameStyle(self.problem.cell)
         self.gradients = "backward" in self.options.parts
@@ -140,7 +142,12 @@ class Sheet:
         """Certified values (``None`` on a problem-only sheet)."""
         if self.options.problem_only:
             return None
-        return self.model.solve(self.options.digits, decimals=True, gradients=self.gradients)
+        return self.model.solve(
+            self.options.digits,
+            decimals=True,
+            gradients=self.gradients,
+            intermediates=self.options.intermediates,
+        )
 
     @cached_property
     def numbers(self) -> Numbers:
@@ -269,7 +276,10 @@ class Sheet:
         """The cell's equations (and the derived backward equations) at a general step t."""
         params = tuple(p.name for p in self.problem.cell.params)
         batch = self.problem.batch > 1
-        equations = StepEquations(self.program.with_loss, self.names, params, batch=batch)
+        template = (
+            self.program.without_loss if self.problem.forward_only else self.program.with_loss
+        )
+        equations = StepEquations(template, self.names, params, batch=batch)
         forward = [line(lhs, rhs) for lhs, rhs in equations.forward()]
         total = r"\sum_{t} \ell_{t}"
         terminal = self.program.terminal
@@ -282,7 +292,8 @@ class Sheet:
             given = ", ".join(f"${self.names.template(g)}$" for g in terminal.data)
         if batch:
             total = rf"\sum_{{b}} \left({total}\right)" if terminal else rf"\sum_{{b}} {total}"
-        forward.append(line("L", [total]))
+        if not self.problem.forward_only:
+            forward.append(line("L", [total]))
         out = [
             Block("Equations", (), level=1, note="At every step $t$:").latex(),
             Block("", tuple(forward)).latex(),
@@ -333,6 +344,15 @@ class Sheet:
             body.append(self.loss_block().latex())
         if "backward" in options.parts:
             body.append(self.backward_block().latex())
+            if problem.training is not None:
+                from .update import update_block
+
+                body.append(update_block(problem, self.names, self.numbers).latex())
+        if options.intermediates and self.solution is not None:
+            from .intermediates import intermediate_block
+
+            block = intermediate_block(problem, self.names, self.numbers, self.solution)
+            body.append(block.latex())
         if "summary" in options.parts:
             body.append(self.summary())
         packages = ""
@@ -364,3 +384,19 @@ class Sheet:
         if "backward" in self.options.parts:
             blocks.append(self.backward_block())
         return "\n\n".join(block._repr_latex_() for block in blocks)
+
+
+def _forward_only(options: SheetOptions, problem: Problem) -> SheetOptions:
+    """A forward-only problem's options: by default its forward pass and summary only.
+
+    Asking for the loss, the backward pass or the gradient flow by name is refused.
+    """
+    if not problem.forward_only:
+        return options
+    if options.parts == PARTS:
+        options = replace(options, parts=("forward", "summary"))
+    if options.flow:
+        problem.refuse_gradients("flow")
+    if "loss" in options.parts or "backward" in options.parts:
+        problem.refuse_gradients("parts")
+    return options

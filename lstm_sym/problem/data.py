@@ -10,9 +10,11 @@ from typing import Any, Generic, TypeVar
 import sympy
 
 from ..choices import Framework
+from ..errors import InputError
 from ..frameworks.layouts import FRAMEWORKS, NATIVE, describe_layout
 from ..spec.cells import Cell
 from ..spec.losses import Loss
+from .training import Training
 
 Vector = tuple[sympy.Rational, ...]
 Matrix = tuple[Vector, ...]
@@ -78,6 +80,8 @@ class Problem:
     parameters_file: str | None = None
     #: the gate order of a layout that has one (``xh_rows``): "" for its default
     gates: str = ""
+    #: one optimizer step asked for (the ``[training]`` table), if any
+    training: Training | None = None
 
     def __repr__(self) -> str:
         return f"<Problem {self.synopsis}>"
@@ -97,6 +101,22 @@ class Problem:
     @property
     def batch(self) -> int:
         return len(self.sequences)
+
+    @property
+    def forward_only(self) -> bool:
+        """Whether no step has a target: no loss, no gradients (the upstream loss never is)."""
+        return not self.loss.gradient_given and not any(
+            seq.terminal or any(y is not None for y in seq.targets) for seq in self.sequences
+        )
+
+    def refuse_gradients(self, field: str) -> None:
+        """Refuse what needs a loss (``field``: the option asking for it) on a forward-only problem."""
+        if self.forward_only:
+            raise InputError(
+                field,
+                f"a problem with targets ({self.loss.data_key} at some step) for a loss and gradients",
+                "a forward-only problem (no targets)",
+            )
 
     @property
     def target_count(self) -> int:
@@ -122,7 +142,8 @@ class Problem:
         if self.parameters_file:
             given += f" (read from {self.parameters_file})"
         items.append(("parameters", given))
-        items.append(("loss", f"{self.loss.name}: {self.loss.description}"))
+        if not self.forward_only:
+            items.append(("loss", f"{self.loss.name}: {self.loss.description}"))
         return tuple(items)
 
     @property

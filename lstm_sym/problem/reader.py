@@ -29,6 +29,7 @@ from .data import Matrix, Parameters, Problem, Sequence, Vector
 from .parameters import LAYOUT_KEY, framework_parameters, table_values
 from .sizes import Sizes, cell_dims, infer_sizes
 from .toml import parse_toml, read_toml
+from .training import read_training
 
 #: What one step costs beyond its multiply-adds, in multiply-adds (measured: a step of a
 #: one-unit LSTM costs about as much as 32 more parameter numbers), for the ``work`` limit.
@@ -53,6 +54,7 @@ _TOP_KEYS = (
     "parameters",
     "sequence",
     "flow",  # read by lstm_sym.flow (the cells to compare); see docs/flow.md
+    "training",  # one optimizer step (problem/training.py)
 )
 
 __all__ = [
@@ -280,7 +282,7 @@ class _Reader:
         for key in ("title", "course", "author", "description"):
             if not isinstance(self.data.get(key, ""), str):
                 raise InputError(key, "a string", describe_raw(self.data[key]))
-        return Problem(
+        problem = Problem(
             cell=self.cell,
             loss=self.loss,
             sizes=dict(self.sizes.values),
@@ -295,7 +297,11 @@ class _Reader:
             head=self.head,
             parameters_file=self.parameters_file,
             gates=self.gates,
+            training=read_training(self.data["training"]) if "training" in self.data else None,
         )
+        if problem.training is not None:
+            problem.refuse_gradients("training")
+        return problem
 
     def _check_parameter_table(self) -> Mapping[str, Any]:
         params_raw = self.params_raw
@@ -383,14 +389,8 @@ class _Reader:
             targets = self._steps(
                 raw[key], f"{where}.{key}", output_dim, optional=True, steps=len(x)
             )
-        elif self.loss.gradient_given:
+        else:  # no targets: a forward-only sequence (docs/problem-files.md)
             targets = (None,) * len(x)
-        else:
-            raise InputError(
-                f"{where}.{key}",
-                f"the targets, one per time step ({NO_TARGET!r} where there is none)",
-                "nothing",
-            )
         initial: dict[str, Vector] = {}
         for alias, state in aliases.items():
             if alias in raw:

@@ -22,6 +22,8 @@ from .registry import Registry
 
 #: The name of a step's loss term, and the prefix of the terminal terms.
 LOSS_TERM = "ell"
+#: The softmax's probabilities under the cross-entropy losses.
+SOFTMAX_OUTPUT = "p"
 TERMINAL_TERM = "ell_T"
 
 
@@ -71,8 +73,8 @@ def _cross_entropy(output: str, scale: sympy.Rational) -> tuple[Equation, ...]:
     logits = s(output)
     return (
         reduce_sum("Z", sympy.exp(logits)),
-        pointwise("p", sympy.exp(logits) / s("Z")),
-        reduce_sum(LOSS_TERM, -scale * s("y") * sympy.log(s("p"))),
+        pointwise(SOFTMAX_OUTPUT, sympy.exp(logits) / s("Z")),
+        reduce_sum(LOSS_TERM, -scale * s("y") * sympy.log(s(SOFTMAX_OUTPUT))),
     )
 
 
