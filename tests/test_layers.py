@@ -17,16 +17,26 @@ PACKAGE = Path(lstm_sym.__file__).parent
 
 #: stage of each top-level module or package; a module may import its own stage or earlier
 STAGES = [
-    {"_version", "choices", "errors", "signals", "limits", "files", "progress", "names",
-     "numbers", "equations"},
+    {
+        "_version",
+        "choices",
+        "errors",
+        "signals",
+        "limits",
+        "files",
+        "progress",
+        "names",
+        "numbers",
+        "equations",
+    },
     {"spec"},
     {"frameworks"},
     {"problem"},
     {"derive"},
     {"evaluate"},
     {"flow"},
-    {"solution", "expression", "model", "testing"},
-    {"latex", "codegen", "check", "convert", "listing", "classroom"},
+    {"solution", "expression", "model", "testing", "arrays"},
+    {"latex", "codegen", "check", "convert", "listing", "classroom", "gradcheck"},
     {"cli", "commands", "__main__"},
 ]
 STAGE = {name: n for n, group in enumerate(STAGES) for name in group}

@@ -152,7 +152,26 @@ def _dtype_words(dtype: Any) -> str:
     return f"dtype {dtype}"
 
 
+def read_raw(path: str | Path, *, field: str = "file") -> dict[str, Any]:
+    """The checked arrays of an ``.npz`` (NumPy) or the tensors of a ``torch.save`` state dict
+    (weights_only), in their own dtypes."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".npz", *TORCH_SUFFIXES):
+        raise InputError(field, "a file ending in .npz, .pt, .pth or .bin", repr(path.name))
+    try:
+        with open_regular(path) as handle:
+            return _read_npz(handle, field) if suffix == ".npz" else _load_torch(handle, field)
+    except OSError as error:
+        found = f"{shorten(str(path))!r} ({error.strerror or error})"
+        raise InputError(field, "an existing .npz or torch.save file", found) from None
+
+
 def _read_torch(handle: BinaryIO, field: str) -> dict[str, Any]:
+    return {key: _tensor_array(tensor) for key, tensor in _load_torch(handle, field).items()}
+
+
+def _load_torch(handle: BinaryIO, field: str) -> dict[str, Any]:
     try:
         import torch
     except ImportError:
@@ -180,7 +199,7 @@ def _read_torch(handle: BinaryIO, field: str) -> dict[str, Any]:
         _check_tensor(tensor, f"{field}:{key}")
         total += tensor.numel()  # from the shape: an expanded view is not materialised yet
         check("parameter_values", total, field, "at most {limit} numbers")
-    return {key: _tensor_array(tensor) for key, tensor in data.items()}
+    return dict(data)
 
 
 def _check_torch_storage(handle: BinaryIO, field: str) -> None:
