@@ -216,7 +216,7 @@ def framework_run(module: Any, kind: Kind, data: Inputs, loss: str) -> dict[str,
     }
     for tensor in params.values():
         tensor.grad = None
-    value.backward()
+    value.backward()  # type: ignore[no-untyped-call]
     results: dict[str, Any] = {"L": value.detach(), "h": h.detach()}
     if "c" in final:
         results["c_T"] = final["c"].detach()

@@ -164,12 +164,18 @@ class GradcheckReport:
             "tolerance_ulps": self.tolerance,
             "passed": self.passed,
             "tensors": [
-                {**asdict(c), "shape": list(c.shape), "worst": list(c.worst)} for c in self.checks
+                {
+                    **asdict(c),
+                    "shape": list(c.shape),
+                    "worst": list(c.worst),
+                    "max_rel": c.max_rel if math.isfinite(c.max_rel) else "inf",
+                }
+                for c in self.checks
             ],
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, allow_nan=False, default=str) + "\n"
+        return json.dumps(self.to_dict(), indent=2, allow_nan=False) + "\n"
 
     def to_markdown(self) -> str:
         lines = [f"**{self.verdict}**", "", "| " + " | ".join(self.HEADINGS) + " |"]
