@@ -248,3 +248,20 @@ def test_ulp() -> None:
     assert ulp(Fraction(3, 2), "float32") == Fraction(1, 2**23)
     assert ulp(Fraction(0), "float32") == Fraction(1, 2**149)
     assert math.isclose(float(ulp(Fraction(1), "bfloat16")), 2**-7)
+
+
+def test_docs_example(capsys: pytest.CaptureFixture[str]) -> None:
+    """docs/frameworks-check.md: the five lines run and print the report the page shows."""
+    import test_doc_blocks
+
+    code = test_doc_blocks.block("frameworks-check.md", "import torch, lstm_sym").body
+    exec(compile(code, "frameworks-check.md", "exec"), {})  # the page's own example
+    shown = test_doc_blocks.block(
+        "frameworks-check.md",
+        "LSTM (float32, loss sum): PASS: every tensor within 64 ulps of the certified values",
+    ).body
+    printed = capsys.readouterr().out.strip()
+    assert printed.splitlines()[0] == shown.splitlines()[0]
+    assert [line.split()[:2] for line in printed.splitlines()[2:]] == [
+        line.split()[:2] for line in shown.splitlines()[2:]
+    ]
