@@ -17,18 +17,8 @@ PACKAGE = Path(lstm_sym.__file__).parent
 
 #: stage of each top-level module or package; a module may import its own stage or earlier
 STAGES = [
-    {
-        "_version",
-        "choices",
-        "errors",
-        "signals",
-        "limits",
-        "files",
-        "progress",
-        "names",
-        "numbers",
-        "equations",
-    },
+    {"_version", "choices", "errors", "signals", "limits", "files", "progress", "names",
+     "numbers", "equations"},
     {"spec"},
     {"frameworks"},
     {"problem"},

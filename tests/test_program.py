@@ -211,12 +211,14 @@ def test_closed_form_gradients_of_the_homework_at_random_points() -> None:
 
 
 def test_closed_form_refused_at_once_when_too_large() -> None:
-    """A closed form beyond the limit is refused quickly, naming its size and the limit."""
+    """A closed form beyond the limit is refused before it is built, naming its size and the
+    limit: this process's CPU time (other processes' load does not count) stays far below
+    what building the 30-step expression takes."""
     model = Model(loads_problem(long_problem(30, 2)))
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(TooLargeError, match=r"closed form of h_30\[1\].* about .* nodes"):
         model.closed_form("h_30[1]")
-    assert time.perf_counter() - start < 2
+    assert time.process_time() - start < 2
     assert model.closed_form("h_1[1]").free_symbols
 
 

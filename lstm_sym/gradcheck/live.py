@@ -143,7 +143,9 @@ def prepare(
         y = batch_major(torch.as_tensor(targets, dtype=dtype), kind, "targets")
         if tuple(y.shape) != (batch, steps, n):
             raise InputError(
-                "targets", f"the outputs' shape {(batch, steps, n)} (batch-major)", str(tuple(y.shape))
+                "targets",
+                f"the outputs' shape {(batch, steps, n)} (batch-major)",
+                str(tuple(y.shape)),
             )
     states = {}
     for state in kind.states:
