@@ -147,8 +147,9 @@ def _solution(module: Any, x: Any, h0: Any, c0: Any) -> lstm_sym.Solution:
     from lstm_sym.gradcheck import live
 
     kind = live.describe(module)
-    data = live.prepare(module, kind, x, None, "sum", {"h": h0, "c": c0})
-    problem = lstm_sym.problem_from_dict(live.problem_data(module, kind, data, "sum"))
+    data = live.prepare(kind, x, None, "sum", {"h": h0, "c": c0})
+    params = live.parameters(module, kind)
+    problem = lstm_sym.problem_from_dict(live.problem_data(params, kind, data, "sum"))
     return lstm_sym.solve(problem, 20, gradients=True)
 
 

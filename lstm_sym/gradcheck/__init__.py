@@ -1,4 +1,4 @@
-"""Certified gradient checks of live PyTorch recurrent modules (docs/frameworks-check.md)."""
+"""Certified gradient checks of live PyTorch modules and Keras layers (docs/frameworks-check.md)."""
 
 from .check import gradcheck
 from .report import GradcheckReport, TensorCheck

@@ -9,7 +9,8 @@ from typing import Any
 from ..errors import InputError
 from ..model import Model
 from ..problem import problem_from_dict
-from .live import describe, framework_run, prepare, problem_data
+from . import live, live_keras
+from .live import prepare, problem_data
 from .report import TOLERANCES, GradcheckReport, compare
 
 #: Significant digits of the certified values: far below a float64 ulp (about 16 digits).
@@ -31,20 +32,22 @@ def gradcheck(
     ``module`` is an ``nn.LSTM``, ``nn.GRU``, ``nn.RNN`` (one layer, one direction) or an
     ``nn.LSTMCell``/``GRUCell``/``RNNCell`` (run over the steps of ``inputs``); ``inputs``
     is shaped as the module takes it (T × B × d, B × T × d with ``batch_first``, or T × d;
-    a cell's steps T × B × d). ``loss``: ``sum`` (L = Σ outputs, the default), ``half_sse``,
+    a cell's steps T × B × d); or a built Keras ``LSTM``, ``GRU`` or ``SimpleRNN`` layer
+    on the torch backend (``inputs`` B × T × d). ``loss``: ``sum`` (L = Σ outputs, the default), ``half_sse``,
     ``sse``, ``mse`` against ``targets`` shaped like the outputs, or ``upstream`` with
     ``targets`` as ∂L/∂outputs. ``tolerance`` is in ulps of the dtype, scaled by each
     tensor's largest value (default :data:`~lstm_sym.gradcheck.report.TOLERANCES`).
     """
-    kind = describe(module)
-    data = prepare(module, kind, inputs, targets, loss, {"h": h0, "c": c0})
+    side = live_keras if live_keras.is_keras(module) else live
+    kind = side.describe(module)
+    data = prepare(kind, inputs, targets, loss, {"h": h0, "c": c0})
     dtype = str(data.x.dtype).removeprefix("torch.")
     if tolerance is None:
         if dtype not in TOLERANCES:
             raise InputError("module", f"a float dtype ({', '.join(TOLERANCES)})", dtype)
         tolerance = TOLERANCES[dtype]
-    problem = problem_from_dict(problem_data(module, kind, data, loss))
-    theirs = framework_run(module, kind, data, loss)
+    problem = problem_from_dict(problem_data(side.parameters(module, kind), kind, data, loss))
+    theirs = side.framework_run(module, kind, data, loss)
     ours = (
         Model(problem)
         .solve(DIGITS, gradients=True)

@@ -29,6 +29,8 @@ class Kind:
     cell: str
     layout: str  # "pytorch" (sequence modules) or "pytorch_cell"
     states: tuple[str, ...]
+    dtype: Any  # the torch dtype of its parameters
+    n: int  # hidden units
     activations: tuple[tuple[str, str], ...] = ()
     batch_first: bool = False
 
@@ -62,15 +64,16 @@ def describe(module: Any) -> Kind:
     cell, states = _CELLS[key]
     nonlinearity = getattr(module, "nonlinearity", "tanh")
     activations = (("hidden", "relu"),) if nonlinearity == "relu" else ()
+    dtype, n = next(iter(module.parameters())).dtype, module.hidden_size
     if isinstance(module, cell_base):
-        return Kind(cell_base.__name__, cell, "pytorch_cell", states, activations)
+        return Kind(cell_base.__name__, cell, "pytorch_cell", states, dtype, n, activations)
     if module.num_layers != 1:
         _refuse("num_layers", "1 (stacked layers are not supported yet)", module.num_layers)
     if module.bidirectional:
         _refuse("bidirectional", "False (not supported yet)", True)
     if getattr(module, "proj_size", 0):
         _refuse("proj_size", "0 (projected LSTMs are not supported yet)", module.proj_size)
-    return Kind(key, cell, "pytorch", states, activations, bool(module.batch_first))
+    return Kind(key, cell, "pytorch", states, dtype, n, activations, bool(module.batch_first))
 
 
 def exact(value: Any, field: str) -> Any:
@@ -123,17 +126,14 @@ def batch_major(tensor: Any, kind: Kind, field: str) -> Any:
     return tensor if kind.batch_first else tensor.transpose(0, 1)
 
 
-def prepare(
-    module: Any, kind: Kind, inputs: Any, targets: Any, loss: str, initial: dict[str, Any]
-) -> Inputs:
+def prepare(kind: Kind, inputs: Any, targets: Any, loss: str, initial: dict[str, Any]) -> Inputs:
     """The check's tensors in the module's dtype, batch-major, with defaults filled in."""
     import torch
 
     if loss not in LOSSES:
         raise InputError("loss", f"one of {', '.join(LOSSES)}", repr(loss))
-    dtype = module.weight_ih_l0.dtype if not kind.is_cell else module.weight_ih.dtype
+    dtype, n = kind.dtype, kind.n
     x = batch_major(torch.as_tensor(inputs, dtype=dtype), kind, "inputs")
-    n = module.hidden_size
     batch, steps = x.shape[0], x.shape[1]
     if loss == "sum":
         y = torch.ones(batch, steps, n, dtype=dtype)
@@ -161,7 +161,7 @@ def prepare(
     return Inputs(x, y, states)
 
 
-def problem_data(module: Any, kind: Kind, data: Inputs, loss: str) -> dict[str, Any]:
+def problem_data(params: dict[str, Any], kind: Kind, data: Inputs, loss: str) -> dict[str, Any]:
     """The module and inputs as the dictionary form of a problem file, every number exact."""
     key = "dL_dh" if loss in ("sum", "upstream") else "y"
     sequences = []
@@ -173,12 +173,23 @@ def problem_data(module: Any, kind: Kind, data: Inputs, loss: str) -> dict[str, 
     problem: dict[str, Any] = {
         "cell": kind.cell,
         "loss": "upstream" if loss == "sum" else loss,
-        "parameters": {"layout": kind.layout, **parameters(module, kind)},
+        "parameters": {"layout": kind.layout, **params},
         "sequence": sequences,
     }
     if kind.activations:
         problem["activations"] = dict(kind.activations)
     return problem
+
+
+def loss_value(h: Any, y: Any, loss: str) -> Any:
+    """The loss as the framework computes it from the outputs h (batch-major) and targets y."""
+    if loss == "sum":
+        return h.sum()
+    if loss == "upstream":
+        return (y * h).sum()
+    squares = (h - y) ** 2
+    value = squares.mean() if loss == "mse" else squares.sum()
+    return 0.5 * value if loss == "half_sse" else value
 
 
 def framework_run(module: Any, kind: Kind, data: Inputs, loss: str) -> dict[str, Any]:
@@ -203,22 +214,13 @@ def framework_run(module: Any, kind: Kind, data: Inputs, loss: str) -> dict[str,
         h = out if kind.batch_first else out.transpose(0, 1)
         last = last if isinstance(last, tuple) else (last,)
         final = {s: v[0] for s, v in zip(kind.states, last, strict=True)}
-    y = data.targets
-    if loss == "sum":
-        value = h.sum()
-    elif loss == "upstream":
-        value = (y * h).sum()
-    else:
-        squares = (h - y) ** 2
-        value = squares.mean() if loss == "mse" else squares.sum()
-        if loss == "half_sse":
-            value = 0.5 * value
+    value = loss_value(h, data.targets, loss)
     params = {
         key: getattr(module, key) for key in _keys(kind) if getattr(module, key, None) is not None
     }
     for tensor in params.values():
         tensor.grad = None
-    value.backward()  # type: ignore[no-untyped-call]
+    value.backward()
     results: dict[str, Any] = {"L": value.detach(), "h": h.detach()}
     if "c" in final:
         results["c_T"] = final["c"].detach()
