@@ -78,6 +78,14 @@ def test_float32_lstm_passes_the_default_tolerance() -> None:
     assert 0 < max(check.scaled_ulps for check in report.checks) < 16
 
 
+def test_bfloat16_lstm_has_its_own_default() -> None:
+    """bfloat16: ulps of an 8-bit significand, and the tighter default tolerance of 16."""
+    torch.manual_seed(12)
+    report = lstm_sym.gradcheck(torch.nn.LSTM(3, 2).to(torch.bfloat16), _x(3, 1, 3))
+    assert report.dtype == "bfloat16" and report.tolerance == 16 and report.passed
+    assert report["h"].max_abs > 1e-5  # bfloat16 rounding, measured in its own ulps
+
+
 class _Nudge(torch.autograd.Function):
     """The identity, whose backward multiplies the gradient by 1 + 2⁻⁵² (one ulp at 1)."""
 
