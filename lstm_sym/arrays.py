@@ -87,19 +87,25 @@ def parameter_arrays(
 ) -> tuple[dict[str, Nested], dict[str, Nested]]:
     """The parameters (exact rationals) and their gradients as ``framework`` arrays."""
     problem = solution.problem
+    nested = {name: _lists(value) for name, value in problem.params.items()}
+    grads = (
+        {
+            name: _gather(solution, f"dL_d{name}", None, _shape(value), None)
+            for name, value in nested.items()
+        }
+        if solution.gradients
+        else {}
+    )
+    if framework == NATIVE:
+        return nested, grads
     cell = problem.cell.name
     target, _ = route(cell, framework)
-    own = {p.name for p in problem.cell.params}
-    nested = {name: _lists(value) for name, value in problem.params.items()}
+    own = set(_params_of(cell))  # the registered cell's: a head's V and b_y are extra
+    extra = [name for name in nested if name not in own]
     _, values = to_framework({k: v for k, v in nested.items() if k in own}, cell, framework)
-    extra = [name for name in nested if name not in own]  # a head's V and b_y
     values.update({name: nested[name] for name in extra})
-    if not solution.gradients:
+    if not grads:
         return values, {}
-    grads = {
-        name: _gather(solution, f"dL_d{name}", None, _shape(value), None)
-        for name, value in problem.params.items()
-    }
     sources = _gradient_sources(cell, target)
     converted = {name: grads[sources.get(name, name)] for name in _params_of(target)}
     _, grad_arrays = to_framework(converted, target, framework)

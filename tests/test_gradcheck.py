@@ -215,6 +215,16 @@ def test_arrays_refuse_unknown_layout_and_ragged_batches() -> None:
     with pytest.raises(InputError, match="layout"):
         solution.arrays("tensorflow")
     assert solution.arrays("pytorch")["grad"]["bias_hh_l0"].shape == (4,)
+    assert "grad" not in lstm_sym.solve("examples/hw6.toml", 8).arrays()
+    params = {f"{m}_{g}": 1 for m in "WUb" for g in "fioc"}
+    ragged = {"parameters": params, "sequence": [{"x": [1, 2], "y": [0, 1]}, {"x": [1], "y": [0]}]}
+    with pytest.raises(InputError, match="sequences of one length"):
+        lstm_sym.solve(lstm_sym.problem_from_dict(ragged), 8).arrays()
+    head = {"head": "linear", "parameters": {**params, "V": [[1], [2]], "b_y": [0, 1]}}
+    problem = lstm_sym.problem_from_dict({**head, "sequence": {"x": [1, 2], "y": [[0, 1], [1, 0]]}})
+    arrays = lstm_sym.solve(problem, 8, gradients=True).arrays("keras")
+    assert arrays["V"].shape == arrays["grad"]["V"].shape == (2, 1)
+    assert arrays["grad"]["kernel"].shape == (1, 4)
 
 
 def test_solve_json_layout(capsys: pytest.CaptureFixture[str]) -> None:
