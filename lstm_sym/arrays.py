@@ -16,6 +16,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from .choices import NATIVE, Framework
+from .derive.naming import total
 from .errors import InputError
 from .frameworks.layouts import EQUIVALENT, check_framework, route, to_framework
 from .names import Name
@@ -90,7 +91,7 @@ def parameter_arrays(
     nested = {name: _lists(value) for name, value in problem.params.items()}
     grads = (
         {
-            name: _gather(solution, f"dL_d{name}", None, _shape(value), None)
+            name: _gather(solution, total(name), None, _shape(value), None)
             for name, value in nested.items()
         }
         if solution.gradients
@@ -147,10 +148,10 @@ def sequence_arrays(
     values = {state: history(state, sizes[state]) for state in states}
     grads: dict[str, Nested] = {}
     if solution.gradients:
-        grads["input"] = history("dL_dx", d)
+        grads["input"] = history(total("x"), d)
         for state in states:
             initial = [
-                _gather(solution, f"dL_d{state}", 0, (sizes[state],), problem.seq_label(b))
+                _gather(solution, total(state), 0, (sizes[state],), problem.seq_label(b))
                 for b in range(problem.batch)
             ]
             grads[f"{state}0"] = [initial] if framework == "pytorch" else initial

@@ -16,6 +16,7 @@ from typing import Any
 import sympy
 
 from ..errors import InputError
+from ..spec.losses import get_loss
 
 #: Losses a gradient check can drive the backward pass with (``sum``: L = Σ outputs).
 LOSSES = ("sum", "half_sse", "sse", "mse", "upstream")
@@ -163,7 +164,7 @@ def prepare(kind: Kind, inputs: Any, targets: Any, loss: str, initial: dict[str,
 
 def problem_data(params: dict[str, Any], kind: Kind, data: Inputs, loss: str) -> dict[str, Any]:
     """The module and inputs as the dictionary form of a problem file, every number exact."""
-    key = "dL_dh" if loss in ("sum", "upstream") else "y"
+    key = get_loss("upstream" if loss == "sum" else loss).data_key
     sequences = []
     for b in range(data.x.shape[0]):
         sequence = {"x": exact(data.x[b], "inputs"), key: exact(data.targets[b], "targets")}
