@@ -73,9 +73,9 @@ def test_float64_generic_cells_agree_to_float32_at_least(layer: Any) -> None:
 
 
 def test_unsupported_layers_are_refused() -> None:
-    with pytest.raises(InputError, match="module.go_backwards"):
+    with pytest.raises(InputError, match=r"module\.go_backwards"):
         lstm_sym.gradcheck(_built(keras.layers.LSTM(3, go_backwards=True)), X)
-    with pytest.raises(InputError, match="module.activation"):
+    with pytest.raises(InputError, match=r"module\.activation"):
         lstm_sym.gradcheck(_built(keras.layers.SimpleRNN(3, activation="gelu")), X)
     with pytest.raises(InputError, match="built"):
         lstm_sym.gradcheck(keras.layers.LSTM(3), X)
