@@ -13,8 +13,9 @@ The package reads in pipeline order; each stage imports only the stages above it
     derive/      3 DERIVE    step templates, symbolic BPTT, the named program, names
     evaluate/    4 EVALUATE  backends, compiler, evaluator, proven and certified digits
     flow/          gradient flow through time (norms, Jacobians, what-ifs)
-    model.py, solution.py    the facade: Model, solve, Solution
-    latex/ codegen/ check/   5 PRODUCTS  sheets, generated code, checked hand calculations
+    model.py, solution.py    the facade: Model, solve, Solution (arrays.py: framework arrays)
+    latex/ codegen/ check/   5 PRODUCTS  sheets, generated code, checked hand calculations;
+    gradcheck/               certified checks of live PyTorch modules
     cli.py, commands/        the command line
 
 >>> import lstm_sym
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from .derive.program import Assignment, Program
     from .errors import InputError, LstmSymError, TooLargeError
     from .flow import FlowSolution, GradientFlow
+    from .gradcheck import GradcheckReport, gradcheck
     from .latex import Sheet, SheetOptions
     from .model import Model, solve
     from .names import Name
@@ -65,6 +67,8 @@ _EXPORTS = {
     "MISTAKES": "check",
     "MistakeFinding": "check",
     "check": "check",
+    "GradcheckReport": "gradcheck",
+    "gradcheck": "gradcheck",
     "register_mistake": "check",
     "lambdify": "codegen",
     "InputError": "errors",
@@ -136,6 +140,7 @@ __all__ = [
     "Cell",
     "CheckReport",
     "FlowSolution",
+    "GradcheckReport",
     "GradientFlow",
     "Head",
     "InputError",
@@ -154,6 +159,7 @@ __all__ = [
     "check",
     "get_cell",
     "get_loss",
+    "gradcheck",
     "lambdify",
     "load_problem",
     "loads_problem",

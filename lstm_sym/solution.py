@@ -80,6 +80,22 @@ class Solution(NamedValues):
             return describe(name)
         return str(style(name))
 
+    def arrays(
+        self, layout: str = "lstm_sym", *, dtype: Any = None, batch_first: bool | None = None
+    ) -> dict[str, Any]:
+        """Parameters, state histories and gradients as ``layout``'s arrays (docs/frameworks-check.md).
+
+        Keys are the framework's (``weight_ih_l0``; Keras ``kernel``), plus ``h`` (and ``c``)
+        of shape time × batch × n (batch × time × n with ``batch_first``; the default is the
+        framework's), the loss ``L`` and, with gradients, ``grad``: the same parameter keys
+        and ``input``, ``h0`` (and ``c0``). ``dtype=object`` gives exact values: parameters
+        as ``Fraction`` s, computed values as this solution's ``Decimal`` s; ``dtype="list"``
+        the same as nested lists; otherwise NumPy arrays of ``dtype`` (default float64).
+        """
+        from .arrays import solution_arrays
+
+        return solution_arrays(self, layout, dtype=dtype, batch_first=batch_first)
+
     # -- views ---------------------------------------------------------------------------
     @property
     def precision_text(self) -> str:
@@ -127,12 +143,13 @@ class Solution(NamedValues):
                 )
         return "\n".join(lines) + "\n"
 
-    def to_dict(self, *, enclosures: bool = False) -> dict[str, Any]:
+    def to_dict(self, *, enclosures: bool = False, layout: str | None = None) -> dict[str, Any]:
         """Plain data for programs: every value as a decimal string, grouped by section.
 
         With ``enclosures`` (arb engine), also what proves each value: ``{"mid", "rad"}``
         (decimal strings; the value lies in ``[mid − rad, mid + rad]`` and every point of it
-        rounds to the printed digits) or ``{"exact": "p/q"}``.
+        rounds to the printed digits) or ``{"exact": "p/q"}``. With ``layout``, also
+        ``"arrays"``: :meth:`arrays` of that layout as nested lists of strings.
         """
         p = self.problem
         sections: dict[str, dict[str, str]] = {}
@@ -148,6 +165,10 @@ class Solution(NamedValues):
             extra["enclosures"] = {
                 str(name): enclosure_json(self.enclosures[name]) for name in self.by_name
             }
+        if layout is not None:
+            from .arrays import json_arrays
+
+            extra["arrays"] = json_arrays(self, layout)
         return {
             "problem": p.source,
             "title": p.title,
@@ -161,9 +182,10 @@ class Solution(NamedValues):
             **extra,
         }
 
-    def to_json(self, *, enclosures: bool = False) -> str:
+    def to_json(self, *, enclosures: bool = False, layout: str | None = None) -> str:
         """:meth:`to_dict` as deterministic, indented JSON."""
-        return json.dumps(self.to_dict(enclosures=enclosures), indent=2, ensure_ascii=False) + "\n"
+        data = self.to_dict(enclosures=enclosures, layout=layout)
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
     def __repr__(self) -> str:
         unit = "decimal places" if self.decimals else "significant digits"

@@ -29,6 +29,7 @@ LATEX = (
 TORCH = ("LSTM_SYM_REQUIRE_TORCH", "pip install torch")
 DOCS = ("LSTM_SYM_REQUIRE_DOCS", "pip install '.[docs]'")
 NOTEBOOK = ("LSTM_SYM_REQUIRE_NOTEBOOK", "pip install '.[notebook]'")
+KERAS = ("LSTM_SYM_REQUIRE_KERAS", "pip install keras (run with KERAS_BACKEND=torch)")
 
 #: The command-line tools the LaTeX tests run.
 TEX_TOOLS = ("latexmk", "pdflatex", "pdftotext")
@@ -66,6 +67,18 @@ def need_torch() -> ModuleType:
         return importlib.import_module("torch")
     except ImportError as error:
         missing(TORCH, f"PyTorch ({type(error).__name__}: {error})")
+
+
+def need_keras() -> ModuleType:
+    """Keras on the torch backend; skip (or fail, under LSTM_SYM_REQUIRE_KERAS=1) without it."""
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    try:
+        keras = importlib.import_module("keras")
+    except ImportError as error:
+        missing(KERAS, f"Keras ({type(error).__name__}: {error})")
+    if keras.backend.backend() != "torch":
+        missing(KERAS, f"Keras on the torch backend (it runs on {keras.backend.backend()})")
+    return keras
 
 
 def importable(module: str) -> bool:

@@ -86,6 +86,7 @@ RUN_BY = {
         "examples/bad.toml: parameters.W_f: expected a 1×2 matrix (n=1 (from parameters.b_f), "
         "d=2 (from sequence[1].x)), found a list of 3 entries",
     ): "test_problem_files_mismatch_message",
+    ("frameworks-check.md", "import torch, lstm_sym"): "test_gradcheck.py::test_docs_example",
     ("troubleshooting.md", "$ lstm-sym sheet examples/hw6.toml -o hw6.tex --pdf"): (
         "test_site.py::test_troubleshooting_quotes_the_real_latex_missing_error"
     ),
@@ -122,6 +123,16 @@ NOT_RUN = {
         "checking.md",
         "lstm-sym check PROBLEM ANSWERS [--format text|json] [--report out.md|out.tex] [--cell NAME]",
     ): "a synopsis; the command-line reference is generated from the parser",
+    (
+        "frameworks-check.md",
+        "LSTM (float32, loss sum): PASS: every tensor within 64 ulps of the certified values",
+    ): (
+        "PyTorch's rounding errors vary with its version and CPU; test_docs_example checks the verdict line"
+    ),
+    (
+        "frameworks-check.md",
+        "lstm-sym gradcheck MODEL.pt INPUTS.npz [--loss L] [--batch-first] [--tolerance ULPS] [--format F]",
+    ): "a synopsis; test_gradcheck.py::test_cli_state_dict_and_npz runs the command",
     (
         "sheets.md",
         "lstm-sym: error: LaTeX failed on hw6.tex: hw6.tex:3: Undefined control sequence. "

@@ -35,8 +35,8 @@ STAGES = [
     {"derive"},
     {"evaluate"},
     {"flow"},
-    {"solution", "expression", "model", "testing"},
-    {"latex", "codegen", "check", "convert", "listing", "classroom"},
+    {"solution", "expression", "model", "testing", "arrays"},
+    {"latex", "codegen", "check", "convert", "listing", "classroom", "gradcheck"},
     {"cli", "commands", "__main__"},
 ]
 STAGE = {name: n for n, group in enumerate(STAGES) for name in group}

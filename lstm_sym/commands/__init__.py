@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import cells, check, codegen, convert, flow, sheet, solve
+from . import cells, check, codegen, convert, flow, gradcheck, sheet, solve
 from .common import Subcommands
 
 #: Each subcommand's registration, in the order ``--help`` lists them.
@@ -21,4 +21,5 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     check.add_parser,
     codegen.add_parser,
     flow.add_parser,
+    gradcheck.add_parser,
 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..choices import DOCS_URL, ENGINES
+from ..choices import DOCS_URL, ENGINES, FRAMEWORKS
 from . import common
 
 
@@ -56,6 +56,12 @@ def add_parser(commands: common.Subcommands) -> None:
         action="store_true",
         help="with --format json: also each value's enclosure (mid and rad, or exact p/q)",
     )
+    parser.add_argument(
+        "--layout",
+        choices=tuple(FRAMEWORKS),
+        help="with --format json: also every value as the arrays of this layout (weight_ih_l0, "
+        "h, c, grad), as Solution.arrays gives them",
+    )
     common.add_output(parser, "write to FILE (atomically) instead of stdout")
     parser.set_defaults(run=run)
 
@@ -65,6 +71,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.enclosures and (args.format != "json" or args.engine != "arb"):
         raise common.UsageError("lstm-sym solve: --enclosures needs --format json and --engine arb")
+    if args.layout and args.format != "json":
+        raise common.UsageError("lstm-sym solve: --layout needs --format json")
     common.refuse_inputs(args, args.output)
     model = Model(common.load(args))
     decimals = args.decimals is not None
@@ -78,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         intermediates=args.intermediates,
     )
     text = (
-        solution.to_json(enclosures=args.enclosures)
+        solution.to_json(enclosures=args.enclosures, layout=args.layout)
         if args.format == "json"
         else solution.to_text()
     )

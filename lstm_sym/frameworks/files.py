@@ -68,13 +68,24 @@ def read_arrays(path: str | Path, *, field: str = "file") -> dict[str, Values]:
     Each array is checked from its header (dtype, shape, the total against the
     ``parameter_values`` limit) before any of its numbers is read.
     """
+    arrays = read_raw(path, field=field)
+    if Path(path).suffix.lower() in TORCH_SUFFIXES:
+        arrays = {key: _tensor_array(tensor) for key, tensor in arrays.items()}
+    total = sum(getattr(a, "size", 0) for a in arrays.values())
+    check("parameter_values", total, field, "at most {limit} numbers")
+    return {key: _from_numpy(value, f"{field}:{key}") for key, value in arrays.items()}
+
+
+def read_raw(path: str | Path, *, field: str = "file") -> dict[str, Any]:
+    """The checked arrays of an ``.npz`` (NumPy arrays) or ``torch.save`` state dict (tensors,
+    loaded with weights_only), in their own dtypes."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".npz", *TORCH_SUFFIXES):
         raise InputError(field, "a file ending in .npz, .pt, .pth or .bin", repr(path.name))
     try:
         with open_regular(path) as handle:
-            arrays = _read_npz(handle, field) if suffix == ".npz" else _read_torch(handle, field)
+            return _read_npz(handle, field) if suffix == ".npz" else _load_torch(handle, field)
     except OSError as error:  # missing, a directory, a pipe, a device, no permission
         found = f"{shorten(str(path))!r} ({error.strerror or error})"
         raise InputError(field, "an existing parameter file (.npz, .pt)", found) from None
@@ -82,9 +93,6 @@ def read_arrays(path: str | Path, *, field: str = "file") -> dict[str, Values]:
         if isinstance(error, InputError):
             raise
         raise InputError(field, "an existing parameter file (.npz, .pt)", repr(str(path))) from None
-    total = sum(getattr(a, "size", 0) for a in arrays.values())
-    check("parameter_values", total, field, "at most {limit} numbers")
-    return {key: _from_numpy(value, f"{field}:{key}") for key, value in arrays.items()}
 
 
 #: What reading a damaged zip archive raises (NotImplementedError, RuntimeError: a zip
@@ -152,7 +160,7 @@ def _dtype_words(dtype: Any) -> str:
     return f"dtype {dtype}"
 
 
-def _read_torch(handle: BinaryIO, field: str) -> dict[str, Any]:
+def _load_torch(handle: BinaryIO, field: str) -> dict[str, Any]:
     try:
         import torch
     except ImportError:
@@ -180,7 +188,7 @@ def _read_torch(handle: BinaryIO, field: str) -> dict[str, Any]:
         _check_tensor(tensor, f"{field}:{key}")
         total += tensor.numel()  # from the shape: an expanded view is not materialised yet
         check("parameter_values", total, field, "at most {limit} numbers")
-    return {key: _tensor_array(tensor) for key, tensor in data.items()}
+    return dict(data)
 
 
 def _check_torch_storage(handle: BinaryIO, field: str) -> None:
