@@ -159,9 +159,12 @@ class Sheet:
     def _is_matrix(self, base: str) -> bool:
         return self._formula.is_matrix(base)
 
-    def _lookup(self, name: Name) -> str | None:
+    def lookup_given(self, name: Name) -> str | None:
+        """The displayed number of ``name`` (a given number, or a value on a solution sheet)."""
         found = self.numbers.lookup(name)
         return found[0] if found is not None else None
+
+    _lookup = lookup_given
 
     # -- lines ---------------------------------------------------------------------------
     def _value(self, assignment: Assignment) -> str:
