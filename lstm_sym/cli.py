@@ -366,6 +366,12 @@ def _flow_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     add_flow_parser(commands)
 
 
+def _classroom_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    from .classroom.command import add_classroom_commands
+
+    add_classroom_commands(commands)
+
+
 #: Subcommand builders, in the order ``--help`` lists them.
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore[type-arg]
     _solve_parser,
@@ -375,6 +381,7 @@ COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [  # type: ignore
     _check_parser,
     _codegen_parser,
     _flow_parser,
+    _classroom_parsers,
 ]
 
 
