@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -100,7 +99,7 @@ def grade_class(
             graded.append(grade)
             for relative, data in files.items():
                 out.write(relative, data)
-    bad.sort(key=lambda b: b.row)
+    bad = sorted([*bad, *(b for g in graded for b in g.bad)], key=lambda b: b.row)
     _write_tables(out, graded, bad)
     summary = summarize(record.title, graded, bad)
     out.write("report.md", report_markdown(summary))
@@ -134,8 +133,3 @@ def _write_tables(out: ClassFolder, graded: Sequence[Graded], bad: Sequence[BadR
         "rows.csv",
         csv_text(("row", "student", "reason"), ((b.row, b.student, b.reason) for b in bad)),
     )
-
-
-def mean_score(run: GradeRun) -> Decimal:
-    scores = [g.score for g in run.graded]
-    return sum(scores, Decimal(0)) / len(scores) if scores else Decimal(0)

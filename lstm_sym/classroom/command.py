@@ -15,6 +15,8 @@ from ..errors import terminal_text
 GUIDE = f"{DOCS_URL}classroom/"
 #: The exit code of ``grade`` when some rows could not be graded.
 EXIT_BAD_ROWS = 1
+#: Rows not graded that ``grade`` lists on standard error (all are in rows.csv).
+SHOWN_ROWS = 3
 
 
 def _parallel(parser: argparse.ArgumentParser) -> None:
@@ -161,10 +163,13 @@ def _run_grade(args: argparse.Namespace) -> int:
     submitted = sum(1 for g in run.graded if g.report is not None)
     _say(
         f"{run.output}: {len(run.graded)} students graded ({submitted} with answers); "
-        f"{len(run.bad)} rows not graded\n"
+        f"{len(run.bad)} row{'' if len(run.bad) == 1 else 's'} not graded\n"
     )
-    for bad in run.bad:
+    for bad in run.bad[:SHOWN_ROWS]:
         sys.stderr.write(terminal_text(f"lstm-sym: row {bad.row} ({bad.student}): {bad.reason}\n"))
+    if len(run.bad) > SHOWN_ROWS:
+        more = len(run.bad) - SHOWN_ROWS
+        sys.stderr.write(terminal_text(f"lstm-sym: {more} more in {run.output / 'rows.csv'}\n"))
     return EXIT_BAD_ROWS if run.bad else 0
 
 

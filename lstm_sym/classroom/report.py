@@ -40,6 +40,7 @@ class ClassSummary:
 
 
 def summarize(title: str, graded: Sequence[Graded], bad: Sequence[BadRow]) -> ClassSummary:
+    """Count what the report shows (``bad``: every row not graded, the students' included)."""
     answers: dict[str, Counter[str]] = {}
     first: Counter[str] = Counter()
     mistakes: dict[str, tuple[str, set[str], Counter[str]]] = {}
@@ -67,7 +68,7 @@ def summarize(title: str, graded: Sequence[Graded], bad: Sequence[BadRow]) -> Cl
             (name, description, len(students), tuple(labels.most_common(3)))
             for name, (description, students, labels) in ranked
         ),
-        bad=tuple(bad) + tuple(b for g in graded for b in g.bad),
+        bad=tuple(bad),
     )
 
 
