@@ -25,6 +25,8 @@ from ..problem import Problem, loads_problem
 from .executor import check_jobs, executor_for, results
 from .folder import ClassFolder
 
+#: A key of more rows than this may break across pages.
+KEY_ROWS = 30
 #: Largest variant problem file read back.
 MAX_PROBLEM = 64 * 1024 * 1024
 
@@ -65,8 +67,8 @@ def variant_documents(
         [n, rf"\text{{{k['places']}}}", k["value"]] for n, k in zip(latex_names, key, strict=True)
     ]
     answers = (
-        "\\section*{Key}\nThe asked values, correctly rounded to the places graded.\n"
-        + table(["Quantity", "Places", "Value"], rows, long=True)
+        "\\clearpage\n\\section*{Key}\nThe asked values, correctly rounded to the places graded.\n"
+        + table(["Quantity", "Places", "Value"], rows, long=len(rows) > KEY_ROWS)
     )
     solution = solution.replace("\\end{document}\n", answers + "\n\\end{document}\n")
     files = {

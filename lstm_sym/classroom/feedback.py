@@ -57,7 +57,7 @@ def feedback_markdown(graded: Graded) -> str:
 def feedback_latex(graded: Graded, latex_names: Sequence[str]) -> str:
     """The LaTeX feedback of one student (``latex_names``: the asked scalars typeset)."""
     rows = [
-        rf"${name}$ & {s.places} & {escape_text(s.written) or '---'} & {LABELS[s.category]} & "
+        rf"$\displaystyle {name}$ & {s.places} & {escape_text(s.written) or '---'} & {LABELS[s.category]} & "
         rf"{_number(s.points)} of {_number(s.most)} \\"
         for name, s in zip(latex_names, graded.scored, strict=True)
     ]

@@ -121,7 +121,9 @@ def report_markdown(summary: ClassSummary) -> str:
 def report_latex(summary: ClassSummary, latex_names: Mapping[str, str]) -> str:
     def name_of(name: str) -> str:
         return (
-            f"${latex_names[name]}$" if name in latex_names else rf"\texttt{{{escape_text(name)}}}"
+            rf"$\displaystyle {latex_names[name]}$"
+            if name in latex_names
+            else rf"\texttt{{{escape_text(name)}}}"
         )
 
     header = " & ".join(["answer", *(LABELS[c] for c in COLUMNS)])
