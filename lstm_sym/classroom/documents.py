@@ -42,7 +42,7 @@ def asked_latex(problem: Problem, names: Sequence[str]) -> list[str]:
 def student_line(student: str, name: str, variant: str) -> str:
     """The line under the title that says whose paper it is."""
     who = name if name == student else f"{name} ({student})"
-    return f"{who} --- variant {variant}"
+    return f"{who}, variant {variant}"
 
 
 def variant_documents(

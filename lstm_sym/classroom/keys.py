@@ -68,7 +68,7 @@ def spread(record: ClassRecord) -> list[tuple[str, int, str, str, str, int]]:
 def _md(text: str) -> str:
     """User text for a Markdown table cell: nothing it holds is read as markup."""
     text = escape_controls(text)
-    for c in "\\`*_[]<>|#":
+    for c in "\\`*_[]<>|#$~":
         text = text.replace(c, "\\" + c)
     return text
 

@@ -219,7 +219,7 @@ def _whole(
         raise InputError(
             where,
             f"[sizes] to give {', '.join(d for d in shape if d != T)} (a draw for a whole "
-            "array fills it entry by entry)",
+            "array fills it entry by entry; or draw each entry inside a list)",
             f"no {absent[0]} in [sizes]",
         )
     if T in shape and STEPS not in _table_of(data, where):
