@@ -86,11 +86,9 @@ def classroom() -> None:
         root = Path(work) / "class"
         template = load_template(ROOT / "examples" / "hw6_variants.toml")
         draw_class(template, read_roster(ROOT / "examples" / "class_roster.csv"), str(root))
-        first = ClassFolder(root).load().assigned[0]
-        path = root / "variants" / f"{first.variant}.toml"
-        files = variant_documents(
-            path.read_text(), str(path), first.variant, first.student, first.name, first.key, True
-        )
+        folder = ClassFolder(root)
+        first = folder.load().assigned[0]
+        files = variant_documents(folder.carried(first), True)
         for name, data in files.items():
             (Path(work) / Path(name).name.replace(".", f"-{Path(name).parent}.")).write_bytes(data)
         _page(Path(work) / f"{first.variant}-handouts.pdf", 1, "class-handout.png")

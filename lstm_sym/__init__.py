@@ -22,6 +22,11 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .check import MISTAKES, AnswerCheck, CheckReport, MistakeFinding, check, register_mistake
+    from .classroom.classgrade import grade_class
+    from .classroom.documents import write_handouts
+    from .classroom.lms import export_lms
+    from .classroom.template import ClassTemplate, load_template
+    from .classroom.variants import draw_class
     from .codegen import lambdify
     from .derive.program import Assignment, Program
     from .errors import InputError, LstmSymError, TooLargeError
@@ -53,6 +58,12 @@ _EXPORTS = {
     "MistakeFinding": "check",
     "check": "check",
     "register_mistake": "check",
+    "ClassTemplate": "classroom.template",
+    "load_template": "classroom.template",
+    "draw_class": "classroom.variants",
+    "write_handouts": "classroom.documents",
+    "grade_class": "classroom.classgrade",
+    "export_lms": "classroom.lms",
     "lambdify": "codegen",
     "InputError": "errors",
     "LstmSymError": "errors",
@@ -113,6 +124,7 @@ __all__ = [
     "Assignment",
     "Cell",
     "CheckReport",
+    "ClassTemplate",
     "FlowSolution",
     "GradientFlow",
     "InputError",
@@ -129,10 +141,14 @@ __all__ = [
     "TooLargeError",
     "__version__",
     "check",
+    "draw_class",
+    "export_lms",
     "get_cell",
     "get_loss",
+    "grade_class",
     "lambdify",
     "load_problem",
+    "load_template",
     "loads_problem",
     "parse_cell",
     "problem_from_dict",
@@ -143,4 +159,5 @@ __all__ = [
     "solve",
     "with_activations",
     "with_head",
+    "write_handouts",
 ]

@@ -13,7 +13,7 @@ from classroom_checks import check_variants, qti_items, validate_moodle, validat
 
 from lstm_sym.classroom.classgrade import grade_class
 from lstm_sym.classroom.csvfiles import csv_text, read_roster, read_submissions
-from lstm_sym.classroom.documents import write_documents
+from lstm_sym.classroom.documents import write_handouts
 from lstm_sym.classroom.folder import ClassFolder
 from lstm_sym.classroom.lms import export_lms
 from lstm_sym.classroom.template import load_template
@@ -39,7 +39,7 @@ def small(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (work / "roster.csv").write_text(HOSTILE, encoding="utf-8")
     template = load_template(TEMPLATE)
     draw_class(template, read_roster(work / "roster.csv"), str(work / "class"))
-    write_documents(work / "class")
+    write_handouts(work / "class")
     return work
 
 

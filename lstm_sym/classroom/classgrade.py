@@ -8,21 +8,17 @@ student: score, total, percent, first wrong answer and each asked answer's verdi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from ..errors import escape_controls, shorten
-from ..files import read_regular
-from ..latex.build import LatexError, latexmk_path
-from ..problem import loads_problem
 from .config import Points
 from .csvfiles import BadRow, Row, csv_text, read_submissions
-from .documents import MAX_PROBLEM, asked_latex, pdf_bytes
-from .executor import check_jobs, executor_for, results
+from .documents import asked_latex, open_class, pdf_bytes
+from .executor import executor_for, results
 from .feedback import _number, feedback_latex, feedback_markdown
-from .folder import ClassFolder
+from .folder import Carried, ClassFolder
 from .grading import LABELS, Graded, grade_student
 from .report import report_latex, report_markdown, summarize
 
@@ -37,19 +33,12 @@ class GradeRun:
 
 
 def grade_task(
-    problem_text: str,
-    source: str,
-    variant: str,
-    student: str,
-    name: str,
-    key: Sequence[Mapping[str, Any]],
-    rows: Sequence[Row],
-    points: Points,
-    pdf: bool,
+    carried: Carried, rows: Sequence[Row], points: Points, pdf: bool
 ) -> tuple[Graded, dict[str, bytes]]:
     """One student graded, with their feedback files (relative path -> contents)."""
-    graded = grade_student(problem_text, source, variant, student, name, key, rows, points)
-    problem = loads_problem(problem_text, source=source)
+    problem = carried.problem()
+    graded = grade_student(problem, carried.assigned, rows, points)
+    variant = carried.assigned.variant
     tex = feedback_latex(graded, asked_latex(problem, [s.name for s in graded.scored]))
     files = {
         f"feedback/{variant}.md": feedback_markdown(graded).encode("utf-8"),
@@ -71,11 +60,7 @@ def grade_class(
     output: str | Path | None = None,
 ) -> GradeRun:
     """Grade every student of the class at ``root`` from a submissions CSV."""
-    folder = ClassFolder(root)
-    record = folder.load()
-    check_jobs(jobs, executor)
-    if pdf and latexmk_path() is None:
-        raise LatexError("cannot build PDFs: latexmk is not installed (see lstm-sym sheet --help)")
+    folder, record = open_class(root, jobs=jobs, executor=executor, pdf=pdf)
     points = points or record.config.points
     out = ClassFolder(output if output is not None else folder.root / "grades")
     rows, bad = read_submissions(submissions)
@@ -86,13 +71,7 @@ def grade_class(
         else:
             shown = escape_controls(shorten(row.student, 40))
             bad.append(BadRow(row.row, shown, f"unknown student {shown!r} (not in the class)"))
-    items = []
-    for a in record.assigned:
-        path = folder.variant(a.variant)
-        text = read_regular(path, MAX_PROBLEM).decode("utf-8")
-        items.append(
-            (text, str(path), a.variant, a.student, a.name, a.key, grouped[a.student], points, pdf)
-        )
+    items = [(folder.carried(a), grouped[a.student], points, pdf) for a in record.assigned]
     graded: list[Graded] = []
     with executor_for(jobs, executor) as pool:
         for grade, files in results(pool, grade_task, items):
@@ -104,10 +83,9 @@ def grade_class(
     summary = summarize(record.title, graded, bad)
     out.write("report.md", report_markdown(summary))
     names = [s.name for s in graded[0].scored] if graded else []
-    first = folder.variant(record.assigned[0].variant) if record.assigned else None
     latex_names = {}
-    if first is not None:
-        problem = loads_problem(read_regular(first, MAX_PROBLEM).decode("utf-8"), source=str(first))
+    if record.assigned:
+        problem = folder.carried(record.assigned[0]).problem()
         latex_names = dict(zip(names, asked_latex(problem, names), strict=True))
     tex = report_latex(summary, latex_names)
     out.write("report.tex", tex)

@@ -49,27 +49,27 @@ def add_classroom_commands(commands: Any) -> None:
     _parallel(parser)
     parser.set_defaults(run=_run_variants)
 
-    parser = commands.add_parser(
+    parser = _class_command(
+        commands,
         "handouts",
-        help="a handout and a solution sheet (LaTeX, PDF) for every variant of a class",
-        description="Write every variant's handout (its data and what to compute: no "
-        "values, no derived formulas) and solution sheet (the key) into the class folder. "
-        f"See {GUIDE}",
+        "a handout and a solution sheet (LaTeX, PDF) for every variant of a class",
+        "Write every variant's handout (its data and what to compute: no values, no derived "
+        "formulas) and solution sheet (the key) into the class folder.",
+        _run_handouts,
     )
-    parser.add_argument("folder", metavar="DIR", help="class folder (written by variants)")
     parser.add_argument("--pdf", action="store_true", help="also build the PDFs (needs latexmk)")
     _parallel(parser)
-    parser.set_defaults(run=_run_handouts)
 
-    parser = commands.add_parser(
+    parser = _class_command(
+        commands,
         "grade",
-        help="grade every submission of a class against its own variant, with feedback",
-        description="Check every student's answers (a CSV: student, answer, value) "
-        "against the student's variant; write grades.csv, a feedback file per student and "
-        "the class report. Exit code 0: every row graded; 1: some rows could not be "
-        f"(listed in rows.csv); 2: bad input. See {GUIDE}",
+        "grade every submission of a class against its own variant, with feedback",
+        "Check every student's answers (a CSV: student, answer, value) against the "
+        "student's variant; write grades.csv, a feedback file per student and the class "
+        "report. Exit code 0: every row graded; 1: some rows could not be (listed in "
+        "rows.csv); 2: bad input.",
+        _run_grade,
     )
-    parser.add_argument("folder", metavar="DIR", help="class folder (written by variants)")
     parser.add_argument("submissions", help="submissions CSV (columns student, answer, value)")
     parser.add_argument(
         "--points",
@@ -79,16 +79,16 @@ def add_classroom_commands(commands: Any) -> None:
     parser.add_argument("--pdf", action="store_true", help="also build feedback and report PDFs")
     parser.add_argument("-o", "--output", metavar="DIR", help="where to write (default DIR/grades)")
     _parallel(parser)
-    parser.set_defaults(run=_run_grade)
 
-    parser = commands.add_parser(
+    parser = _class_command(
+        commands,
         "lms",
-        help="a class as Moodle XML (numerical questions) and a QTI 2.1 package",
-        description="Export a class for a learning-management system: Moodle XML with one "
-        "numerical question per asked value of every variant, and/or a QTI 2.1 content "
-        f"package with one item per variant. See {GUIDE}",
+        "a class as Moodle XML (numerical questions) and a QTI 2.1 package",
+        "Export a class for a learning-management system: Moodle XML with one numerical "
+        "question per asked value of every variant, and/or a QTI 2.1 content package with "
+        "one item per variant.",
+        _run_lms,
     )
-    parser.add_argument("folder", metavar="DIR", help="class folder (written by variants)")
     parser.add_argument("--moodle", metavar="FILE", help="write Moodle XML to FILE")
     parser.add_argument(
         "--moodle-group",
@@ -97,7 +97,18 @@ def add_classroom_commands(commands: Any) -> None:
         help="a question category per student (default), or per asked value (for random questions)",
     )
     parser.add_argument("--qti", metavar="FILE", help="write the QTI 2.1 package (zip) to FILE")
-    parser.set_defaults(run=_run_lms)
+
+
+def _class_command(
+    commands: Any, name: str, summary: str, description: str, run: Any
+) -> argparse.ArgumentParser:
+    """A command that works on a class folder (its first argument)."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, help=summary, description=f"{description} See {GUIDE}"
+    )
+    parser.add_argument("folder", metavar="DIR", help="class folder (written by variants)")
+    parser.set_defaults(run=run)
+    return parser
 
 
 def _say(text: str) -> None:
@@ -136,9 +147,9 @@ def _run_variants(args: argparse.Namespace) -> int:
 
 
 def _run_handouts(args: argparse.Namespace) -> int:
-    from .documents import write_documents
+    from .documents import write_handouts
 
-    written = write_documents(args.folder, pdf=args.pdf, jobs=args.jobs, executor=args.executor)
+    written = write_handouts(args.folder, pdf=args.pdf, jobs=args.jobs, executor=args.executor)
     _say(f"{args.folder}: {written} files (handouts/, solutions/)\n")
     return 0
 

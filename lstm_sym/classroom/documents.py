@@ -10,25 +10,21 @@ its files' contents, so the work can run on any executor.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from ..check.quantities import Catalogue
 from ..check.work import name_latex
-from ..files import read_regular
 from ..latex import Sheet, build_pdf, handout
 from ..latex.build import LatexError, latexmk_path
 from ..latex.document import table
 from ..latex.names import NameStyle
-from ..problem import Problem, loads_problem
+from ..problem import Problem
 from .executor import check_jobs, executor_for, results
-from .folder import ClassFolder
+from .folder import Carried, ClassFolder, ClassRecord
 
 #: A key of more rows than this may break across pages.
 KEY_ROWS = 30
-#: Largest variant problem file read back.
-MAX_PROBLEM = 64 * 1024 * 1024
 
 
 def asked_latex(problem: Problem, names: Sequence[str]) -> list[str]:
@@ -45,19 +41,13 @@ def student_line(student: str, name: str, variant: str) -> str:
     return f"{who}, variant {variant}"
 
 
-def variant_documents(
-    problem_text: str,
-    source: str,
-    variant: str,
-    student: str,
-    name: str,
-    key: Sequence[Mapping[str, Any]],
-    pdf: bool,
-) -> dict[str, bytes]:
+def variant_documents(carried: Carried, pdf: bool) -> dict[str, bytes]:
     """The handout and the solution sheet of one variant: relative path -> contents."""
-    problem = loads_problem(problem_text, source=source)
+    problem = carried.problem()
+    a = carried.assigned
+    key, variant = a.key, a.variant
     latex_names = asked_latex(problem, [k["name"] for k in key])
-    author = student_line(student, name, variant)
+    author = student_line(a.student, a.name, variant)
     sheet_tex = handout(
         problem, [(n, k["places"]) for n, k in zip(latex_names, key, strict=True)], author=author
     )
@@ -81,16 +71,10 @@ def variant_documents(
     return files
 
 
-def pdf_bytes(tex: str) -> bytes:
-    """A LaTeX document compiled to PDF, in a private temporary folder."""
-    with tempfile.TemporaryDirectory(prefix="lstm-sym-class-") as work:
-        return build_pdf(Path(work) / "document.tex", source=tex).read_bytes()
-
-
-def write_documents(
-    root: str | Path, *, pdf: bool = False, jobs: int = 1, executor: str | None = None
-) -> int:
-    """Write every variant's handout and solution sheet (and PDFs) into the class folder."""
+def open_class(
+    root: str | Path, *, jobs: int, executor: str | None, pdf: bool
+) -> tuple[ClassFolder, ClassRecord]:
+    """A class folder and its record, once the options are known to be good."""
     folder = ClassFolder(root)
     record = folder.load()
     check_jobs(jobs, executor)
@@ -99,11 +83,21 @@ def write_documents(
             "cannot build PDFs: latexmk is not installed (Debian: apt-get install "
             "texlive-latex-base texlive-latex-recommended texlive-latex-extra latexmk)"
         )
-    items = []
-    for a in record.assigned:
-        path = folder.variant(a.variant)
-        text = read_regular(path, MAX_PROBLEM).decode("utf-8")
-        items.append((text, str(path), a.variant, a.student, a.name, a.key, pdf))
+    return folder, record
+
+
+def pdf_bytes(tex: str) -> bytes:
+    """A LaTeX document compiled to PDF, in a private temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="lstm-sym-class-") as work:
+        return build_pdf(Path(work) / "document.tex", source=tex).read_bytes()
+
+
+def write_handouts(
+    root: str | Path, *, pdf: bool = False, jobs: int = 1, executor: str | None = None
+) -> int:
+    """Write every variant's handout and solution sheet (and PDFs) into the class folder."""
+    folder, record = open_class(root, jobs=jobs, executor=executor, pdf=pdf)
+    items = [(folder.carried(a), pdf) for a in record.assigned]
     written = 0
     with executor_for(jobs, executor) as pool:
         for files in results(pool, variant_documents, items):

@@ -22,10 +22,13 @@ from typing import Any
 
 from ..errors import InputError
 from ..files import read_regular, write_atomic
+from ..problem import Problem, loads_problem
 from .config import ClassConfig
 
 RECORD = "class.json"
 FORMAT = "lstm-sym class 1"
+#: Largest variant problem file read back.
+MAX_PROBLEM = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,18 @@ class Assigned:
     refused: tuple[str, ...] = ()
     #: each asked scalar: name, places, value (the key), as in keys/<variant>.json
     key: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Carried:
+    """One variant as a task carries it to any worker: its problem file's text and its student."""
+
+    text: str
+    source: str
+    assigned: Assigned
+
+    def problem(self) -> Problem:
+        return loads_problem(self.text, source=self.source)
 
 
 @dataclass
@@ -91,6 +106,18 @@ class ClassFolder:
 
     def solution(self, variant: str, suffix: str) -> Path:
         return self.root / "solutions" / f"{variant}{suffix}"
+
+    def carried(self, assigned: Assigned) -> Carried:
+        """The variant of ``assigned`` with its problem file's text."""
+        path = self.variant(assigned.variant)
+        try:
+            text = read_regular(path, MAX_PROBLEM).decode("utf-8")
+        except (OSError, ValueError) as error:
+            found = f"{type(error).__name__}: {getattr(error, 'strerror', None) or error}"[:200]
+            raise InputError(
+                "variant", "a readable problem file", found, source=str(path)
+            ) from None
+        return Carried(text, str(path), assigned)
 
     def write(self, relative: str | Path, data: str | bytes) -> Path:
         """Write one file of the class atomically (its folder made when needed)."""

@@ -10,7 +10,7 @@ is reported with its row number, and the student's other rows are graded.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -19,9 +19,10 @@ from ..check import WRONG, CheckReport, check
 from ..check.answers import written_decimal
 from ..check.quantities import Catalogue
 from ..errors import InputError, escape_controls, shorten
-from ..problem import loads_problem
+from ..problem import Problem
 from .config import Points
 from .csvfiles import BadRow, Row
+from .folder import Assigned
 
 #: What a scalar of the key earned, by category (the keys of :class:`Points`).
 LABELS = {
@@ -67,10 +68,7 @@ class Graded:
         return sum((s.most for s in self.scored), Decimal(0))
 
 
-def _answers(
-    problem_text: str, source: str, rows: Sequence[Row]
-) -> tuple[Any, dict[str, Decimal], list[BadRow]]:
-    problem = loads_problem(problem_text, source=source)
+def _answers(problem: Problem, rows: Sequence[Row]) -> tuple[dict[str, Decimal], list[BadRow]]:
     catalogue = Catalogue(problem)
     answers: dict[str, Decimal] = {}
     seen: dict[str, int] = {}
@@ -101,21 +99,15 @@ def _answers(
             continue
         seen[str(name)] = row.row
         answers[row.answer] = value
-    return problem, answers, bad
+    return answers, bad
 
 
 def grade_student(
-    problem_text: str,
-    source: str,
-    variant: str,
-    student: str,
-    name: str,
-    key: Sequence[Mapping[str, Any]],
-    rows: Sequence[Row],
-    points: Points,
+    problem: Problem, assigned: Assigned, rows: Sequence[Row], points: Points
 ) -> Graded:
-    """Check one student's rows against their variant and score the asked scalars (a task)."""
-    problem, answers, bad = _answers(problem_text, source, rows)
+    """Check one student's rows against their variant and score the asked scalars."""
+    variant, student, name = assigned.variant, assigned.student, assigned.name
+    answers, bad = _answers(problem, rows)
     report = None
     if answers:
         try:
@@ -130,7 +122,7 @@ def grade_student(
         report = replace(report, title=title)
     judged = {a.name: a for a in report.answers} if report else {}
     scored = []
-    for entry in key:
+    for entry in assigned.key:
         weight = Decimal(entry["weight"])
         answer = judged.get(entry["name"])
         category = _category(answer, entry["places"])

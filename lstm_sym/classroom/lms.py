@@ -10,9 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import InputError
-from ..files import check_outputs, read_regular, write_atomic
-from ..problem import loads_problem
-from .documents import MAX_PROBLEM
+from ..files import check_outputs, write_atomic
 from .folder import ClassFolder
 from .moodle import GROUPS, moodle_xml
 from .qti import qti_package
@@ -34,11 +32,7 @@ def export_lms(
     folder = ClassFolder(root)
     record = folder.load()
     check_outputs([p for p in (moodle, qti) if p], [folder.root / "class.json"])
-    data = {}
-    for a in record.assigned:
-        path = folder.variant(a.variant)
-        problem = loads_problem(read_regular(path, MAX_PROBLEM).decode("utf-8"), source=str(path))
-        data[a.variant] = data_html(problem)
+    data = {a.variant: data_html(folder.carried(a).problem()) for a in record.assigned}
     written = []
     if moodle is not None:
         written.append(write_atomic(moodle, moodle_xml(record, data, group)))

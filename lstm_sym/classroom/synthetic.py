@@ -17,12 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from ..check import check
-from ..files import read_regular
-from ..problem import Problem, loads_problem, parse_toml, problem_from_dict
+from ..problem import Problem, parse_toml, problem_from_dict
 from .csvfiles import csv_text
-from .documents import MAX_PROBLEM
 from .fairness import assess
-from .folder import ClassFolder, ClassRecord
+from .folder import Carried, ClassFolder, ClassRecord
 from .question import answer_label
 
 KINDS = ("correct", "truncated", "drifted", "wrong", "partial")
@@ -41,9 +39,10 @@ def _drifted(problem: Problem, answers: dict[str, str]) -> dict[str, str]:
     return answers
 
 
-def _mistaken(text: str, source: str, record: ClassRecord) -> list[Mapping[str, Any]]:
+def _mistaken(carried: Carried, record: ClassRecord) -> list[Mapping[str, Any]]:
     """The key of the variant with its first nonzero bias left out."""
-    data = parse_toml(text, source=source)
+    source = carried.source
+    data = parse_toml(carried.text, source=source)
     problem = problem_from_dict(data, source=source)
     for name in data["parameters"]:
         if name.startswith("b_") and any(v != 0 for v in _flat(problem.params[name])):
@@ -64,20 +63,19 @@ def synthetic_submissions(root: str | Path) -> str:
     record = folder.load()
     rows: list[Sequence[str]] = []
     for k, assigned in enumerate(record.assigned):
-        path = folder.variant(assigned.variant)
-        text = read_regular(path, MAX_PROBLEM).decode("utf-8")
+        carried = folder.carried(assigned)
         kind = KINDS[k % len(KINDS)]
         key = list(assigned.key)
         names = [answer_label(entry) for entry in key]
         if kind == "truncated":
             values = [entry["truncated"] or entry["value"] for entry in key]
         elif kind == "wrong":
-            values = [entry["value"] for entry in _mistaken(text, str(path), record)]
+            values = [entry["value"] for entry in _mistaken(carried, record)]
         else:
             values = [entry["value"] for entry in key]
         answers = dict(zip(names, values, strict=True))
         if kind == "drifted":
-            answers = _drifted(loads_problem(text, source=str(path)), answers)
+            answers = _drifted(carried.problem(), answers)
         if kind == "partial":
             answers = dict(list(answers.items())[: len(answers) // 2])
             first = next(iter(answers))
