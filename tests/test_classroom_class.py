@@ -193,3 +193,25 @@ def test_the_record_reads_back(small: Path) -> None:
     """class.json reads back as the record that was written."""
     record = ClassFolder(small / "class").load()
     assert record.to_json() == (small / "class" / "class.json").read_text()
+
+
+def test_a_hostile_title_stays_text(tmp_path: Path) -> None:
+    """A title with markup and a control character: valid XML, escaped HTML and LaTeX."""
+    from lstm_sym.classroom.template import template_from_dict
+    from lstm_sym.problem import read_toml
+
+    data = read_toml(TEMPLATE)
+    data["title"] = "<b>A & B</b> \x07 \\input{x} ]]>"
+    template = template_from_dict(data)
+    draw_class(
+        template, read_roster(ROOT / "examples" / "class_roster.csv")[:2], str(tmp_path / "c")
+    )
+    write_handouts(tmp_path / "c")
+    export_lms(tmp_path / "c", moodle=tmp_path / "m.xml", qti=tmp_path / "q.zip")
+    validate_moodle(tmp_path / "m.xml")
+    validate_qti(tmp_path / "q.zip")
+    text = ET.parse(tmp_path / "m.xml").getroot().findtext("question/category/text", "")
+    assert "\\x07" in text and "<b>A & B<//b>" in text  # a / doubled in a category path
+    question = ET.parse(tmp_path / "m.xml").getroot().findtext("question/questiontext/text", "")
+    assert "&lt;b&gt;A &amp; B&lt;/b&gt;" in question
+    assert r"\input{x}" not in (tmp_path / "c" / "handouts" / "v001.tex").read_text()

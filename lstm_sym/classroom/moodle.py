@@ -17,7 +17,7 @@ from typing import Any
 
 from .config import Points
 from .folder import ClassRecord
-from .question import answer_label, ask_html
+from .question import answer_label, ask_html, xml_text
 
 #: Grades Moodle accepts for an answer, in percent.
 FRACTIONS = (
@@ -83,11 +83,11 @@ def _question(
 def moodle_xml(record: ClassRecord, data: Mapping[str, str], group: str = "student") -> bytes:
     """The Moodle XML of a class (``data``: each variant's data as HTML, by variant)."""
     quiz = ET.Element("quiz")
-    top = "$course$/top/" + _part(record.title or "lstm-sym class")
+    top = "$course$/top/" + _part(xml_text(record.title) or "lstm-sym class")
     points = record.config.points
     if group == "student":
         for a in record.assigned:
-            _category(quiz, f"{top}/{_part(f'{a.variant} {a.student}')}")
+            _category(quiz, f"{top}/{_part(xml_text(f'{a.variant} {a.student}'))}")
             for entry in a.key:
                 label = answer_label(entry)
                 text = data[a.variant] + ask_html(label, entry["places"])

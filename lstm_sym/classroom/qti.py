@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from .folder import Assigned, ClassRecord
-from .question import answer_label
+from .question import answer_label, xml_text
 
 QTI = "http://www.imsglobal.org/xsd/imsqti_v2p1"
 QTI_XSD = "http://www.imsglobal.org/xsd/qti/qtiv2p1/imsqti_v2p1.xsd"
@@ -139,7 +139,7 @@ def manifest(record: ClassRecord) -> bytes:
 def qti_package(record: ClassRecord, data: Mapping[str, str]) -> bytes:
     """The zip of the class's items and manifest (``data``: each variant's data as HTML)."""
     files = {"imsmanifest.xml": manifest(record)}
-    title = record.title or "lstm-sym class"
+    title = xml_text(record.title) or "lstm-sym class"
     for a in record.assigned:
         files[f"items/{a.variant}.xml"] = item(a, data[a.variant], title)
     out = io.BytesIO()

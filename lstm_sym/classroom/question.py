@@ -13,7 +13,18 @@ from typing import Any
 
 import sympy
 
+from ..errors import escape_controls
 from ..problem import Problem
+
+
+def _html(text: str) -> str:
+    """Text for HTML and XML: markup escaped, control characters written as escapes."""
+    return html.escape(escape_controls(text))
+
+
+def xml_text(text: str) -> str:
+    """Text for an XML attribute or element: control characters written as escapes."""
+    return escape_controls(text)
 
 
 def plain(value: Any) -> str:
@@ -47,14 +58,14 @@ def data_html(problem: Problem) -> str:
     """The problem's data as HTML: cell, loss, parameters, and each sequence's data."""
     cell = problem.cell
     rows = [
-        f"<p>{html.escape(problem.title)}</p>" if problem.title else "",
-        f"<p>Cell: {html.escape(cell.name)} ({html.escape(cell.description)}). "
-        f"Loss: {html.escape(problem.loss.name)} ({html.escape(problem.loss.description)}).</p>",
+        f"<p>{_html(problem.title)}</p>" if problem.title else "",
+        f"<p>Cell: {_html(cell.name)} ({_html(cell.description)}). "
+        f"Loss: {_html(problem.loss.name)} ({_html(problem.loss.description)}).</p>",
         "<table>",
         "<tbody>",
     ]
     rows += [
-        f"<tr><td>{html.escape(p.name)}</td><td>{html.escape(plain(problem.params[p.name]))}</td></tr>"
+        f"<tr><td>{_html(p.name)}</td><td>{_html(plain(problem.params[p.name]))}</td></tr>"
         for p in cell.params
     ]
     rows += ["</tbody>", "</table>"]
@@ -65,13 +76,11 @@ def data_html(problem: Problem) -> str:
             f"{problem.loss.data}_{t} = {plain(y)}" for t, y in enumerate(seq.targets, start=1)
         ]
         items += [f"{state}_0 = {plain(v)}" for state, v in seq.initial.items()]
-        rows.append(f"<p>{html.escape(label + '; '.join(items))}</p>")
+        rows.append(f"<p>{_html(label + '; '.join(items))}</p>")
     return "\n".join(row for row in rows if row)
 
 
 def ask_html(label: str, places: int) -> str:
     """The sentence that asks for one quantity."""
     unit = "place" if places == 1 else "places"
-    return (
-        f"<p>Compute <b>{html.escape(label)}</b>, correctly rounded to {places} decimal {unit}.</p>"
-    )
+    return f"<p>Compute <b>{_html(label)}</b>, correctly rounded to {places} decimal {unit}.</p>"
