@@ -17,10 +17,11 @@ from .config import Points
 from .csvfiles import BadRow, Row, csv_text, read_submissions
 from .documents import asked_latex, open_class, pdf_bytes
 from .executor import executor_for, results
-from .feedback import _number, feedback_latex, feedback_markdown
+from .feedback import feedback_latex, feedback_markdown
 from .folder import Carried, ClassFolder
 from .grading import LABELS, Graded, grade_student
 from .report import report_latex, report_markdown, summarize
+from .text import points
 
 
 @dataclass(frozen=True)
@@ -100,10 +101,10 @@ def _write_tables(out: ClassFolder, graded: Sequence[Graded], bad: Sequence[BadR
     rows = []
     for g in graded:
         verdicts = {s.name: LABELS[s.category] for s in g.scored}
-        percent = _number(round(g.score / g.total * 100, 1)) if g.total else ""
+        percent = points(round(g.score / g.total * 100, 1)) if g.total else ""
         first = g.report.first_wrong if g.report and g.report.first_wrong else ""
         rows.append(
-            [g.variant, g.student, g.name, _number(g.score), _number(g.total), percent, first]
+            [g.variant, g.student, g.name, points(g.score), points(g.total), percent, first]
             + [verdicts.get(n, "") for n in names]
         )
     out.write("grades.csv", csv_text(header, rows))

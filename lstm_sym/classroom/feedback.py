@@ -15,21 +15,16 @@ from ..check.render import to_latex, to_markdown
 from ..errors import escape_controls
 from ..latex.escape import escape_text
 from .grading import LABELS, Graded
-from .keys import _md
-
-
-def _number(value: object) -> str:
-    text = format(value, "f") if not isinstance(value, str) else value
-    return text.rstrip("0").rstrip(".") if "." in text else text
+from .text import markdown, points
 
 
 def score_line(graded: Graded) -> str:
-    return f"{_number(graded.score)} of {_number(graded.total)} points"
+    return f"{points(graded.score)} of {points(graded.total)} points"
 
 
 def feedback_markdown(graded: Graded) -> str:
     """The Markdown feedback of one student."""
-    who = f"{_md(graded.name)} ({_md(graded.student)})"
+    who = f"{markdown(graded.name)} ({markdown(graded.student)})"
     lines = [
         f"# Feedback for {who}, variant {graded.variant}",
         "",
@@ -39,13 +34,13 @@ def feedback_markdown(graded: Graded) -> str:
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| {_md(s.name)} | {s.places} | {_md(s.written) or '—'} | {LABELS[s.category]} | "
-        f"{_number(s.points)} of {_number(s.most)} |"
+        f"| {markdown(s.name)} | {s.places} | {markdown(s.written) or '—'} | {LABELS[s.category]} | "
+        f"{points(s.points)} of {points(s.most)} |"
         for s in graded.scored
     ]
     if graded.bad:
         lines += ["", "Rows that could not be graded:", ""]
-        lines += [f"- row {b.row}: {_md(b.reason)}" for b in graded.bad]
+        lines += [f"- row {b.row}: {markdown(b.reason)}" for b in graded.bad]
     if graded.report is None:
         lines += ["", "No answers were received."]
     else:
@@ -58,7 +53,7 @@ def feedback_latex(graded: Graded, latex_names: Sequence[str]) -> str:
     """The LaTeX feedback of one student (``latex_names``: the asked scalars typeset)."""
     rows = [
         rf"$\displaystyle {name}$ & {s.places} & {escape_text(s.written) or '---'} & {LABELS[s.category]} & "
-        rf"{_number(s.points)} of {_number(s.most)} \\"
+        rf"{points(s.points)} of {points(s.most)} \\"
         for name, s in zip(latex_names, graded.scored, strict=True)
     ]
     who = f"{escape_text(graded.name)} ({escape_text(graded.student)})"

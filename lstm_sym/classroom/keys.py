@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from ..errors import escape_controls
 from .csvfiles import csv_text
 from .folder import ClassFolder, ClassRecord
+from .text import markdown
 
 KEY_COLUMNS = ("asked", "name", "places", "value", "truncated", "more", "weight")
 
@@ -65,22 +65,14 @@ def spread(record: ClassRecord) -> list[tuple[str, int, str, str, str, int]]:
     return out
 
 
-def _md(text: str) -> str:
-    """User text for a Markdown table cell: nothing it holds is read as markup."""
-    text = escape_controls(text)
-    for c in "\\`*_[]<>|#$~":
-        text = text.replace(c, "\\" + c)
-    return text
-
-
 def summary_markdown(record: ClassRecord) -> str:
     """The class summary: the rules' refusals, who got which variant, the spread of answers."""
     count = len(record.assigned)
     redrawn = sum(1 for a in record.assigned if a.draws > 1)
     lines = [
-        f"# {_md(record.title or 'A class')}: {count} variants",
+        f"# {markdown(record.title or 'A class')}: {count} variants",
         "",
-        f"Template `{_md(record.template)}`, seed `{_md(record.config.seed)}`. "
+        f"Template {markdown(record.template)}, seed {markdown(record.config.seed)}. "
         f"{redrawn} of {count} students needed more than one draw; "
         f"{sum(record.refusals.values())} draws were refused:",
         "",
@@ -98,7 +90,8 @@ def summary_markdown(record: ClassRecord) -> str:
         "|---|---|---|---|",
     ]
     lines += [
-        f"| {a.variant} | {_md(a.student)} | {_md(a.name)} | {a.draws} |" for a in record.assigned
+        f"| {a.variant} | {markdown(a.student)} | {markdown(a.name)} | {a.draws} |"
+        for a in record.assigned
     ]
     lines += [
         "",
@@ -108,7 +101,7 @@ def summary_markdown(record: ClassRecord) -> str:
         "|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {_md(name)} | {places} | {low} | {mid} | {high} | {n} |"
+        f"| {markdown(name)} | {places} | {low} | {mid} | {high} | {n} |"
         for name, places, low, mid, high, n in spread(record)
     ]
     return "\n".join(lines) + "\n"

@@ -17,9 +17,8 @@ from decimal import Decimal
 from ..latex.document import PREAMBLE
 from ..latex.escape import escape_text
 from .csvfiles import BadRow
-from .feedback import _number
 from .grading import LABELS, Graded
-from .keys import _md
+from .text import markdown, points
 
 
 @dataclass(frozen=True)
@@ -79,9 +78,9 @@ def _stats(summary: ClassSummary) -> str:
     mean = sum(ordered, Decimal(0)) / len(ordered)
     median = ordered[(len(ordered) - 1) // 2]
     return (
-        f"mean {_number(round(mean, 2))}, median {_number(median)}, "
-        f"lowest {_number(ordered[0])}, highest {_number(ordered[-1])} "
-        f"of {_number(summary.total)} points"
+        f"mean {points(round(mean, 2))}, median {points(median)}, "
+        f"lowest {points(ordered[0])}, highest {points(ordered[-1])} "
+        f"of {points(summary.total)} points"
     )
 
 
@@ -90,7 +89,7 @@ COLUMNS = tuple(LABELS)
 
 def report_markdown(summary: ClassSummary) -> str:
     lines = [
-        f"# {_md(summary.title or 'A class')}: class report",
+        f"# {markdown(summary.title or 'A class')}: class report",
         "",
         f"{summary.students} students, {summary.submitted} submitted. Scores: {_stats(summary)}.",
         "",
@@ -101,20 +100,20 @@ def report_markdown(summary: ClassSummary) -> str:
     ]
     for name, counts in summary.answers:
         lines.append(
-            f"| {_md(name)} | " + " | ".join(str(counts.get(c, 0)) for c in COLUMNS) + " |"
+            f"| {markdown(name)} | " + " | ".join(str(counts.get(c, 0)) for c in COLUMNS) + " |"
         )
     lines += ["", "## First wrong answer", ""]
-    lines += [f"- {_md(name)}: {n} students" for name, n in summary.first_wrong] or ["- none"]
+    lines += [f"- {markdown(name)}: {n} students" for name, n in summary.first_wrong] or ["- none"]
     lines += ["", "## Most common mistakes", ""]
     lines += [
-        f"- {_md(description)} (`{name}`): {n} students — "
-        + ", ".join(f"{_md(label)} ({k})" for label, k in labels)
+        f"- {markdown(description)} (`{name}`): {n} students — "
+        + ", ".join(f"{markdown(label)} ({k})" for label, k in labels)
         for name, description, n, labels in summary.mistakes
     ] or ["- none found"]
     lines += ["", f"## Rows not graded: {len(summary.bad)}", ""]
-    lines += [f"- row {b.row} ({_md(b.student)}): {_md(b.reason)}" for b in summary.bad] or [
-        "- none"
-    ]
+    lines += [
+        f"- row {b.row} ({markdown(b.student)}): {markdown(b.reason)}" for b in summary.bad
+    ] or ["- none"]
     return "\n".join(lines) + "\n"
 
 
