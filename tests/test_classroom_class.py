@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 from classroom_checks import check_variants, qti_items, validate_moodle, validate_qti
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from lstm_sym.classroom.classgrade import grade_class
 from lstm_sym.classroom.csvfiles import csv_text, read_roster, read_submissions
@@ -215,3 +217,46 @@ def test_a_hostile_title_stays_text(tmp_path: Path) -> None:
     question = ET.parse(tmp_path / "m.xml").getroot().findtext("question/questiontext/text", "")
     assert "&lt;b&gt;A &amp; B&lt;/b&gt;" in question
     assert r"\input{x}" not in (tmp_path / "c" / "handouts" / "v001.tex").read_text()
+
+
+@settings(max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=300))
+def test_any_submissions_text_grades_or_is_one_error(small: Path, text: str) -> None:
+    """Whatever a submissions file holds, grading ends with grades or one InputError."""
+    path = small / "fuzz.csv"
+    path.write_text("student,answer,value\n" + text, encoding="utf-8")
+    try:
+        run = grade_class(small / "class", path, output=small / "fuzz")
+    except InputError as error:
+        assert "\n" not in str(error)
+    else:
+        assert len(run.graded) == 3
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.binary(max_size=200))
+def test_any_roster_bytes_read_or_are_one_error(tmp_path: Path, data: bytes) -> None:
+    """Whatever a roster holds, it reads as students or is refused in one line."""
+    path = tmp_path / "roster.csv"
+    path.write_bytes(b"id,name\n" + data)
+    try:
+        students = read_roster(path)
+    except InputError as error:
+        assert "\n" not in str(error)
+    else:
+        assert students and all(s.id.isprintable() and s.id for s in students)
+
+
+@settings(max_examples=10, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.text(max_size=30), st.text(max_size=30)), max_size=6))
+def test_any_answers_of_a_student_grade(small: Path, rows: list[tuple[str, str]]) -> None:
+    """A known student's rows with any names and values: graded, or each reported as bad."""
+    path = small / "fuzz-rows.csv"
+    path.write_text(csv_text(("student", "answer", "value"), [("a1", *r) for r in rows]))
+    try:
+        run = grade_class(small / "class", path, output=small / "fuzz-rows")
+    except InputError as error:  # a field the CSV reader refuses (a NUL, a lone quote)
+        assert "\n" not in str(error)
+    else:
+        graded_rows = sum(1 for s in run.graded[0].scored if s.written)
+        assert graded_rows + len(run.bad) <= len(rows)

@@ -4,13 +4,15 @@ Rosters and submissions come from spreadsheets and learning-management systems: 
 untrusted. A file that cannot be read at all (not UTF-8, no header) is one error; in a
 submissions file each bad row is reported on its own and the others are read. Text
 written to a CSV file that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``)
-is prefixed with ``'``: a student named ``=HYPERLINK(…)`` stays a name.
+is prefixed with ``'``: a student named ``=HYPERLINK(…)`` stays a name; control characters
+(a carriage return that would start a row) are written as escapes.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,8 @@ MAX_BYTES = 64 * 1024 * 1024
 #: Most students in a class, and most characters of one field.
 MAX_STUDENTS = 10_000
 MAX_FIELD = 200
+#: A number a spreadsheet shows as a number (and runs nothing).
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 #: Header names accepted for each column (case and spaces ignored).
 STUDENT_COLUMNS = ("student", "id", "student_id", "username", "user")
 NAME_COLUMNS = ("name", "full_name", "student_name")
@@ -183,18 +187,11 @@ def read_submissions(path: str | Path) -> tuple[list[Row], list[BadRow]]:
 
 
 def _safe(cell: object) -> str:
-    text = str(cell)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(text):
+    """A cell as written: control characters escaped, a would-be formula defused."""
+    text = escape_controls(str(cell))
+    if text[:1] in ("=", "+", "-", "@") and not _NUMBER.fullmatch(text):
         return "'" + text
     return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
