@@ -164,8 +164,6 @@ class Sheet:
         found = self.numbers.lookup(name)
         return found[0] if found is not None else None
 
-    _lookup = lookup_given
-
     # -- lines ---------------------------------------------------------------------------
     def _value(self, assignment: Assignment) -> str:
         sym = assignment.symbol
@@ -317,7 +315,7 @@ class Sheet:
         title = options.title if options.title is not None else problem.title or kind
         course = options.course if options.course is not None else problem.course
         author = options.author if options.author is not None else problem.author
-        body = [title_block(title, course, author), given(problem, self.names, self._lookup)]
+        body = [title_block(title, course, author), given(problem, self.names, self.lookup_given)]
         if options.problem_only:
             body.append(
                 f"Fill in the blanks, rounding every value to {options.digits} decimal places."
