@@ -35,6 +35,11 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from .check import MISTAKES, AnswerCheck, CheckReport, MistakeFinding, check, register_mistake
+    from .classroom.classgrade import grade_class
+    from .classroom.documents import write_handouts
+    from .classroom.lms import export_lms
+    from .classroom.template import ClassTemplate, load_template
+    from .classroom.variants import draw_class
     from .codegen import lambdify
     from .derive.program import Assignment, Program
     from .errors import InputError, LstmSymError, TooLargeError
@@ -70,6 +75,12 @@ _EXPORTS = {
     "GradcheckReport": "gradcheck",
     "gradcheck": "gradcheck",
     "register_mistake": "check",
+    "ClassTemplate": "classroom.template",
+    "load_template": "classroom.template",
+    "draw_class": "classroom.variants",
+    "write_handouts": "classroom.documents",
+    "grade_class": "classroom.classgrade",
+    "export_lms": "classroom.lms",
     "lambdify": "codegen",
     "InputError": "errors",
     "LstmSymError": "errors",
@@ -139,6 +150,7 @@ __all__ = [
     "Assignment",
     "Cell",
     "CheckReport",
+    "ClassTemplate",
     "FlowSolution",
     "GradcheckReport",
     "GradientFlow",
@@ -157,11 +169,15 @@ __all__ = [
     "TooLargeError",
     "__version__",
     "check",
+    "draw_class",
+    "export_lms",
     "get_cell",
     "get_loss",
     "gradcheck",
+    "grade_class",
     "lambdify",
     "load_problem",
+    "load_template",
     "loads_problem",
     "parse_cell",
     "problem_from_dict",
@@ -174,4 +190,5 @@ __all__ = [
     "solve",
     "with_activations",
     "with_head",
+    "write_handouts",
 ]

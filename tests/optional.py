@@ -2,9 +2,10 @@
 
 A test that needs TeX, PyTorch or the ``docs`` extra calls one of the ``need_*`` helpers.
 Without the part the test is skipped, and the reason says what to install. CI
-(``.ci/run``) sets ``LSTM_SYM_REQUIRE_LATEX=1``, ``LSTM_SYM_REQUIRE_TORCH=1`` and
-``LSTM_SYM_REQUIRE_DOCS=1`` and ``LSTM_SYM_REQUIRE_NOTEBOOK=1``: there a missing part fails the test instead, so nothing
-that CI is meant to check is skipped in silence.
+(``.ci/run``) sets ``LSTM_SYM_REQUIRE_LATEX=1``, ``LSTM_SYM_REQUIRE_TORCH=1``,
+``LSTM_SYM_REQUIRE_DOCS=1``, ``LSTM_SYM_REQUIRE_NOTEBOOK=1`` and ``LSTM_SYM_REQUIRE_CLASS=1``:
+there a missing part fails the test instead, so nothing that CI is meant to check is
+skipped in silence.
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ LATEX = (
 TORCH = ("LSTM_SYM_REQUIRE_TORCH", "pip install torch")
 DOCS = ("LSTM_SYM_REQUIRE_DOCS", "pip install '.[docs]'")
 NOTEBOOK = ("LSTM_SYM_REQUIRE_NOTEBOOK", "pip install '.[notebook]'")
-KERAS = ("LSTM_SYM_REQUIRE_KERAS", "pip install keras (run with KERAS_BACKEND=torch)")
+KERAS = ("LSTM_SYM_REQUIRE_KERAS", "pip install '.[keras]' (run with KERAS_BACKEND=torch)")
+#: Dask distributed (``--executor dask://``) and xmlschema (the LMS exports' validation).
+CLASS = ("LSTM_SYM_REQUIRE_CLASS", "pip install '.[class]'")
 
 #: The command-line tools the LaTeX tests run.
 TEX_TOOLS = ("latexmk", "pdflatex", "pdftotext")

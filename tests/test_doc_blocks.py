@@ -138,6 +138,10 @@ NOT_RUN = {
         "lstm-sym: error: LaTeX failed on hw6.tex: hw6.tex:3: Undefined control sequence. "
         "[l.3 \\nosuchcommand] (full log: hw6.log)",
     ): "an example of a LaTeX error; test_sheet_pdf.py checks the real message's form",
+    ("classroom.md", "dask scheduler --port 8786 &"): (
+        "starts a Dask scheduler and workers; test_classroom_executor.py runs the same work "
+        "on a Dask LocalCluster"
+    ),
 }
 
 
@@ -151,7 +155,7 @@ def _runner(b: Block) -> str | None:
         return "test_toml_blocks"
     if b.language == "console":
         if b.page in test_docs.ELSEWHERE:
-            return "test_cells_docs.py / test_sheet_docs.py"
+            return "test_cells_docs.py / test_sheet_docs.py / test_classroom_docs.py"
         return "test_docs.py::test_page_commands"
     return None
 
@@ -171,9 +175,11 @@ def test_every_block_is_run_or_says_why() -> None:
 def test_runners_cover_their_pages() -> None:
     """The pycon runner reads every page; the console pages left to others are the ones they read."""
     import test_cells_docs
+    import test_classroom_docs
     import test_sheet_docs
 
-    assert set(test_cells_docs.PAGES) | {test_sheet_docs.PAGE.name} == test_docs.ELSEWHERE
+    pages = {test_sheet_docs.PAGE.name, test_classroom_docs.PAGE.name}
+    assert set(test_cells_docs.PAGES) | pages == test_docs.ELSEWHERE
     assert {p.name for p in test_docs.COMMAND_PAGES} >= {"codegen.md", "solving.md"}
     assert test_docs.PAGES == PAGES
 

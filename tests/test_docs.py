@@ -71,7 +71,7 @@ def _commands(page: Path) -> list[tuple[list[str], str]]:
 
 
 #: Pages whose console blocks test_cells_docs.py and test_sheet_docs.py run.
-ELSEWHERE = {"cells.md", "custom-cells.md", "frameworks.md", "sheets.md"}
+ELSEWHERE = {"cells.md", "classroom.md", "custom-cells.md", "frameworks.md", "sheets.md"}
 COMMAND_PAGES = [p for p in PAGES if _commands(p) and p.name not in ELSEWHERE]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from optional import DOCS, LATEX, TORCH, importable, missing, need_docs
+from optional import CLASS, DOCS, LATEX, TORCH, importable, missing, need_docs
 
 
 def test_a_missing_parent_package_is_missing() -> None:
@@ -12,7 +12,7 @@ def test_a_missing_parent_package_is_missing() -> None:
     assert importable("json.decoder")
 
 
-@pytest.mark.parametrize("part", [LATEX, TORCH, DOCS])
+@pytest.mark.parametrize("part", [LATEX, TORCH, DOCS, CLASS])
 def test_skip_says_what_to_install(part: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the switch a missing part skips, and the reason names the install command."""
     monkeypatch.delenv(part[0], raising=False)
@@ -20,7 +20,7 @@ def test_skip_says_what_to_install(part: tuple[str, str], monkeypatch: pytest.Mo
         missing(part, "the thing")
 
 
-@pytest.mark.parametrize("part", [LATEX, TORCH, DOCS])
+@pytest.mark.parametrize("part", [LATEX, TORCH, DOCS, CLASS])
 def test_required_part_fails(part: tuple[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
     """With LSTM_SYM_REQUIRE_...=1 a missing part fails the test instead of skipping it."""
     monkeypatch.setenv(part[0], "1")

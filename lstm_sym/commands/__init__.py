@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import cells, check, codegen, convert, flow, gradcheck, sheet, solve
+from . import cells, check, classroom, codegen, convert, flow, gradcheck, sheet, solve
 from .common import Subcommands
 
 #: Each subcommand's registration, in the order ``--help`` lists them.
@@ -22,4 +22,5 @@ COMMANDS: tuple[Callable[[Subcommands], None], ...] = (
     codegen.add_parser,
     flow.add_parser,
     gradcheck.add_parser,
+    classroom.add_classroom_commands,
 )

@@ -8,6 +8,7 @@ True
 
 from .build import build_pdf
 from .escape import escape_text
+from .handout import handout
 from .names import NameStyle
 from .printer import SheetPrinter
 from .sheet import PARTS, VIEWS, Sheet, SheetOptions
@@ -21,4 +22,5 @@ __all__ = [
     "SheetPrinter",
     "build_pdf",
     "escape_text",
+    "handout",
 ]

@@ -167,7 +167,8 @@ class Sheet:
     def _is_matrix(self, base: str) -> bool:
         return self._formula.is_matrix(base)
 
-    def _lookup(self, name: Name) -> str | None:
+    def lookup_given(self, name: Name) -> str | None:
+        """The displayed number of ``name`` (a given number, or a value on a solution sheet)."""
         found = self.numbers.lookup(name)
         return found[0] if found is not None else None
 
@@ -326,7 +327,7 @@ class Sheet:
         title = options.title if options.title is not None else problem.title or kind
         course = options.course if options.course is not None else problem.course
         author = options.author if options.author is not None else problem.author
-        body = [title_block(title, course, author), given(problem, self.names, self._lookup)]
+        body = [title_block(title, course, author), given(problem, self.names, self.lookup_given)]
         if options.problem_only:
             body.append(
                 f"Fill in the blanks, rounding every value to {options.digits} decimal places."
