@@ -59,7 +59,7 @@ def executor_for(jobs: int = 1, executor: str | None = None) -> Iterator[Executo
     check_jobs(jobs, executor)
     if executor is not None:
         try:
-            from distributed import Client  # type: ignore[import-not-found,unused-ignore]
+            from distributed import Client
         except ImportError:
             raise InputError(
                 "--executor", "Dask distributed installed (pip install 'lstm_sym[class]')", "none"
