@@ -112,12 +112,13 @@ def test_limits_are_refused_before_work_starts() -> None:
 
 
 def test_large_custom_cells_are_refused_before_differentiation() -> None:
-    """40 equations of 100 products each (minutes of SymPy work) are refused in under a second."""
+    """40 equations of 100 products each (minutes of SymPy work) are refused in under a second
+    of this process's CPU time (other processes' load does not count)."""
     equations = [
         f"q{i} = tanh(" + " + ".join(f"a{i}b{k} * h_prev" for k in range(100)) + ")"
         for i in range(40)
     ]
-    start = time.perf_counter()
+    start = time.process_time()
     with raised(equation_length=10_000), pytest.raises(LimitError, match="equation_nodes"):
         parse_cell([*equations, "h = q39 + W @ x"])
     with (
@@ -125,7 +126,7 @@ def test_large_custom_cells_are_refused_before_differentiation() -> None:
         pytest.raises(LimitError, match="derivative_nodes"),
     ):
         parse_cell([*equations, "h = q39 + W @ x"])
-    assert time.perf_counter() - start < 1
+    assert time.process_time() - start < 1
 
 
 def test_work_limit_counts_steps_and_parameters() -> None:

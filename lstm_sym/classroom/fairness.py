@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 
 from ..check.quantities import Catalogue
+from ..derive.naming import total
 from ..errors import LstmSymError
 from ..model import Model
 from ..names import Name
@@ -212,7 +213,7 @@ def _saturated(problem, solution, bounds, margin: Decimal) -> list[str]:  # type
 
 
 def _zero_gradients(problem, solution, bounds, places: int) -> list[str]:  # type: ignore[no-untyped-def]
-    params = {f"dL_d{p.name}" for p in problem.cell.params}
+    params = {total(p.name) for p in problem.cell.params}
     for name, section in solution.sections.items():
         if section == "gradient" and name.base in params:
             rounded = bounds(name).rounded(places)

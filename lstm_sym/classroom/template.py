@@ -182,7 +182,7 @@ def _check_steps(template: ClassTemplate, steps: Any, where: str) -> None:
 
 def _dimensions(data: Mapping[str, Any], template: ClassTemplate) -> dict[str, tuple[str, ...]]:
     """The dimensions of every parameter and of a sequence's per-step lists and states."""
-    from .. import get_loss
+    from ..spec.losses import get_loss
 
     probe = {key: data[key] for key in ("cell", "head", "activations") if key in data}
     probe["parameters"] = dict.fromkeys(data["parameters"], 0)
